@@ -1,0 +1,297 @@
+"""The validated, in-memory audit bundle.
+
+Everything downstream of the sources reads a :class:`Bundle`. Tables are pandas
+DataFrames with normalised dtypes (ids are strings); the numeric core reads the
+integer-coded view returned by :meth:`Bundle.coded`, which never builds a dense
+annotator x item matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+FieldKind = Literal["single", "multi", "pairwise", "ranking", "text"]
+LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+
+#: attribute columns never used as default group-by attributes (CONTRACT section 2)
+NON_GROUP_ATTRIBUTES = frozenset({"annotator_id", "languages", "hourly_pay", "currency"})
+
+
+@dataclass
+class FieldSpec:
+    """One label field (the question annotators answered)."""
+
+    name: str
+    level: Level
+    values: list = field(default_factory=list)  # ordered; empty for open numeric scales
+    escape_values: list[str] = field(default_factory=list)
+    kind: FieldKind = "single"
+    inferred: bool = False  # True when the schema was inferred from the labels
+    escape_inferred: bool = False  # True when escape values were found by name
+
+
+@dataclass
+class Guideline:
+    """One guideline document, as plain text lines (1-based line numbers)."""
+
+    name: str  # file name as given (shown in reports, escaped there)
+    lines: list[str]
+    source_format: Literal["md", "txt", "html"] = "txt"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class Target:
+    """The population the rater pool should reflect.
+
+    ``attributes`` maps attribute -> {group: share}; ``joint`` optionally holds a
+    joint distribution with one column per attribute plus ``share``.
+    """
+
+    name: str
+    source: str | None
+    attributes: dict[str, dict[str, float]]
+    joint: pd.DataFrame | None = None
+    year: str | None = None
+    path: str | None = None
+
+
+@dataclass
+class InputFile:
+    path: str
+    sha256: str
+    rows: int | None
+
+
+@dataclass
+class DataIssue:
+    """A problem the audit survives. Each becomes a ``data`` finding (never dropped)."""
+
+    code: str  # rule code, e.g. "LA001"
+    message: str
+    count: int
+    file: str | None = None
+    column: str | None = None
+    rows: list[int] = field(default_factory=list)  # first offending 1-based data rows
+    subject: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass
+class CodedField:
+    """Integer-coded judgments of one field, ready for the numeric core.
+
+    One entry per scored (non-skipped, in-schema) judgment. ``value_codes`` index
+    ``values``; ``numeric`` gives each value's position on the scale (rank for
+    ordinal, the number itself for interval/ratio) so distance metrics can use it.
+    """
+
+    field: str
+    level: Level
+    item_codes: np.ndarray  # int64, index into Bundle.item_ids
+    annotator_codes: np.ndarray  # int64, index into Bundle.annotator_ids
+    value_codes: np.ndarray  # int64, index into values
+    values: list
+    numeric: np.ndarray  # float64, len(values)
+    n_items: int
+    n_annotators: int
+
+
+@dataclass
+class Bundle:
+    """Validated audit inputs.
+
+    ``judgments`` columns: ``item_id`` (str), ``annotator_id`` (str), ``field`` (str),
+    ``label`` (object: str, float or list[str]; None when skipped), ``skipped`` (bool),
+    and optionally ``created_at`` (datetime64[ns, UTC]), ``lead_time_s`` (float),
+    ``on_behalf`` (bool).
+    """
+
+    judgments: pd.DataFrame
+    schema: dict[str, FieldSpec]
+    annotators: pd.DataFrame | None = None
+    items: pd.DataFrame | None = None
+    guidelines: list[Guideline] = field(default_factory=list)
+    target: Target | None = None
+    inputs: list[InputFile] = field(default_factory=list)
+    issues: list[DataIssue] = field(default_factory=list)
+    schema_inferred: bool = False
+    name: str = "bundle"
+    source: dict = field(default_factory=dict)  # provenance, e.g. a Label Studio pull
+
+    # ------------------------------------------------------------------ ids
+    @cached_property
+    def annotator_ids(self) -> np.ndarray:
+        """Every annotator id (judgments first, then annotators-table-only ids), as str."""
+        ids = pd.unique(self.judgments["annotator_id"])
+        if self.annotators is not None:
+            extra = self.annotators.loc[
+                ~self.annotators["annotator_id"].isin(ids), "annotator_id"
+            ].to_numpy()
+            ids = np.concatenate([ids, extra])
+        return np.asarray(ids, dtype=object)
+
+    @cached_property
+    def item_ids(self) -> np.ndarray:
+        return np.asarray(pd.unique(self.judgments["item_id"]), dtype=object)
+
+    @cached_property
+    def _annotator_index(self) -> pd.Index:
+        return pd.Index(self.annotator_ids)
+
+    @cached_property
+    def _item_index(self) -> pd.Index:
+        return pd.Index(self.item_ids)
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.schema)
+
+    # ---------------------------------------------------------- attributes
+    def group_attributes(self) -> list[str]:
+        """Categorical annotator attribute columns usable as default ``--group-by``."""
+        if self.annotators is None:
+            return []
+        out = []
+        for col in self.annotators.columns:
+            if col in NON_GROUP_ATTRIBUTES:
+                continue
+            s = self.annotators[col]
+            if pd.api.types.is_numeric_dtype(s) and s.nunique(dropna=True) > 12:
+                continue  # continuous (age in years, pay): not a grouping attribute
+            out.append(col)
+        return out
+
+    def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
+        """Per-annotator group code (aligned with ``annotator_ids``; -1 = missing) and labels.
+
+        ``attribute`` may be ``"a×b"`` for the intersection of two attributes.
+        """
+        values = self.attribute_values(attribute)
+        cat = pd.Categorical(values)
+        labels = [str(c) for c in cat.categories]
+        return np.asarray(cat.codes, dtype=np.int64), labels
+
+    def attribute_values(self, attribute: str) -> pd.Series:
+        """Per-annotator attribute values (aligned with ``annotator_ids``), None if missing."""
+        if self.annotators is None:
+            return pd.Series([None] * len(self.annotator_ids), dtype=object)
+        table = self.annotators.set_index("annotator_id")
+        parts = attribute.split("×")
+        cols = []
+        for part in parts:
+            s = table[part].reindex(self.annotator_ids)
+            s = s.astype(object).where(s.notna(), None)
+            cols.append(s.map(lambda v: None if v is None else str(v)))
+        if len(cols) == 1:
+            return cols[0].reset_index(drop=True)
+        joined = cols[0]
+        for other in cols[1:]:
+            joined = pd.Series(
+                [
+                    None if (a is None or b is None) else f"{a}×{b}"
+                    for a, b in zip(joined, other, strict=True)
+                ],
+                index=joined.index,
+                dtype=object,
+            )
+        return joined.reset_index(drop=True)
+
+    # -------------------------------------------------------------- coding
+    def scored(self, field_name: str) -> pd.DataFrame:
+        """Non-skipped judgments of one field (rows as in ``judgments``)."""
+        j = self.judgments
+        return j[(j["field"] == field_name) & (~j["skipped"])]
+
+    def coded(self, field_name: str, option: str | None = None) -> CodedField:
+        """Integer-coded judgments for ``field_name``.
+
+        Multi-choice fields are coded one option at a time: pass ``option`` to get
+        the binary nominal field "option chosen / not chosen".
+        Labels outside the schema's values are excluded (they are reported as data
+        findings during validation).
+        """
+        spec = self.schema[field_name]
+        rows = self.scored(field_name)
+        labels = rows["label"]
+        if spec.kind == "multi":
+            if option is None:
+                raise ValueError(f"field {field_name!r} is multi-choice: pass option=")
+            value_list: list = [False, True]
+            codes = labels.map(
+                lambda v: int(option in v) if isinstance(v, (list, tuple, np.ndarray)) else -1
+            ).to_numpy(dtype=np.int64)
+            numeric = np.array([0.0, 1.0])
+            level: Level = "nominal"
+        elif spec.level in ("nominal", "ordinal") or spec.values:
+            value_list = list(spec.values)
+            lookup = {_key(v): i for i, v in enumerate(value_list)}
+            codes = labels.map(lambda v: lookup.get(_key(v), -1)).to_numpy(dtype=np.int64)
+            if spec.level in ("interval", "ratio"):
+                numeric = np.asarray([float(v) for v in value_list], dtype=float)
+            else:
+                numeric = np.arange(len(value_list), dtype=float)
+            level = spec.level
+        else:
+            nums = pd.to_numeric(labels, errors="coerce").to_numpy(dtype=float)
+            uniq = np.unique(nums[~np.isnan(nums)])
+            value_list = uniq.tolist()
+            codes = np.full(len(nums), -1, dtype=np.int64)
+            ok = ~np.isnan(nums)
+            codes[ok] = np.searchsorted(uniq, nums[ok])
+            numeric = uniq.astype(float)
+            level = spec.level
+        keep = codes >= 0
+        item_codes = self._item_index.get_indexer(rows["item_id"].to_numpy()[keep])
+        ann_codes = self._annotator_index.get_indexer(rows["annotator_id"].to_numpy()[keep])
+        return CodedField(
+            field=field_name if option is None else f"{field_name}:{option}",
+            level=level,
+            item_codes=item_codes.astype(np.int64),
+            annotator_codes=ann_codes.astype(np.int64),
+            value_codes=codes[keep],
+            values=value_list,
+            numeric=numeric,
+            n_items=len(self.item_ids),
+            n_annotators=len(self.annotator_ids),
+        )
+
+    def scored_units(self) -> list[tuple[str, str | None]]:
+        """(field, option) pairs that agreement statistics run over.
+
+        Single-valued fields give ``(field, None)``; multi-choice fields give one
+        binary unit per option; free-text fields are not scored.
+        """
+        units: list[tuple[str, str | None]] = []
+        for name, spec in self.schema.items():
+            if spec.kind == "text":
+                continue
+            if spec.kind == "multi":
+                units.extend((name, str(v)) for v in spec.values)
+            else:
+                units.append((name, None))
+        return units
+
+
+def _key(v: object) -> object:
+    """Normalise a label for lookup: numbers compare by value, everything else by str."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        return f
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    return str(v)

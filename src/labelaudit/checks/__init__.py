@@ -1,0 +1,1 @@
+"""Checks (metric tables -> findings). Importing this package registers all of them."""

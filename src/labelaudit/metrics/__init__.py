@@ -1,0 +1,1 @@
+"""Analyses (bundle -> metric tables). Importing this package registers all of them."""

@@ -1,0 +1,60 @@
+"""Analyses: the glue that turns a bundle into metric tables using the stats core.
+
+An analysis is a function ``(bundle, config) -> AnalysisOutput`` registered with
+:func:`analysis`. It returns pandas tables (named as in findings.json ``metrics``),
+facts for checks and the report, and methods notes. Analyses never decide what is a
+finding (that is the checks' job) and never apply privacy rules (that is
+:mod:`labelaudit.privacy`'s job, once, after every analysis has run). Grouped tables
+carry ``attribute``, ``group``, ``n_annotators`` and ``suppressed`` columns so the
+privacy step can suppress small groups uniformly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from labelaudit.bundle.model import Bundle
+from labelaudit.config import AuditConfig
+
+
+@dataclass
+class AnalysisOutput:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    #: methods notes for the report: {"title", "text", "reference", "limits"}
+    methods: list[dict[str, str]] = field(default_factory=list)
+
+
+AnalysisFn = Callable[[Bundle, AuditConfig], AnalysisOutput]
+
+
+@dataclass
+class Analysis:
+    name: str
+    order: int
+    fn: AnalysisFn
+
+
+_ANALYSES: dict[str, Analysis] = {}
+
+
+def analysis(name: str, order: int = 50) -> Callable[[AnalysisFn], AnalysisFn]:
+    """Register an analysis; lower ``order`` runs first."""
+
+    def deco(fn: AnalysisFn) -> AnalysisFn:
+        if name in _ANALYSES:
+            raise RuntimeError(f"analysis {name} registered twice")
+        _ANALYSES[name] = Analysis(name, order, fn)
+        return fn
+
+    return deco
+
+
+def registered_analyses() -> list[Analysis]:
+    import labelaudit.metrics  # noqa: F401  (imports every analysis module)
+
+    return sorted(_ANALYSES.values(), key=lambda a: (a.order, a.name))
