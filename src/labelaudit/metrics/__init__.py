@@ -1,1 +1,11 @@
 """Analyses (bundle -> metric tables). Importing this package registers all of them."""
+
+from labelaudit.metrics import (  # noqa: F401
+    agreement,
+    coverage,
+    disagreement,
+    guidelines,
+    process,
+    representation,
+    rlhf,
+)

@@ -1,0 +1,1 @@
+"""Checks: agreement (being written)."""

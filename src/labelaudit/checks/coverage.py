@@ -1,0 +1,1 @@
+"""Checks: coverage (being written)."""

@@ -1,0 +1,1 @@
+"""Checks: data (inputs the audit survives)."""

@@ -1,0 +1,1 @@
+"""Checks: disagreement (being written)."""

@@ -1,0 +1,1 @@
+"""Checks: process (being written)."""

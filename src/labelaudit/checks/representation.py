@@ -1,0 +1,1 @@
+"""Checks: representation (being written)."""

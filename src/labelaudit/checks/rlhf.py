@@ -1,0 +1,1 @@
+"""Checks: rlhf (being written)."""

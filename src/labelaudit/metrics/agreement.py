@@ -1,0 +1,1 @@
+"""Analysis module: agreement (being written)."""

@@ -1,0 +1,1 @@
+"""Analysis module: coverage (being written)."""

@@ -1,0 +1,1 @@
+"""Analysis module: disagreement (being written)."""

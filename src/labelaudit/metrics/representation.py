@@ -1,0 +1,1 @@
+"""Analysis module: representation (being written)."""
