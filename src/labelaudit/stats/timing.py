@@ -1,0 +1,165 @@
+"""Labeling-process statistics: time per judgment, fast judgments, sessions.
+
+Arrays in, numbers out. Times are plain floats in seconds; timestamps are seconds since
+any fixed origin (the caller converts datetimes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def median_iqr(seconds: np.ndarray) -> tuple[float, float, float]:
+    """Median and quartiles (linear interpolation, numpy's default) of finite values.
+
+    Returns ``(median, q1, q3)``; all NaN when there is no finite value.
+
+    Examples
+    --------
+    >>> median_iqr(np.array([1.0, 2.0, 3.0, 4.0, np.nan]))
+    (2.5, 1.75, 3.25)
+    """
+    x = np.asarray(seconds, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    q1, med, q3 = np.percentile(x, [25, 50, 75])
+    return float(med), float(q1), float(q3)
+
+
+def fast_mask(seconds: np.ndarray, floor_s: float, relative: float) -> np.ndarray:
+    """Flag implausibly fast judgments.
+
+    A judgment is fast when it took less than ``floor_s`` seconds, or less than
+    ``relative`` times the median of all finite times given (pass one field's times).
+    Missing times (NaN) are never fast.
+
+    Raises
+    ------
+    ValueError
+        When ``floor_s`` or ``relative`` is negative.
+
+    Examples
+    --------
+    >>> fast_mask(np.array([1.0, 10.0, 12.0, 50.0, 3.0, np.nan]), 2.0, 0.4).tolist()
+    [True, False, False, False, True, False]
+    """
+    if floor_s < 0 or relative < 0:
+        raise ValueError("floor_s and relative must be >= 0")
+    x = np.asarray(seconds, dtype=float)
+    ok = np.isfinite(x)
+    if not ok.any():
+        return np.zeros(x.shape, dtype=bool)
+    limit = max(floor_s, relative * float(np.median(x[ok])))
+    out = np.zeros(x.shape, dtype=bool)
+    out[ok] = x[ok] < limit
+    return out
+
+
+def loo_majority_agreement(
+    item_codes: np.ndarray, value_codes: np.ndarray, n_values: int
+) -> np.ndarray:
+    """Whether each judgment matches the majority of the *other* judgments of its item.
+
+    Returns a float array: 1.0 (matches the leave-one-out majority), 0.0 (does not), or
+    NaN when the item has no other judgment or the others are split evenly between two
+    or more top values (there is no majority to agree with).
+
+    Raises
+    ------
+    ValueError
+        When the arrays differ in length or a value code is outside [0, n_values).
+
+    Examples
+    --------
+    >>> items = np.array([0, 0, 0, 1, 1, 2])
+    >>> values = np.array([0, 0, 1, 0, 1, 1])
+    >>> loo_majority_agreement(items, values, 2).tolist()
+    [nan, nan, 0.0, 0.0, 0.0, nan]
+    """
+    items = np.asarray(item_codes, dtype=np.int64)
+    vals = np.asarray(value_codes, dtype=np.int64)
+    if items.shape != vals.shape:
+        raise ValueError("item_codes and value_codes must have the same length")
+    if vals.size == 0:
+        return np.zeros(0, dtype=float)
+    if vals.min() < 0 or vals.max() >= n_values:
+        raise ValueError(f"value codes must be in [0, {n_values})")
+    uniq, inv = np.unique(items, return_inverse=True)
+    counts = np.zeros((uniq.size, n_values), dtype=np.int64)
+    np.add.at(counts, (inv, vals), 1)
+    others = counts[inv].copy()
+    others[np.arange(vals.size), vals] -= 1
+    top = others.max(axis=1)
+    n_top = (others == top[:, None]).sum(axis=1)
+    out = (others[np.arange(vals.size), vals] == top).astype(float)
+    out[(top == 0) | (n_top > 1)] = np.nan
+    return out
+
+
+def sessions(
+    annotator_codes: np.ndarray, timestamps_s: np.ndarray, gap_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split each annotator's judgments into sessions.
+
+    A session is a run of one annotator's judgments (in time order) where each follows
+    the previous one by less than ``gap_s`` seconds.
+
+    Returns
+    -------
+    (session_ids, elapsed_s)
+        Aligned with the input: a session number (0, 1, ... across all annotators) and
+        the seconds since that session's first judgment. Judgments without a timestamp
+        (NaN) get session -1 and elapsed NaN.
+
+    Raises
+    ------
+    ValueError
+        When ``gap_s`` <= 0 or the arrays differ in length.
+
+    Examples
+    --------
+    >>> ann = np.array([0, 0, 0, 1, 0])
+    >>> t = np.array([0.0, 60.0, 4000.0, 10.0, 120.0])
+    >>> ids, el = sessions(ann, t, 1800)
+    >>> ids.tolist(), el.tolist()
+    ([0, 0, 1, 2, 0], [0.0, 60.0, 0.0, 0.0, 120.0])
+    """
+    if gap_s <= 0:
+        raise ValueError("gap_s must be > 0")
+    ann = np.asarray(annotator_codes, dtype=np.int64)
+    t = np.asarray(timestamps_s, dtype=float)
+    if ann.shape != t.shape:
+        raise ValueError("annotator_codes and timestamps_s must have the same length")
+    ids = np.full(t.shape, -1, dtype=np.int64)
+    elapsed = np.full(t.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(t))
+    if ok.size == 0:
+        return ids, elapsed
+    order = ok[np.lexsort((t[ok], ann[ok]))]
+    a_sorted, t_sorted = ann[order], t[order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = (a_sorted[1:] != a_sorted[:-1]) | (np.diff(t_sorted) >= gap_s)
+    sid = np.cumsum(new) - 1
+    starts = t_sorted[new][sid]
+    ids[order] = sid
+    elapsed[order] = t_sorted - starts
+    return ids, elapsed
+
+
+def session_durations(session_ids: np.ndarray, elapsed_s: np.ndarray) -> np.ndarray:
+    """Duration in seconds of each session (last judgment minus first), by session id.
+
+    Examples
+    --------
+    >>> session_durations(np.array([0, 0, 1, 2, 0]), np.array([0.0, 60.0, 0.0, 0.0, 120.0])).tolist()
+    [120.0, 0.0, 0.0]
+    """
+    ids = np.asarray(session_ids, dtype=np.int64)
+    el = np.asarray(elapsed_s, dtype=float)
+    keep = ids >= 0
+    if not keep.any():
+        return np.zeros(0, dtype=float)
+    out = np.zeros(int(ids[keep].max()) + 1, dtype=float)
+    np.maximum.at(out, ids[keep], el[keep])
+    return out
