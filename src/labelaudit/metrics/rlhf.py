@@ -1,1 +1,335 @@
-"""Analysis module: rlhf (being written)."""
+"""RLHF preference analyses: position bias, group preference divergence, tie/skip usage.
+
+Runs only on fields of kind ``pairwise`` (response A vs response B, binary or graded)
+and ``ranking`` (a list of response ids, best first, turned into pairwise comparisons).
+Tables: ``position_bias``, ``preference_divergence``, ``tie_skip_usage``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.config import AuditConfig
+from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.stats.preference import (
+    first_shown_wins,
+    group_decision_shift,
+    pairwise_directions,
+    ranking_to_pairs,
+    wilson_interval,
+)
+
+PREFERENCE_KINDS = ("pairwise", "ranking")
+
+
+# ----------------------------------------------------------------- grouping
+def group_attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
+    """Annotator attributes to break figures down by (``--group-by`` plus intersections)."""
+    if bundle.annotators is None:
+        return []
+    cols = set(bundle.annotators.columns)
+    base = list(cfg.group_by) if cfg.group_by is not None else bundle.group_attributes()
+    out = [a for a in base if a in cols]
+    for pair in cfg.intersections:
+        if len(pair) == 2 and all(p in cols for p in pair):
+            out.append("×".join(pair))
+    return out
+
+
+def judgment_groups(
+    bundle: Bundle, attribute: str, annotator_ids: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Group code of each judgment's annotator (-1 = attribute missing) and the labels."""
+    codes, labels = bundle.group_codes(attribute)
+    idx = pd.Index(bundle.annotator_ids).get_indexer(np.asarray(annotator_ids, dtype=object))
+    out = np.where(idx >= 0, codes[np.clip(idx, 0, None)], -1)
+    return out.astype(np.int64), labels
+
+
+# -------------------------------------------------------------- comparisons
+def comparisons(bundle: Bundle, spec: FieldSpec) -> pd.DataFrame:
+    """One row per scored pairwise comparison of a preference field.
+
+    Columns: ``comparison`` (item id, or ``item|x|y`` for a pair taken from a ranking),
+    ``item_id``, ``annotator_id``, ``direction`` (-1 A wins, 0 tie, +1 B wins) and
+    ``first_is_a`` (bool; pairwise fields only, NaN for rankings).
+
+    Raises
+    ------
+    ValueError
+        When a pairwise field's values cannot be read as A / B / tie.
+    """
+    rows = bundle.scored(spec.name)
+    if spec.kind == "ranking":
+        recs = []
+        for item, ann, label in zip(
+            rows["item_id"], rows["annotator_id"], rows["label"], strict=True
+        ):
+            if not isinstance(label, (list, tuple, np.ndarray)):
+                continue
+            for x, y, d in ranking_to_pairs(list(label)):
+                recs.append((f"{item}|{x}|{y}", item, ann, d, np.nan))
+        return pd.DataFrame(
+            recs, columns=["comparison", "item_id", "annotator_id", "direction", "first_is_a"]
+        )
+    values = list(spec.values) or sorted({str(v) for v in rows["label"].dropna()})
+    dirs, _ = pairwise_directions(values)
+    lookup = {str(v): int(d) for v, d in zip(values, dirs, strict=True)}
+    lookup.update({_num_key(v): int(d) for v, d in zip(values, dirs, strict=True)})
+    direction = rows["label"].map(lambda v: lookup.get(str(v), lookup.get(_num_key(v))))
+    keep = direction.notna().to_numpy()
+    out = pd.DataFrame(
+        {
+            "comparison": rows["item_id"].to_numpy()[keep],
+            "item_id": rows["item_id"].to_numpy()[keep],
+            "annotator_id": rows["annotator_id"].to_numpy()[keep],
+            "direction": direction.to_numpy()[keep].astype(np.int64),
+        }
+    )
+    out["first_is_a"] = _first_is_a(bundle, out["item_id"])
+    return out
+
+
+def _num_key(v: object) -> object:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _first_is_a(bundle: Bundle, item_ids: pd.Series) -> np.ndarray:
+    """Response A is shown first unless items carry ``shown_first`` = "b"."""
+    items = bundle.items
+    if items is None or "shown_first" not in items.columns:
+        return np.ones(len(item_ids), dtype=bool)
+    shown = items.set_index("item_id")["shown_first"].astype(str).str.strip().str.lower()
+    return (item_ids.map(shown).to_numpy() != "b").astype(bool)
+
+
+def _is_tie(label: object, kind: str, lookup: dict[str, int]) -> bool:
+    if kind == "ranking":
+        return isinstance(label, (list, tuple, np.ndarray)) and any(
+            isinstance(e, (list, tuple, np.ndarray)) and len(e) > 1 for e in label
+        )
+    return lookup.get(str(label), lookup.get(_num_key(label))) == 0  # type: ignore[arg-type]
+
+
+# -------------------------------------------------------------------- tables
+def _position_row(comp: pd.DataFrame, level: float, **keys: Any) -> dict:
+    n, wins, ties = first_shown_wins(comp["direction"].to_numpy(), comp["first_is_a"].to_numpy())
+    total = n + ties
+    rate = wins / n if n else np.nan
+    lo, hi = wilson_interval(wins, n, level) if n else (np.nan, np.nan)
+    return {
+        **keys,
+        "n_judgments": n,
+        "first_wins": wins,
+        "rate": rate,
+        "ci_low": lo,
+        "ci_high": hi,
+        "tie_rate": ties / total if total else np.nan,
+        "n_annotators": int(comp["annotator_id"].nunique()),
+        "suppressed": False,
+    }
+
+
+def _tie_skip_row(rows: pd.DataFrame, rest: pd.DataFrame | None, **keys: Any) -> dict:
+    def rates(r: pd.DataFrame) -> tuple[float, float]:
+        n = len(r)
+        scored = int((~r["skipped"]).sum())
+        tie = float(r.loc[~r["skipped"], "_tie"].sum()) / scored if scored else np.nan
+        return tie, (float(r["skipped"].sum()) / n if n else np.nan)
+
+    tie, skip = rates(rows)
+    rest_tie, rest_skip = rates(rest) if rest is not None else (np.nan, np.nan)
+    return {
+        **keys,
+        "n_judgments": len(rows),
+        "tie_rate": tie,
+        "skip_rate": skip,
+        "rest_tie_rate": rest_tie,
+        "rest_skip_rate": rest_skip,
+        "n_annotators": int(rows["annotator_id"].nunique()),
+        "suppressed": False,
+    }
+
+
+def _field_tables(
+    bundle: Bundle, cfg: AuditConfig, spec: FieldSpec, attributes: list[str]
+) -> tuple[list[dict], list[dict], list[dict]]:
+    comp = comparisons(bundle, spec)
+    pos: list[dict] = []
+    div: list[dict] = []
+    ts: list[dict] = []
+    f = spec.name
+    if spec.kind == "pairwise" and len(comp):
+        pos.append(_position_row(comp, cfg.ci_level, field=f, attribute=None, group=None))
+    all_rows = bundle.judgments[bundle.judgments["field"] == f].copy()
+    lookup: dict[str, int] = {}
+    if spec.kind == "pairwise":
+        values = list(spec.values) or sorted({str(v) for v in all_rows["label"].dropna()})
+        dirs, _ = pairwise_directions(values)
+        lookup = {str(v): int(d) for v, d in zip(values, dirs, strict=True)}
+        lookup.update({_num_key(v): int(d) for v, d in zip(values, dirs, strict=True)})  # type: ignore[misc]
+    all_rows["_tie"] = [
+        (not s) and _is_tie(lab, spec.kind, lookup)
+        for lab, s in zip(all_rows["label"], all_rows["skipped"], strict=True)
+    ]
+    ts.append(_tie_skip_row(all_rows, None, field=f, attribute=None, group=None))
+    codes_c = pd.factorize(comp["comparison"])[0] if len(comp) else np.zeros(0, dtype=np.int64)
+    n_comp = int(codes_c.max()) + 1 if len(comp) else 0
+    for attr in attributes:
+        g_comp, labels = judgment_groups(bundle, attr, comp["annotator_id"].to_numpy())
+        g_all, _ = judgment_groups(bundle, attr, all_rows["annotator_id"].to_numpy())
+        for gi, label in enumerate(labels):
+            in_all = g_all == gi
+            if in_all.any():
+                ts.append(
+                    _tie_skip_row(
+                        all_rows[in_all], all_rows[~in_all], field=f, attribute=attr, group=label
+                    )
+                )
+            in_c = g_comp == gi
+            if not in_c.any():
+                continue
+            if spec.kind == "pairwise":
+                pos.append(
+                    _position_row(comp[in_c], cfg.ci_level, field=f, attribute=attr, group=label)
+                )
+            shift = group_decision_shift(codes_c, comp["direction"].to_numpy(), in_c, n_comp)
+            m = shift["n_items_compared"]
+            div.append(
+                {
+                    "field": f,
+                    "attribute": attr,
+                    "group": label,
+                    "n_items_compared": m,
+                    "n_flipped": shift["n_flipped"],
+                    "flip_share": shift["n_flipped"] / m if m else np.nan,
+                    "agrees_with_pooled_share": shift["n_agree"] / m if m else np.nan,
+                    "decisive_share": shift["n_decisive"] / m if m else np.nan,
+                    "n_annotators": int(comp.loc[in_c, "annotator_id"].nunique()),
+                    "suppressed": False,
+                }
+            )
+    return pos, div, ts
+
+
+_POS_COLS = ["field", "attribute", "group", "n_judgments", "first_wins", "rate", "ci_low",
+             "ci_high", "tie_rate", "n_annotators", "suppressed"]  # fmt: skip
+_DIV_COLS = ["field", "attribute", "group", "n_items_compared", "n_flipped", "flip_share",
+             "agrees_with_pooled_share", "decisive_share", "n_annotators", "suppressed"]  # fmt: skip
+_TS_COLS = ["field", "attribute", "group", "n_judgments", "tie_rate", "skip_rate",
+            "rest_tie_rate", "rest_skip_rate", "n_annotators", "suppressed"]  # fmt: skip
+
+
+@analysis("rlhf", order=35)
+def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+    """Position bias, group preference divergence and tie/skip usage of preference fields."""
+    specs = [s for s in bundle.schema.values() if s.kind in PREFERENCE_KINDS]
+    if not specs:
+        return AnalysisOutput()
+    attributes = group_attributes(bundle, cfg)
+    pos: list[dict] = []
+    div: list[dict] = []
+    ts: list[dict] = []
+    errors: dict[str, str] = {}
+    for spec in specs:
+        try:
+            p, d, t = _field_tables(bundle, cfg, spec, attributes)
+        except ValueError as exc:
+            errors[spec.name] = str(exc)
+            continue
+        pos += p
+        div += d
+        ts += t
+    shown = bundle.items is not None and "shown_first" in bundle.items.columns
+    facts = {
+        "rlhf": {
+            "fields": [s.name for s in specs],
+            "first_shown_source": "items.shown_first" if shown else "assumed: response A",
+            "errors": errors,
+        }
+    }
+    return AnalysisOutput(
+        tables={
+            "position_bias": pd.DataFrame(pos, columns=_POS_COLS),
+            "preference_divergence": pd.DataFrame(div, columns=_DIV_COLS),
+            "tie_skip_usage": pd.DataFrame(ts, columns=_TS_COLS),
+        },
+        facts=facts,
+        methods=_methods(shown, errors, cfg.ci_level),
+    )
+
+
+def _methods(shown: bool, errors: dict[str, str], level: float) -> list[dict[str, str]]:
+    first = (
+        "The first-shown response is read from the items' shown_first column (a or b)."
+        if shown
+        else "Items carry no shown_first column, so response A is taken to be the one shown "
+        "first (left, or above)."
+    )
+    notes = [
+        {
+            "title": "Position bias in preference judgments",
+            "text": (
+                "Share of decided judgments (ties excluded) in which the first-shown response "
+                f"won, overall and by annotator group, with a {level:.0%} Wilson score "
+                f"interval. {first} Ties are reported separately as tie_rate. Graded labels "
+                "(a_much_better ... b_much_better) count by direction only. Rankings have no "
+                "shown order and are left out."
+            ),
+            "reference": "Wilson, E. B. (1927). Probable inference, the law of succession, and "
+            "statistical inference. JASA 22(158).",
+            "limits": (
+                "A rate away from 0.5 may come from the order responses were generated in "
+                "rather than from raters: if the better model is always response A, A wins "
+                "without any bias. Randomise the display order to tell the two apart."
+            ),
+        },
+        {
+            "title": "Whose preferences decide: group preference divergence",
+            "text": (
+                "Each comparison (an item, or a pair of responses from a ranking) gets a "
+                "majority decision, one vote per judgment: A, B, or tie. For each annotator "
+                "group, on the comparisons judged both by the group and by others, "
+                "flip_share is the share where the group's own majority prefers the other "
+                "response than the pooled majority; agrees_with_pooled_share the share where "
+                "both decisions are the same; decisive_share the share where leaving the "
+                "group out changes the pooled decision. Together they show whose preferences "
+                "a reward model trained on the pooled labels will learn."
+            ),
+            "reference": "Kirk et al. (2024). The PRISM Alignment Project. arXiv:2404.16019.",
+            "limits": (
+                "With few raters per comparison, one rater is a group majority and flips "
+                "are noisy; compare flip_share with n_items_compared. A flip is a "
+                "disagreement, not proof that one group is right."
+            ),
+        },
+        {
+            "title": "Tie and skip usage by group",
+            "text": (
+                "tie_rate is the share of answered judgments that were ties (for rankings: "
+                "rankings with two responses at one rank); skip_rate the share of all "
+                "judgments that were skipped. rest_* give the same figures for every other "
+                "annotator."
+            ),
+            "reference": "",
+            "limits": "Ties and skips can be honest answers to unclear items; a higher rate "
+            "is a question for the reviewer, not misconduct.",
+        },
+    ]
+    for field_name, msg in errors.items():
+        notes.append(
+            {
+                "title": f"Preference field {field_name!r} not analysed",
+                "text": msg,
+                "reference": "",
+                "limits": "Position bias, divergence and tie usage are missing for this field.",
+            }
+        )
+    return notes
