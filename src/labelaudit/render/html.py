@@ -1,0 +1,213 @@
+"""Render an :class:`~labelaudit.result.AuditResult` as one self-contained HTML file.
+
+The file needs nothing but itself: CSS is inline, charts are inline SVG drawn on the
+server, and there is no script at all, so the Content-Security-Policy forbids every
+script and every remote load (``default-src 'none'``). Jinja2 autoescaping is on for
+every value; the only markup inserted unescaped is SVG built by
+:mod:`labelaudit.render.svg`, which escapes its own text. The output depends only on
+the result (no clock, no random ids), so the same result gives byte-identical HTML.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from labelaudit.render import sections as S
+from labelaudit.result import SEVERITIES, AuditResult
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def _environment() -> jinja2.Environment:
+    folder = resources.files("labelaudit.render").joinpath("templates")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def _section_blocks(
+    sid: str, tables: dict[str, Any], result: AuditResult, k: int | None
+) -> list[S.Block]:
+    schema = result.context.get("schema", {}) or {}
+    max_examples = int((result.run.get("config") or {}).get("max_examples", 20) or 20)
+    blocks: list[S.Block] = []
+    if sid == "representativeness" and "representation" in tables:
+        blocks += S.representation_charts(tables["representation"], k)
+    if sid == "disagreement":
+        if "agreement" in tables:
+            blocks += S.agreement_charts(tables["agreement"], k)
+        if "group_association" in tables:
+            blocks += S.gai_charts(tables["group_association"], tables.get("agreement"), k)
+        if "label_shares" in tables:
+            blocks += S.label_share_charts(tables["label_shares"], schema, k)
+    for name, (where, cols) in S.PLACEMENT.items():
+        if where != sid or name not in tables:
+            continue
+        df = tables[name]
+        if name == "contested_examples":
+            items = S.contested_quotes(df, max_examples)
+            title = f"Contested items (sample of at most {max_examples}; texts truncated)"
+            blocks.append(S.Block("quotes", title=title, items=items))
+        elif name == "guideline_flags":
+            items = S.guideline_quotes(df, S.SECTION_ROWS)
+            blocks.append(S.Block("quotes", title="Flagged guideline lines", items=items))
+        elif name not in S.CHARTED:
+            blocks.append(
+                S.Block(
+                    "table", table=S.table_view(name, df, k=k, limit=S.SECTION_ROWS, columns=cols)
+                )
+            )
+    return blocks
+
+
+def _data_overview(result: AuditResult) -> list[S.Block]:
+    ctx = result.context
+    blocks = []
+    schema = ctx.get("schema") or {}
+    if schema:
+        import pandas as pd
+
+        rows = [
+            {"field": f, **{k: v for k, v in (spec or {}).items()}}
+            for f, spec in sorted(schema.items())
+        ]
+        df = pd.DataFrame(rows)
+        blocks.append(S.Block("table", table=S.table_view("fields", df, k=None, limit=200)))
+    inferred = ctx.get("schema_inferred")
+    if inferred is not None:
+        text = (
+            "The label schema was inferred from the data (no schema.yaml): check the levels "
+            "of measurement and escape options above, since they change the statistics."
+            if inferred
+            else "The label schema was read from schema.yaml."
+        )
+        blocks.append(S.Block("text", text=text))
+    inputs = ctx.get("inputs") or result.run.get("inputs") or []
+    if inputs:
+        import pandas as pd
+
+        blocks.append(
+            S.Block("table", table=S.table_view("inputs", pd.DataFrame(inputs), k=None, limit=200))
+        )
+    skipped = ctx.get("skipped") or {}
+    if skipped:
+        parts = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in sorted(skipped.items()))
+        blocks.append(S.Block("text", text=f"Rows counted but not scored: {parts}."))
+    guidelines = ctx.get("guidelines") or []
+    if guidelines:
+        parts = ", ".join(f"{g.get('name')} ({g.get('n_lines', '?')} lines)" for g in guidelines)
+        blocks.append(S.Block("text", text=f"Guidelines read: {parts}."))
+    return blocks
+
+
+def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
+    s, ctx = result.summary, result.context
+    lines = [
+        f"{s.get('judgments', 0):,} judgments of {s.get('items', 0):,} items by "
+        f"{s.get('annotators', 0):,} annotators, on field(s): "
+        f"{', '.join(map(str, s.get('fields', []))) or 'none'}."
+    ]
+    attrs: list[str] = []
+    for name in ("representation", "agreement", "group_association"):
+        df = tables.get(name)
+        if df is not None and "attribute" in df.columns:
+            attrs += [str(a) for a in df["attribute"].dropna().unique()]
+    if attrs:
+        lines.append(f"Rater groups compared by: {', '.join(dict.fromkeys(attrs))}.")
+    target = ctx.get("target")
+    if target:
+        lines.append(
+            f"Target population: {target.get('name')} (source: {target.get('source') or 'not given'})."
+        )
+    else:
+        lines.append("No target population was given, so representativeness was not measured.")
+    k = ctx.get("min_group_size")
+    if k:
+        lines.append(
+            f"Groups with fewer than {k} annotators are suppressed: their figures are not shown."
+        )
+    return lines
+
+
+def build_view(result: AuditResult) -> dict[str, Any]:
+    """The whole report as plain view-model data (what the template lays out)."""
+    ctx = result.context
+    k = ctx.get("min_group_size")
+    rules = ctx.get("rules", {}) or {}
+    findings = S.visible_findings(result)
+    tables = S.visible_tables(result)
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        counts[f.severity] += 1
+
+    section_views = []
+    for sid, title, intro, cats in S.SECTIONS:
+        sv = S.SectionView(sid, title, intro)
+        sv.findings = [S.finding_view(f) for f in findings if f.category in cats]
+        sv.blocks = _data_overview(result) if sid == "data" else []
+        sv.blocks += _section_blocks(sid, tables, result, k)
+        if sid in ("rlhf", "process") and not sv.blocks and not sv.findings:
+            continue  # only shown when the bundle has such data
+        if not sv.blocks and not sv.findings:
+            sv.blocks.append(S.Block("text", text="No data for this section in this bundle."))
+        section_views.append(sv)
+
+    checklist = []
+    for code in sorted({f.rule for f in findings}):
+        meta = rules.get(code, {})
+        qs = [str(q) for q in meta.get("questions", [])]
+        if qs:
+            checklist.append({"rule": code, "title": meta.get("title", code), "questions": qs})
+
+    appendix = [S.table_view(name, df, k=k, limit=S.APPENDIX_ROWS) for name, df in tables.items()]
+    triggered_rules = [
+        {"code": code, **{k2: rules[code].get(k2) for k2 in ("title", "summary", "remediation")}}
+        for code in sorted({f.rule for f in findings})
+        if code in rules
+    ]
+    return {
+        "csp": CSP,
+        "title": f"labelaudit report: {ctx.get('bundle_name') or 'audit'}",
+        "bundle_name": ctx.get("bundle_name") or "",
+        "created_at": str(result.run.get("created_at", "")),
+        "seed": result.run.get("seed"),
+        "tool_version": str(result.tool.get("version", "")),
+        "vendor": result.audience == "vendor",
+        "split": ctx.get("split"),
+        "counts": counts,
+        "n_findings": len(findings),
+        "top": [S.finding_view(f) for f in S.top_findings(findings)],
+        "covered": _covered(result, tables),
+        "sections": section_views,
+        "methods": list(ctx.get("methods") or []),
+        "standing_limits": S.STANDING_LIMITS,
+        "checklist": checklist,
+        "standing_questions": S.STANDING_QUESTIONS,
+        "appendix": appendix,
+        "rules": triggered_rules,
+        "min_group_size": k,
+    }
+
+
+def render_html(result: AuditResult) -> str:
+    """The report as one HTML string (deterministic for a given result)."""
+    view = build_view(result)
+    for sv in view["sections"]:
+        for b in sv.blocks:
+            if b.kind == "chart":
+                b.svg = Markup(b.svg)  # built by render.svg, which escapes its text
+    template = _environment().get_template("report.html.j2")
+    return template.render(**view)

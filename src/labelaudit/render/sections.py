@@ -1,0 +1,461 @@
+"""Section builders: turn an :class:`~labelaudit.result.AuditResult` into view-models.
+
+The template only lays out what is built here. Every figure is formatted here, next to
+its ``n``; suppressed rows (small groups, already nulled by the privacy step) become a
+single "suppressed" cell, so the template cannot print a figure for them by accident.
+Charts are finished SVG strings from :mod:`labelaudit.render.svg`, which escapes
+everything it draws; every other string stays plain text and is escaped by Jinja2.
+
+The vendor edition drops tables carrying ``annotator_id`` and rules marked
+``audience: internal``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelaudit.render import svg
+from labelaudit.result import AuditResult, Finding
+
+SECTION_ROWS = 60  # rows shown inside a section; the appendix shows more
+APPENDIX_ROWS = 1000  # beyond this, findings.json carries the full table
+TEXT_LIMIT = 280  # characters of item text / excerpts shown
+
+#: columns that name a row rather than measure it (kept when a row is suppressed)
+IDENTITY = (
+    "field", "scope", "attribute", "group", "value", "level", "language", "region",
+    "country", "item_id", "test", "guideline", "line", "term", "category", "option",
+    "annotator_id", "session", "metric",
+)  # fmt: skip
+PERCENT_HINTS = ("share", "rate")
+
+#: (table, section, columns shown in the section; None = all)
+PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
+    "representation": ("representativeness", None),
+    "representation_distance": ("representativeness", None),
+    "representation_by_field": ("representativeness", None),
+    "concentration": ("representativeness", None),
+    "perspective_diversity": ("representativeness", None),
+    "metadata_completeness": ("representativeness", None),
+    "agreement": ("disagreement", None),
+    "group_association": ("disagreement", None),
+    "agreement_difference": ("disagreement", None),
+    "label_shares": ("disagreement", None),
+    "label_shift": ("disagreement", None),
+    "contested_items": ("disagreement", None),
+    "contested_examples": ("disagreement", None),
+    "annotator_agreement": ("disagreement", None),
+    "qc_by_group": ("disagreement", None),
+    "languages": ("coverage", None),
+    "item_regions": ("coverage", None),
+    "escape_usage": ("coverage", None),
+    "guideline_stats": ("guidelines", None),
+    "guideline_flags": ("guidelines", None),
+    "position_bias": ("rlhf", None),
+    "preference_divergence": ("rlhf", None),
+    "tie_skip_usage": ("rlhf", None),
+    "timing_by_group": ("process", None),
+    "fast_judgments": ("process", None),
+    "session_fatigue": ("process", None),
+    "session_lengths": ("process", None),
+    "pay_by_group": ("process", None),
+}
+#: tables drawn as a chart or quoted in their section instead of a plain table
+CHARTED = {"representation", "agreement", "group_association", "label_shares"}
+QUOTED = {"contested_examples", "guideline_flags"}
+
+SECTIONS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    # id, title, intro, finding categories shown there
+    ("data", "Data overview", "What was read, how it was interpreted, and what was skipped.",
+     ("data",)),
+    ("representativeness", "Representativeness",
+     "Who the raters are, compared with the population the labels are meant to serve.",
+     ("representativeness",)),
+    ("disagreement", "Disagreement",
+     "How far raters agree, and whether disagreement follows group lines rather than noise.",
+     ("disagreement",)),
+    ("coverage", "Coverage",
+     "Whether the items' languages and regions are matched by raters who can judge them.",
+     ("coverage",)),
+    ("guidelines", "Guidelines",
+     "Lines of the labeling instructions that assume one culture's defaults.", ("guidelines",)),
+    ("rlhf", "RLHF preferences",
+     "Pairwise preference judgments: position bias, ties and group divergence.", ()),
+    ("process", "Labeling process",
+     "How the work was done: time spent, session length, pay.", ("process",)),
+]  # fmt: skip
+
+STANDING_LIMITS = [
+    "Agreement is not correctness: raters can agree on a reading that harms the people "
+    "the data is about, and disagreement can be the signal rather than the noise.",
+    "Groups are only the attributes the annotator table records, as self-reported or "
+    "assigned by the vendor; they are coarse proxies for lived experience.",
+    "Small groups are suppressed to protect raters; an absent figure is not a zero.",
+    "Representativeness is measured against the chosen target population; a different "
+    "target gives different gaps. The choice of target is a judgment, not a fact.",
+    "Lexicon matches on guidelines flag wording for a human to review; they cannot judge "
+    "intent, and they miss assumptions phrased in other words.",
+    "p-values are adjusted for the number of groups tested (Benjamini-Hochberg), but with "
+    "many fields and attributes some flags will still be chance.",
+]
+STANDING_QUESTIONS = [
+    "Who is affected by the model trained on these labels, and are they among the raters?",
+    "How was the target population chosen, by whom, and what does it leave out?",
+    "Were raters fairly paid for the time the task actually takes, and supported when "
+    "content was distressing?",
+    "Were the communities the content is about consulted on the guidelines and label set?",
+    "Where groups disagree, should the labels keep the disagreement (soft labels, "
+    "per-group models) instead of collapsing it to a majority vote?",
+]
+
+
+@dataclass
+class TableView:
+    id: str
+    title: str
+    columns: list[str]
+    numeric: list[bool]
+    rows: list[dict[str, Any]]  # {"cells": [...], "span": (colspan, text) | None}
+    note: str = ""
+
+
+@dataclass
+class FindingView:
+    rule: str
+    severity: str
+    category: str
+    title: str
+    message: str
+    subject: str
+    recommendation: str
+
+
+@dataclass
+class Block:
+    kind: str  # chart | table | quotes | text
+    title: str = ""
+    svg: str = ""
+    table: TableView | None = None
+    items: list[dict[str, str]] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass
+class SectionView:
+    id: str
+    title: str
+    intro: str
+    findings: list[FindingView] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ formatting
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, (float, np.floating)) and math.isnan(float(v))
+
+
+def format_value(column: str, v: Any) -> str:
+    """Human-readable cell text; shares and rates as percentages, p-values bounded."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return ", ".join(format_value(column, x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {format_value(column, x)}" for k, x in sorted(v.items()))
+    if _missing(v):
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isinf(f):
+            return "∞" if f > 0 else "−∞"
+        if column.startswith("p_") or column.endswith("p_value"):
+            return "< 0.001" if f < 0.001 else f"{f:.3f}"
+        if any(h in column for h in PERCENT_HINTS) and "ratio" not in column:
+            return f"{f:.1%}"
+        if f.is_integer() and (column.startswith("n_") or column in ("line", "rows")):
+            return f"{int(f):,}"
+        return f"{f:.2f}"
+    s = str(v)
+    return s if len(s) <= TEXT_LIMIT else s[: TEXT_LIMIT - 1] + "…"
+
+
+def _label(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def suppressed_text(k: int | None) -> str:
+    return f"suppressed (fewer than {k} annotators)" if k else "suppressed (group too small)"
+
+
+def table_view(
+    name: str, df: pd.DataFrame, *, k: int | None, limit: int, columns: list[str] | None = None
+) -> TableView:
+    """Format a metric table; suppressed rows keep their identity and hide every figure."""
+    cols = [c for c in (columns or list(df.columns)) if c in df.columns and c != "suppressed"]
+    ident = [c for c in cols if c in IDENTITY]
+    figures = [c for c in cols if c not in IDENTITY]
+    ordered = ident + figures
+    numeric = [c not in IDENTITY and pd.api.types.is_numeric_dtype(df[c]) for c in ordered]
+    rows = []
+    sup = df["suppressed"] if "suppressed" in df.columns else pd.Series(False, index=df.index)
+    for (_, row), is_sup in zip(df.head(limit).iterrows(), sup.head(limit), strict=True):
+        if bool(is_sup) and figures:
+            cells = [format_value(c, row[c]) for c in ident]
+            rows.append({"cells": cells, "span": (len(figures), suppressed_text(k))})
+        else:
+            rows.append({"cells": [format_value(c, row[c]) for c in ordered], "span": None})
+    note = ""
+    if len(df) > limit:
+        note = f"First {limit:,} of {len(df):,} rows shown; findings.json has them all."
+    return TableView(name, _label(name), [_label(c) for c in ordered], numeric, rows, note)
+
+
+def subject_text(subject: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(subject.items()) if v is not None)
+
+
+def finding_view(f: Finding) -> FindingView:
+    return FindingView(
+        rule=f.rule,
+        severity=f.severity,
+        category=f.category,
+        title=f.title,
+        message=f.message,
+        subject=subject_text(f.subject),
+        recommendation=f.recommendation or "",
+    )
+
+
+# ------------------------------------------------------------------ audience
+def visible_findings(result: AuditResult) -> list[Finding]:
+    rules = result.context.get("rules", {})
+    out = [
+        f
+        for f in result.findings
+        if result.audience != "vendor" or rules.get(f.rule, {}).get("audience") != "internal"
+    ]
+    return sorted(out, key=Finding.sort_key)
+
+
+def visible_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for name in sorted(result.metrics):
+        df = result.metrics[name]
+        if not isinstance(df, pd.DataFrame):
+            continue
+        if "annotator_id" in df.columns and result.audience == "vendor":
+            continue
+        tables[name] = df
+    return tables
+
+
+def top_findings(findings: list[Finding], most: int = 5, least: int = 3) -> list[Finding]:
+    """The most important few: high and medium first, one per rule before repeats."""
+    chosen: list[Finding] = []
+    seen: set[str] = set()
+    serious = [f for f in findings if f.severity in ("high", "medium")]
+    for f in serious:
+        if f.rule not in seen and len(chosen) < most:
+            chosen.append(f)
+            seen.add(f.rule)
+    for f in findings:
+        target = most if f.severity in ("high", "medium") else least
+        if f not in chosen and len(chosen) < target:
+            chosen.append(f)
+    return sorted(chosen, key=Finding.sort_key)
+
+
+# ------------------------------------------------------------------ charts
+def _num(v: Any) -> float | None:
+    return None if _missing(v) or isinstance(v, str) else float(v)
+
+
+def _n(v: Any) -> str:
+    return "?" if _missing(v) else f"{int(v):,}"
+
+
+def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
+    keys = [k for k in keys if k in df.columns]
+    if not keys:
+        return [((), df)]
+    filled = df[keys].astype(object).where(df[keys].notna(), "")
+    order = list(dict.fromkeys(map(tuple, filled.to_numpy().tolist())))
+    return [(key, df[(filled == list(key)).all(axis=1)]) for key in order]
+
+
+def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
+    blocks = []
+    for (attr,), part in _groups(df, ["attribute"]):
+        bars = []
+        for _, r in part.iterrows():
+            ratio = _num(r.get("ratio"))
+            pool = _num(r.get("pool_share"))
+            target = _num(r.get("target_share"))
+            note = f"n={_n(r.get('n_annotators'))}"
+            if ratio is not None:
+                note = f"ratio {ratio:.2f}, {note}"
+            elif target is None:
+                note = f"no target, {note}"
+            bars.append(
+                svg.Bar(
+                    label=str(r.get("group")),
+                    value=pool,
+                    low=_num(r.get("pool_ci_low")),
+                    high=_num(r.get("pool_ci_high")),
+                    reference=target,
+                    note=note,
+                    suppressed=bool(r.get("suppressed", False)),
+                )
+            )
+        title = f"Rater pool vs target by {attr}: share of raters (95% Wilson interval)"
+        chart = svg.share_bars(title, bars, suppressed_text=suppressed_text(k))
+        blocks.append(Block("chart", title=title, svg=chart))
+    return blocks
+
+
+def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
+    blocks = []
+    scope = df["scope"] if "scope" in df.columns else pd.Series("within", index=df.index)
+    overall = df[scope == "overall"]
+    within = df[scope == "within"]
+    for (fld, attr), part in _groups(within, ["field", "attribute"]):
+        ref = None
+        o = overall[overall["field"] == fld] if "field" in overall.columns else overall
+        if len(o):
+            ref = _num(o.iloc[0].get("alpha"))
+        bars = []
+        for _, r in part.iterrows():
+            a = _num(r.get("alpha"))
+            note = f"α {a:.2f}" if a is not None else "α –"
+            note += f", n={_n(r.get('n_annotators'))} raters, {_n(r.get('n_items'))} items"
+            bars.append(
+                svg.Bar(
+                    label=str(r.get("group")),
+                    value=a,
+                    low=_num(r.get("ci_low")),
+                    high=_num(r.get("ci_high")),
+                    note=note,
+                    suppressed=bool(r.get("suppressed", False)),
+                )
+            )
+        title = f"{fld}: Krippendorff's alpha within each {attr} group, with CI"
+        ref_label = f"all raters α={ref:.2f}" if ref is not None else ""
+        chart = svg.dot_whisker(
+            title,
+            bars,
+            reference=ref,
+            reference_label=ref_label,
+            suppressed_text=suppressed_text(k),
+        )
+        blocks.append(Block("chart", title=title, svg=chart))
+    return blocks
+
+
+def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) -> list[Block]:
+    sizes: dict[tuple, Any] = {}
+    if agreement is not None and {"field", "attribute", "group", "n_annotators"} <= set(
+        agreement.columns
+    ):
+        w = agreement[agreement.get("scope", "within") == "within"]
+        for _, r in w.iterrows():
+            sizes[(r["field"], r["attribute"], r["group"])] = r["n_annotators"]
+    blocks = []
+    for (fld, attr), part in _groups(df, ["field", "attribute"]):
+        bars = []
+        for _, r in part.iterrows():
+            g = _num(r.get("gai"))
+            p = _num(r.get("p_adjusted"))
+            note = f"GAI {g:.2f}" if g is not None else "GAI –"
+            if p is not None:
+                note += f", p adj {format_value('p_adjusted', p)}"
+            n = sizes.get((fld, attr, r.get("group")))
+            if n is not None:
+                note += f", n={_n(n)}"
+            bars.append(
+                svg.Bar(
+                    str(r.get("group")), g, note=note, suppressed=bool(r.get("suppressed", False))
+                )
+            )
+        title = f"{fld}: group association index (GAI = IRR / XRR) by {attr}"
+        chart = svg.ratio_bars(
+            title,
+            bars,
+            reference=1.0,
+            reference_label="1 = no group effect",
+            suppressed_text=suppressed_text(k),
+        )
+        blocks.append(Block("chart", title=title, svg=chart))
+    return blocks
+
+
+def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None) -> list[Block]:
+    blocks = []
+    if not {"group", "value", "share"} <= set(df.columns):
+        return blocks
+    for (fld, attr), part in _groups(df, ["field", "attribute"]):
+        declared = [str(v) for v in (schema.get(fld, {}) or {}).get("values") or []]
+        seen = [str(v) for v in dict.fromkeys(part["value"].dropna().astype(str))]
+        values = [v for v in declared if v in seen] + [v for v in seen if v not in declared]
+        bars = []
+        for (grp,), g in _groups(part, ["group"]):
+            sup = bool(g["suppressed"].any()) if "suppressed" in g.columns else False
+            shares = {str(r["value"]): _num(r["share"]) for _, r in g.iterrows()}
+            n_j = g["n_judgments"].sum() if "n_judgments" in g.columns else None
+            n_a = g["n_annotators"].max() if "n_annotators" in g.columns else None
+            note = f"n={_n(n_j)} judgments, {_n(n_a)} raters"
+            bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup))
+        title = f"{fld}: share of each label by {attr or 'group'}"
+        chart = svg.stacked_shares(title, bars, values, suppressed_text=suppressed_text(k))
+        blocks.append(Block("chart", title=title, svg=chart))
+    return blocks
+
+
+# ------------------------------------------------------------------ quotes
+def contested_quotes(df: pd.DataFrame, limit: int) -> list[dict[str, str]]:
+    items = []
+    for _, r in df.head(limit).iterrows():
+        if bool(r.get("suppressed", False)):
+            continue
+        meta = [
+            f"{c.replace('_', ' ')}: {format_value(c, r[c])}"
+            for c in ("field", "attribute", "group", "pooled_majority", "group_majority")
+            if c in r.index and not _missing(r[c])
+        ]
+        items.append(
+            {
+                "where": f"item {format_value('item_id', r.get('item_id'))}",
+                "text": format_value("text", r.get("text")),
+                "meta": "; ".join(meta),
+            }
+        )
+    return items
+
+
+def guideline_quotes(df: pd.DataFrame, limit: int) -> list[dict[str, str]]:
+    items = []
+    for _, r in df.head(limit).iterrows():
+        where = (
+            f"{format_value('guideline', r.get('guideline'))}:{format_value('line', r.get('line'))}"
+        )
+        meta = [
+            f"{c}: {format_value(c, r[c])}"
+            for c in ("term", "category", "alternative")
+            if c in r.index and not _missing(r[c])
+        ]
+        items.append(
+            {
+                "where": where,
+                "text": format_value("excerpt", r.get("excerpt")),
+                "meta": "; ".join(meta),
+            }
+        )
+    return items
