@@ -1,1 +1,447 @@
-"""Analysis module: disagreement (being written)."""
+"""Disagreement beyond alpha: label shares by group, contested items, QC bias.
+
+For every scored unit (a field, or one option of a multi-choice field) and every
+group-by attribute this analysis answers three questions:
+
+* do groups give different labels? (``label_shares``, ``label_shift``)
+* which items would get another label if only one group's judgments counted?
+  (``contested_items``, ``contested_examples``)
+* would the usual "drop low-agreement annotators" QC cut drop one group more than
+  others? (``annotator_agreement``, ``qc_by_group``)
+
+Numbers come from :mod:`labelaudit.stats.contingency` and :mod:`labelaudit.stats.majority`;
+decisions (what is a finding) are made in :mod:`labelaudit.checks.disagreement`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelaudit.bundle.model import Bundle, CodedField
+from labelaudit.config import AuditConfig
+from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.stats import contingency as ct
+from labelaudit.stats import majority as mj
+
+#: scales with more distinct values than this are continuous: plurality labels and
+#: chi-square tables make no sense there (alpha covers them)
+MAX_VALUES = 20
+#: a group's majority on an item needs at least this many of its judgments
+MIN_GROUP_JUDGMENTS = 2
+#: leave-one-out agreement needs at least this many other judgments on the item
+MIN_OTHERS = 2
+#: QC convention (also declared, with its source, as parameters of rule LA112)
+QC_DEFAULTS: dict[str, Any] = {"qc_bottom_share": 0.10, "qc_min_agreement": None, "qc_min_items": 5}
+TEXT_CHARS = 280
+
+COLUMNS = {
+    "label_shares": ["field", "attribute", "group", "value", "n_judgments", "share",
+                     "n_annotators", "suppressed", "group_judgments", "ci_low", "ci_high",
+                     "pooled_share"],
+    "label_shift": ["field", "attribute", "test", "statistic", "dof", "p_value", "p_adjusted",
+                    "cramers_v", "n_judgments", "n_groups_tested", "n_groups_excluded",
+                    "p_value_annotators", "p_adjusted_annotators", "n_resamples",
+                    "min_expected", "n_annotators_tested"],
+    "contested_items": ["field", "attribute", "group", "n_items_compared", "n_contested",
+                        "share_contested", "n_annotators", "suppressed", "ci_low", "ci_high"],
+    "contested_examples": ["field", "attribute", "group", "item_id", "text", "pooled_majority",
+                           "group_majority", "group_judgments", "other_judgments",
+                           "n_annotators", "suppressed", "gap"],
+    "annotator_agreement": ["annotator_id", "field", "n_items", "agreement", "flagged",
+                            "evaluated"],
+    "qc_by_group": ["field", "attribute", "group", "n_annotators", "n_flagged", "flagged_share",
+                    "pool_share", "share_of_flagged", "ratio", "p_value", "p_adjusted",
+                    "suppressed"],
+}  # fmt: skip
+
+
+def group_attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
+    """The attributes to break down by: ``group_by`` (or the defaults) plus intersections."""
+    attrs = list(cfg.group_by) if cfg.group_by else bundle.group_attributes()
+    attrs += ["×".join(pair) for pair in cfg.intersections]
+    if bundle.annotators is None:
+        return []
+    cols = set(bundle.annotators.columns)
+    return [a for a in dict.fromkeys(attrs) if all(p in cols for p in a.split("×"))]
+
+
+def qc_settings(cfg: AuditConfig) -> dict[str, Any]:
+    """The QC cut used to mark annotators: LA112's parameters, overridden by ``[rules.LA112]``."""
+    overrides = (getattr(cfg, "rules", None) or {}).get("LA112", {})
+    return {k: overrides.get(k, v) for k, v in QC_DEFAULTS.items()}
+
+
+def _rng(cfg: AuditConfig, *key: str) -> np.random.Generator:
+    # keyed by what is tested, so a result does not depend on which other tests ran first
+    return np.random.default_rng([cfg.seed, zlib.crc32("|".join(key).encode())])
+
+
+def _py(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+@analysis("disagreement", order=30)
+def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+    """Label shares and shift tests, contested items and QC bias by annotator group."""
+    rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    attributes = group_attributes(bundle, cfg)
+    qc = qc_settings(cfg)
+    skipped: list[dict] = []
+    texts = _item_texts(bundle)
+    strat_attr = getattr(cfg, "stratify_by", None)
+    strata_codes = None
+    if strat_attr and bundle.annotators is not None and strat_attr in bundle.annotators.columns:
+        strata_codes = bundle.group_codes(strat_attr)[0]
+    for field, option in bundle.scored_units():
+        coded = bundle.coded(field, option)
+        k = len(coded.values)
+        if coded.value_codes.size == 0 or k < 2 or k > MAX_VALUES:
+            reason = (
+                "no scored judgments"
+                if coded.value_codes.size == 0
+                else (
+                    f"{k} distinct values (not a categorical scale)"
+                    if k > MAX_VALUES
+                    else "one value"
+                )
+            )
+            skipped.append({"field": coded.field, "reason": reason})
+            continue
+        pooled = mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k)
+        flagged = _annotator_agreement(bundle, coded, pooled, qc, rows["annotator_agreement"])
+        for attr in attributes:
+            codes, labels = bundle.group_codes(attr)
+            strata = None if strat_attr in attr.split("×") else strata_codes
+            _shares_and_shift(coded, codes, labels, attr, cfg, strata, rows)
+            _contested(coded, pooled, codes, labels, attr, cfg, bundle.item_ids, texts, rows)
+            _qc_by_group(coded.field, flagged, codes, labels, attr, cfg, rows["qc_by_group"])
+    tables = {name: pd.DataFrame(rows[name], columns=cols) for name, cols in COLUMNS.items()}
+    shift = tables["label_shift"]
+    shift["p_adjusted"] = ct.benjamini_hochberg(shift["p_value"].to_numpy(float))
+    shift["p_adjusted_annotators"] = ct.benjamini_hochberg(
+        shift["p_value_annotators"].to_numpy(float)
+    )
+    qc_table = tables["qc_by_group"]
+    qc_table["p_adjusted"] = ct.benjamini_hochberg(qc_table["p_value"].to_numpy(float))
+    facts = {
+        "disagreement": {
+            "attributes": attributes,
+            "skipped_fields": skipped,
+            "n_resamples": cfg.n_permutations,
+            "min_group_judgments": MIN_GROUP_JUDGMENTS,
+            "qc": {**qc, "description": describe_qc(qc)},
+        }
+    }
+    return AnalysisOutput(tables=tables, facts=facts, methods=methods_notes(cfg, qc))
+
+
+# ------------------------------------------------------------ label shares / shift
+def _shares_and_shift(
+    coded: CodedField,
+    codes: np.ndarray,
+    labels: list[str],
+    attr: str,
+    cfg: AuditConfig,
+    strata: np.ndarray | None,
+    rows: dict[str, list[dict]],
+) -> None:
+    k = len(coded.values)
+    jg = codes[coded.annotator_codes]  # group of each judgment (-1 = unknown)
+    known = jg >= 0
+    table = np.zeros((len(labels), k))
+    np.add.at(table, (jg[known], coded.value_codes[known]), 1)
+    n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
+    col_tot = table.sum(axis=0)
+    for g, name in enumerate(labels):
+        total = int(table[g].sum())
+        if total == 0:
+            continue
+        for v, value in enumerate(coded.values):
+            lo, hi = ct.wilson_interval(int(table[g, v]), total, cfg.ci_level)
+            rows["label_shares"].append({
+                "field": coded.field, "attribute": attr, "group": name, "value": _py(value),
+                "n_judgments": int(table[g, v]), "share": table[g, v] / total,
+                "n_annotators": int(n_ann[g]), "suppressed": False, "group_judgments": total,
+                "ci_low": lo, "ci_high": hi, "pooled_share": col_tot[v] / col_tot.sum(),
+            })  # fmt: skip
+    present = table.sum(axis=1) > 0
+    tested = present & (n_ann >= cfg.min_group_size)
+    sub = table[tested][:, table[tested].sum(axis=0) > 0]
+    row: dict[str, Any] = {
+        "field": coded.field, "attribute": attr, "test": None, "n_judgments": int(sub.sum()),
+        "n_groups_tested": int(tested.sum()), "n_groups_excluded": int((present & ~tested).sum()),
+        "n_resamples": 0, "n_annotators_tested": int(n_ann[tested].sum()),
+    }  # fmt: skip
+    if sub.shape[0] >= 2 and sub.shape[1] >= 2:
+        res = ct.chi2_independence(sub)
+        row.update(
+            statistic=res.statistic,
+            dof=res.dof,
+            p_value=res.p_value,
+            min_expected=res.min_expected,
+            cramers_v=ct.cramers_v(sub),
+            test="chi-square",
+        )
+        if res.min_expected < 5 and cfg.n_permutations > 0:
+            row["test"] = "monte-carlo exact"
+            row["p_value"] = ct.chi2_monte_carlo(
+                sub, n_resamples=cfg.n_permutations, seed=_rng(cfg, "exact", coded.field, attr)
+            )
+        if cfg.n_permutations > 0:
+            row["p_value_annotators"] = _annotator_permutation(
+                coded, codes, tested, attr, cfg, strata
+            )
+            row["n_resamples"] = cfg.n_permutations
+    rows["label_shift"].append(row)
+
+
+def _annotators_per_group(ann_codes: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Annotators of each group with at least one judgment in the unit."""
+    g = codes[np.unique(ann_codes)]
+    return np.bincount(g[g >= 0], minlength=n_groups)
+
+
+def _annotator_permutation(
+    coded: CodedField,
+    codes: np.ndarray,
+    tested: np.ndarray,
+    attr: str,
+    cfg: AuditConfig,
+    strata: np.ndarray | None,
+) -> float:
+    per_ann = mj.label_counts(
+        coded.annotator_codes, coded.value_codes, coded.n_annotators, len(coded.values)
+    )
+    keep = (per_ann.sum(axis=1) > 0) & (codes >= 0)
+    keep &= tested[np.where(codes >= 0, codes, 0)]
+    remap = np.cumsum(tested) - 1  # tested group code -> 0..G'-1
+    _, p = ct.chi2_cluster_permutation(
+        per_ann[keep], remap[codes[keep]], n_resamples=cfg.n_permutations,
+        seed=_rng(cfg, "annotators", coded.field, attr),
+        strata=None if strata is None else strata[keep],
+    )  # fmt: skip
+    return p
+
+
+# ------------------------------------------------------------------ contested items
+def _contested(
+    coded: CodedField,
+    pooled: np.ndarray,
+    codes: np.ndarray,
+    labels: list[str],
+    attr: str,
+    cfg: AuditConfig,
+    item_ids: np.ndarray,
+    texts: dict[str, str],
+    rows: dict[str, list[dict]],
+) -> None:
+    k = len(coded.values)
+    jg = codes[coded.annotator_codes]
+    n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
+    candidates: list[dict] = []
+    for g, name in enumerate(labels):
+        mine = jg == g
+        if not mine.any():
+            continue
+        gc = mj.label_counts(coded.item_codes[mine], coded.value_codes[mine], coded.n_items, k)
+        cmp = mj.compare_majorities(gc, pooled, min_group_judgments=MIN_GROUP_JUDGMENTS)
+        n_cmp, n_flip = int(cmp.compared.sum()), int(cmp.flipped.sum())
+        lo, hi = ct.wilson_interval(n_flip, n_cmp, cfg.ci_level) if n_cmp else (np.nan, np.nan)
+        rows["contested_items"].append({
+            "field": coded.field, "attribute": attr, "group": name, "n_items_compared": n_cmp,
+            "n_contested": n_flip, "share_contested": n_flip / n_cmp if n_cmp else np.nan,
+            "n_annotators": int(n_ann[g]), "suppressed": False, "ci_low": lo, "ci_high": hi,
+        })  # fmt: skip
+        # examples only from groups large enough to be shown at all: a bounded sample
+        # should not be spent on rows the privacy step will blank
+        if n_ann[g] < cfg.min_group_size:
+            continue
+        for i in np.flatnonzero(cmp.flipped):
+            candidates.append({
+                "field": coded.field, "attribute": attr, "group": name,
+                "item_id": str(item_ids[i]), "text": None,
+                "pooled_majority": _py(coded.values[cmp.pooled_majority[i]]),
+                "group_majority": _py(coded.values[cmp.group_majority[i]]),
+                "group_judgments": _count_dict(coded.values, gc[i]),
+                "other_judgments": _count_dict(coded.values, pooled[i] - gc[i]),
+                "n_annotators": int(n_ann[g]), "suppressed": False,
+                "gap": float(cmp.gap[i]),
+            })  # fmt: skip
+    # most contested first; ties broken by group and item id so output is reproducible
+    candidates.sort(key=lambda r: (-r["gap"], r["group"], r["item_id"]))
+    for r in candidates[: max(cfg.max_examples, 0)]:
+        r["text"] = texts.get(r["item_id"])
+        rows["contested_examples"].append(r)
+
+
+def _count_dict(values: list, counts: np.ndarray) -> dict[str, int]:
+    return {str(_py(v)): int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def _item_texts(bundle: Bundle) -> dict[str, str]:
+    items = bundle.items
+    if items is None:
+        return {}
+    col = next((c for c in ("text", "prompt") if c in items.columns), None)
+    if col is None:
+        return {}
+    s = items.set_index(items["item_id"].astype(str))[col].dropna()
+    return {k: str(v)[:TEXT_CHARS] for k, v in s.items()}
+
+
+# ----------------------------------------------------------------------- QC bias
+def _annotator_agreement(
+    bundle: Bundle, coded: CodedField, pooled: np.ndarray, qc: dict[str, Any], out: list[dict]
+) -> pd.DataFrame:
+    """Per-annotator agreement with the others' majority, and the QC flag; returns the rows."""
+    comparable, agrees = mj.leave_one_out_agreement(
+        coded.item_codes, coded.value_codes, pooled, min_others=MIN_OTHERS
+    )
+    n = np.bincount(coded.annotator_codes[comparable], minlength=coded.n_annotators)
+    hits = np.bincount(coded.annotator_codes[agrees], minlength=coded.n_annotators)
+    ann = np.flatnonzero(n > 0)
+    agreement = hits[ann] / n[ann]
+    evaluated = n[ann] >= int(qc["qc_min_items"])
+    flagged = np.zeros(len(ann), dtype=bool)
+    if evaluated.any():
+        scores = agreement[evaluated]
+        if qc["qc_min_agreement"] is not None:
+            flagged[evaluated] = scores < float(qc["qc_min_agreement"])
+        else:
+            cut = np.quantile(scores, float(qc["qc_bottom_share"]), method="lower")
+            # with no spread at all there is nobody to single out
+            flagged[evaluated] = (scores <= cut) & (scores < scores.max())
+    frame = pd.DataFrame({
+        "annotator_id": bundle.annotator_ids[ann].astype(str), "field": coded.field,
+        "n_items": n[ann], "agreement": agreement, "flagged": flagged, "evaluated": evaluated,
+        "annotator_code": ann,
+    })  # fmt: skip
+    out.extend(frame.drop(columns="annotator_code").to_dict(orient="records"))
+    return frame
+
+
+def _qc_by_group(
+    field: str,
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    labels: list[str],
+    attr: str,
+    cfg: AuditConfig,
+    out: list[dict],
+) -> None:
+    ev = frame[frame["evaluated"].to_numpy()]
+    g = codes[ev["annotator_code"].to_numpy()]
+    known = g >= 0
+    g, flagged = g[known], ev["flagged"].to_numpy()[known]
+    total, total_flagged = len(g), int(flagged.sum())
+    size = np.bincount(g, minlength=len(labels))
+    n_flag = np.bincount(g[flagged], minlength=len(labels))
+    for i, name in enumerate(labels):
+        if size[i] == 0:
+            continue
+        pool_share = size[i] / total
+        share_flagged = n_flag[i] / total_flagged if total_flagged else np.nan
+        p = np.nan
+        if total_flagged and size[i] >= cfg.min_group_size:
+            p = ct.hypergeom_over_p(int(n_flag[i]), total, int(size[i]), total_flagged)
+        out.append({
+            "field": field, "attribute": attr, "group": name, "n_annotators": int(size[i]),
+            "n_flagged": int(n_flag[i]), "flagged_share": n_flag[i] / size[i],
+            "pool_share": pool_share, "share_of_flagged": share_flagged,
+            "ratio": share_flagged / pool_share, "p_value": p, "p_adjusted": np.nan,
+            "suppressed": False,
+        })  # fmt: skip
+
+
+def describe_qc(qc: dict[str, Any]) -> str:
+    """The QC cut in words, for messages and the methods section."""
+    if qc["qc_min_agreement"] is not None:
+        cut = f"agreement with the others' majority below {qc['qc_min_agreement']:g}"
+    else:
+        cut = f"the lowest-agreeing {qc['qc_bottom_share']:.0%} of annotators"
+    return f"{cut} (annotators with at least {qc['qc_min_items']} comparable items)"
+
+
+def methods_notes(cfg: AuditConfig, qc: dict[str, Any]) -> list[dict[str, str]]:
+    """Methods section entries: what was computed, from which source, and its limits."""
+    b = cfg.n_permutations
+    return [
+        {
+            "title": "Label shares and label shift by group",
+            "text": (
+                "For each field and attribute, the share of each label among a group's "
+                "judgments (Wilson score interval) and a test of whether labels are "
+                "independent of the group. Groups with fewer than "
+                f"{cfg.min_group_size} annotators are left out of the test, so a small "
+                "group's labels cannot be read off it. The judgment-level test is Pearson's "
+                "chi-square when every expected count is at least 5, otherwise a Monte Carlo "
+                f"exact test with both margins fixed ({b} tables). Because one annotator's "
+                "judgments are not independent, findings use a second p-value from "
+                f"permuting annotators' group labels ({b} permutations; each annotator keeps "
+                "all their judgments"
+                + (f"; permuted within {cfg.stratify_by}" if cfg.stratify_by else "")
+                + "). Effect size: Cramér's V with Bergsma's bias correction. p-values are "
+                "Benjamini-Hochberg adjusted over all label-shift tests of the run."
+            ),
+            "reference": (
+                "Agresti (2013) Categorical Data Analysis, 3rd ed.; Patefield (1981) "
+                "Applied Statistics 30:91-97; Bergsma (2013) J. Korean Stat. Soc. 42:323-328; "
+                "Wilson (1927) JASA 22:209-212; Benjamini and Hochberg (1995) JRSS B 57:289-300."
+            ),
+            "limits": (
+                "A shift can come from the items rather than the raters when groups were "
+                "assigned different items; contested items compare groups on the same items. "
+                "The judgment-level p-value and the Wilson intervals treat judgments as "
+                "independent and are too optimistic when a few annotators label a lot. "
+                f"Scales with more than {MAX_VALUES} distinct values are not tested."
+            ),
+        },
+        {
+            "title": "Contested items",
+            "text": (
+                "An item is contested for a group when the group's own majority label differs "
+                "from the majority of all judgments (the group's included). Majority means "
+                "unique plurality: ties give no majority. An item is compared only when the "
+                f"group gave it at least {MIN_GROUP_JUDGMENTS} judgments and both majorities "
+                "exist. Examples are ranked by how much more often the group chose its label "
+                "than everyone else did, and come only from groups that can be shown."
+            ),
+            "reference": (
+                "Aroyo and Welty (2015) Truth Is a Lie, AI Magazine 36(1); Davani, Díaz and "
+                "Prabhakaran (2022) Dealing with Disagreements, TACL 10:92-110."
+            ),
+            "limits": (
+                "With 2 or 3 judgments from a group, sampling noise alone flips some items, "
+                "so the share is an upper bound on genuine group disagreement; compare it "
+                "across groups of similar size. A large group dominates the pooled majority, "
+                "so its share is low by construction."
+            ),
+        },
+        {
+            "title": "Annotator agreement and QC bias",
+            "text": (
+                "Each annotator's agreement is the share of their judgments equal to the "
+                "majority of the other annotators on the same item (items with at least "
+                f"{MIN_OTHERS} other judgments and a unique majority). The QC cut that teams "
+                f"commonly apply is simulated as {describe_qc(qc)}. For each group, the share "
+                "of flagged annotators is compared with its share of the evaluated pool; a "
+                "one-sided hypergeometric test (Fisher's exact test) asks whether the group "
+                "is over-represented among the flagged, Benjamini-Hochberg adjusted over all "
+                "groups of the run."
+            ),
+            "reference": (
+                "Hovy et al. (2013) Learning Whom to Trust with MACE, NAACL; Prabhakaran, "
+                "Mostafazadeh Davani and Díaz (2021) On Releasing Annotator-Level Labels, LAW."
+            ),
+            "limits": (
+                "Agreement with the majority rewards agreeing with the largest group: a "
+                "minority group that reads items differently looks 'low quality' by this "
+                "measure, which is exactly the bias this check exposes, not a verdict on any "
+                "annotator. Annotators with too few comparable items are not evaluated."
+            ),
+        },
+    ]
