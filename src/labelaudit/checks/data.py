@@ -1,1 +1,34 @@
-"""Checks: data (inputs the audit survives)."""
+"""Checks: data problems the audit survived (counted during bundle validation).
+
+The bundle loader records each survivable problem as a :class:`DataIssue` with the
+rule code it belongs to; these checks turn them into findings, so rows that were left
+out of the statistics are always reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from labelaudit.checks.registry import CheckContext, check
+from labelaudit.result import Finding
+
+DATA_CODES = ("LA001", "LA002", "LA003", "LA004", "LA005", "LA006", "LA007", "LA008", "LA011",
+              "LA012", "LA013", "LA014")
+
+
+def _issues(ctx: CheckContext) -> Iterator[Finding]:
+    for issue in ctx.facts.get("data_issues", []):
+        if ctx.rule is None or issue.code != ctx.rule.code:
+            continue
+        evidence = {"count": issue.count, **issue.evidence}
+        if issue.file:
+            evidence["file"] = issue.file.rsplit("/", 1)[-1]
+        if issue.column:
+            evidence["column"] = issue.column
+        if issue.rows:
+            evidence["first_rows"] = issue.rows[:10]
+        yield ctx.hit(issue.message, subject=dict(issue.subject), evidence=evidence)
+
+
+for _code in DATA_CODES:
+    check(_code)(_issues)

@@ -122,6 +122,9 @@ def parse_rule(path: Path) -> Rule:
         raise RuleFileError(f"{path}: severity {raw['severity']!r} is not one of {', '.join(SEVERITIES)}")
     if path.stem != raw["code"]:
         raise RuleFileError(f"{path}: file name must match the rule code {raw['code']!r}")
+    if not isinstance(raw["questions"], list) or not all(isinstance(q, str) for q in raw["questions"]):
+        raise RuleFileError(f"{path}: questions must be a list of strings "
+                            "(quote a question that contains ': ')")
     params = {}
     for name, p in (raw.get("parameters") or {}).items():
         if not isinstance(p, dict) or "default" not in p:

@@ -1,0 +1,5 @@
+import sys
+
+from labelaudit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,255 @@
+"""Command line: ``labelaudit audit|validate|demo|pull|rules|diff`` (CONTRACT section 2).
+
+Exit codes: 0 audit done and nothing at or above ``--fail-on``; 1 a finding at or above
+``--fail-on``; 2 bad usage or bad input (one message on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from labelaudit import __version__
+from labelaudit.errors import InputError, Problem
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError([Problem("command line", message, fix=f"see `{self.prog} --help`")])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="labelaudit", description="Audit labeling guidelines, rater pools and labels.")
+    p.add_argument("--version", action="version", version=f"labelaudit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    a = sub.add_parser("audit", help="audit a bundle; writes report.html and findings.json")
+    a.add_argument("bundle", nargs="?", type=Path, help="bundle folder (or labelaudit.toml)")
+    _audit_flags(a)
+
+    v = sub.add_parser("validate", help="check the inputs only")
+    v.add_argument("bundle", nargs="?", type=Path)
+    v.add_argument("-c", "--config", type=Path)
+    v.add_argument("--quiet", action="store_true", default=None)
+
+    d = sub.add_parser("demo", help="audit the built-in sample bundle")
+    d.add_argument("--out", type=Path, default=Path("reports/demo"))
+    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("--quiet", action="store_true", default=None)
+    d.add_argument("--audience", choices=["internal", "vendor"], default=None)
+
+    pl = sub.add_parser("pull", help="snapshot a labeling project into a bundle")
+    pl.add_argument("source", choices=["labelstudio"])
+    pl.add_argument("--url", required=True)
+    pl.add_argument("--project", required=True, type=int)
+    pl.add_argument("--out", required=True, type=Path)
+    pl.add_argument("--annotators", type=Path, help="annotator metadata CSV/Parquet keyed by user id or email")
+    pl.add_argument("--quiet", action="store_true", default=None)
+
+    r = sub.add_parser("rules", help="list the rules, or explain one")
+    r.add_argument("code", nargs="?")
+    r.add_argument("--rules-dir", type=Path, action="append", default=[])
+
+    df = sub.add_parser("diff", help="compare two findings.json files")
+    df.add_argument("old", type=Path)
+    df.add_argument("new", type=Path)
+    df.add_argument("--fail-on", choices=["high", "medium", "low"], default=None)
+    return p
+
+
+def _audit_flags(a: argparse.ArgumentParser) -> None:
+    a.add_argument("-c", "--config", type=Path)
+    a.add_argument("--out", type=Path)
+    a.add_argument("--group-by", nargs="+", metavar="ATTR")
+    a.add_argument("--target", metavar="FILE|preset:NAME")
+    a.add_argument("--fail-on", choices=["high", "medium", "low"])
+    a.add_argument("--audience", choices=["internal", "vendor"])
+    a.add_argument("--split-by", metavar="ATTR")
+    a.add_argument("--seed", type=int)
+    a.add_argument("--min-group-size", type=int)
+    a.add_argument("--engine", choices=["local", "dask"])
+    a.add_argument("--scheduler", metavar="ADDRESS")
+    a.add_argument("--quiet", action="store_true", default=None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("labelaudit: interrupted", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug, not bad input: say so without a wall of traceback
+        if os.environ.get("LABELAUDIT_DEBUG"):
+            raise
+        print(f"labelaudit: internal error: {type(exc).__name__}: {exc}\n"
+              "  This is a bug in labelaudit; rerun with LABELAUDIT_DEBUG=1 for the traceback "
+              "and report it.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from labelaudit.progress import set_quiet
+
+    set_quiet(bool(getattr(args, "quiet", False)))
+    return {"audit": _cmd_audit, "validate": _cmd_validate, "demo": _cmd_demo, "pull": _cmd_pull,
+            "rules": _cmd_rules, "diff": _cmd_diff}[args.command](args)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    keys = ("out", "group_by", "target", "fail_on", "audience", "split_by", "seed", "min_group_size",
+            "engine", "scheduler", "quiet")
+    out = {k: getattr(args, k, None) for k in keys}
+    if out["target"] and not out["target"].startswith("preset:"):
+        out["target"] = str(Path(out["target"]))
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from labelaudit.output import write_outputs
+    from labelaudit.pipeline import resolve_config, run_audit
+
+    opts = _overrides(args)
+    if args.config is not None:
+        opts["config"] = args.config
+    cfg = resolve_config(args.bundle, **opts)
+    out = cfg.out or Path("reports") / (cfg.bundle.resolve().name if cfg.bundle else "audit")
+    result = run_audit(cfg)
+    paths = write_outputs(result, out, cfg)
+    return _finish(result, cfg.fail_on, paths)
+
+
+def _finish(result, fail_on: str, paths: list[Path]) -> int:
+    from labelaudit.progress import is_quiet
+
+    counts = result.counts_by_severity()
+    if not is_quiet():
+        print(f"labelaudit: {sum(counts.values())} findings "
+              f"({', '.join(f'{v} {k}' for k, v in counts.items())})", file=sys.stderr)
+        for p in paths:
+            print(f"labelaudit: wrote {p}", file=sys.stderr)
+    return EXIT_FINDINGS if result.findings_at_or_above(fail_on) else EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from labelaudit.bundle.load import load_bundle
+    from labelaudit.pipeline import resolve_config
+
+    opts: dict[str, Any] = {}
+    if args.config is not None:
+        opts["config"] = args.config
+    cfg = resolve_config(args.bundle, **opts)
+    bundle = load_bundle(cfg)
+    print(f"{cfg.bundle or 'inputs'}: valid — {len(bundle.judgments)} judgments, "
+          f"{len(bundle.item_ids)} items, {len(bundle.annotator_ids)} annotators, "
+          f"fields: {', '.join(f'{k} ({v.level})' for k, v in bundle.schema.items())}"
+          f"{' (schema inferred)' if bundle.schema_inferred else ''}")
+    for issue in bundle.issues:
+        print(f"  {issue.code}: {issue.message}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from labelaudit.output import write_outputs
+    from labelaudit.pipeline import resolve_config, run_audit
+    from labelaudit.sample.generate import write_sample_bundle
+
+    out: Path = args.out
+    bundle_dir = write_sample_bundle(out / "bundle", seed=args.seed or 0)
+    opts = {k: v for k, v in {"out": out, "seed": args.seed, "quiet": args.quiet,
+                              "audience": args.audience}.items() if v is not None}
+    cfg = resolve_config(bundle_dir, **opts)
+    result = run_audit(cfg)
+    paths = write_outputs(result, out, cfg)
+    _finish(result, "high", paths)
+    return EXIT_OK
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    key = os.environ.get("LABEL_STUDIO_API_KEY", "").strip()
+    if not key:
+        raise InputError([Problem("environment", "LABEL_STUDIO_API_KEY is not set", setting="LABEL_STUDIO_API_KEY",
+                                  fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)")])
+    try:
+        from labelaudit.sources.labelstudio import pull_project, write_bundle
+    except ImportError as exc:
+        raise InputError([Problem("labelaudit pull", f"Label Studio support is not installed ({exc.name})",
+                                  fix="pip install 'labelaudit[labelstudio]'")]) from None
+    raw = pull_project(args.url, args.project, key, annotators_file=args.annotators)
+    path = write_bundle(raw, args.out)
+    print(f"labelaudit: wrote bundle {path} ({len(raw.judgments)} judgments)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from labelaudit.checks.registry import RuleFileError, load_rules
+
+    try:
+        rules = load_rules(args.rules_dir)
+    except RuleFileError as exc:
+        raise InputError([Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]) from None
+    if args.code is None:
+        for code in sorted(rules):
+            r = rules[code]
+            print(f"{code}  {r.severity:<6}  {r.category:<18}  {r.title}")
+        return EXIT_OK
+    code = args.code.upper()
+    if code not in rules:
+        raise InputError([Problem("command line", f"unknown rule {args.code!r}",
+                                  fix="run `labelaudit rules` to list the codes")])
+    print(explain_rule(rules[code]))
+    return EXIT_OK
+
+
+def explain_rule(r) -> str:
+    """A rule's documentation, generated from its YAML."""
+    wrap = lambda t: textwrap.fill(" ".join(t.split()), 88)  # noqa: E731
+    lines = [f"{r.code} ({r.name}): {r.title}", f"category: {r.category}   default severity: {r.severity}", "",
+             wrap(r.summary), "", "Why it matters", wrap(r.rationale), ""]
+    if r.parameters:
+        lines.append("Parameters")
+        for p in r.parameters.values():
+            src = f" — source: {p.source}" if p.source else ""
+            lines.append(f"  {p.name} = {p.default!r}: {p.description}{src}")
+        lines.append("")
+    lines += ["What to do", wrap(r.remediation), "", "Questions for the reviewer"]
+    lines += [f"  - {q}" for q in r.questions]
+    if r.references:
+        lines += ["", "References"] + [f"  - {ref}" for ref in r.references]
+    return "\n".join(lines)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from labelaudit.diff import diff_findings, exit_code, format_diff
+
+    docs = []
+    for p in (args.old, args.new):
+        try:
+            docs.append(json.loads(p.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise InputError([Problem(str(p), "file not found", fix="pass two findings.json files")]) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError([Problem(str(p), f"not valid JSON ({exc})",
+                                      fix="pass findings.json files written by labelaudit audit")]) from None
+        if not isinstance(docs[-1], dict) or "findings" not in docs[-1]:
+            raise InputError([Problem(str(p), "not a labelaudit findings.json (no 'findings')",
+                                      fix="pass findings.json files written by labelaudit audit")])
+    d = diff_findings(docs[0], docs[1])
+    print(format_diff(d))
+    return exit_code(d, args.fail_on)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

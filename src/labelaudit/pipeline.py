@@ -1,0 +1,199 @@
+"""The audit, end to end: config → bundle → analyses → privacy → checks → result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from labelaudit import __version__
+from labelaudit.bundle.load import load_bundle
+from labelaudit.bundle.model import Bundle
+from labelaudit.checks.registry import CheckContext, Rule, load_rules, registered_checks
+from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
+from labelaudit.errors import InputError, Problem
+from labelaudit.metrics.base import AnalysisOutput, registered_analyses
+from labelaudit.privacy import enforce, run_salt
+from labelaudit.progress import set_quiet, step
+from labelaudit.result import AuditResult, Finding
+
+
+def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
+    """Defaults < labelaudit.toml (given, or found in the bundle folder) < options."""
+    if isinstance(bundle_or_config, AuditConfig):
+        cfg = bundle_or_config
+    else:
+        path = Path(bundle_or_config) if bundle_or_config is not None else None
+        config_file = options.pop("config", None)
+        if config_file is None and path is not None:
+            if path.is_file() and path.suffix == ".toml":
+                config_file, path = path, None
+            elif path.is_dir() and (path / CONFIG_NAME).is_file():
+                config_file = path / CONFIG_NAME
+        cfg = load_config(Path(config_file)) if config_file else AuditConfig()
+        if path is not None:
+            cfg = cfg.with_overrides(bundle=path)
+        elif cfg.bundle is None and config_file is not None:
+            cfg = cfg.with_overrides(bundle=Path(config_file).parent)
+    unknown = [k for k in options if not hasattr(cfg, k)]
+    if unknown:
+        raise InputError([Problem("audit()", f"unknown option {k!r}", setting=k,
+                                  fix="use the config key names (see AuditConfig)") for k in unknown])
+    cfg = cfg.with_overrides(**options)
+    validate_settings(cfg)
+    return cfg
+
+
+def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
+    """Load, validate and audit; returns the (privacy-enforced) result."""
+    cfg = resolve_config(bundle_or_config, **options)
+    set_quiet(cfg.quiet)
+    step(f"reading {cfg.bundle or 'inputs'}")
+    bundle = load_bundle(cfg)
+    return audit_bundle(bundle, cfg)
+
+
+def audit_bundle(bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None = None) -> AuditResult:
+    """Run every analysis and check over an already validated bundle."""
+    rules = _rules(cfg)
+    tables: dict[str, pd.DataFrame] = {}
+    facts: dict[str, Any] = {}
+    methods: list[dict[str, str]] = []
+    for a in registered_analyses():
+        step(f"analysis: {a.name}")
+        out: AnalysisOutput = a.fn(bundle, cfg)
+        for name in out.tables:
+            if name in tables:
+                raise RuntimeError(f"metric table {name!r} produced twice (analysis {a.name})")
+        tables.update(out.tables)
+        facts.update(out.facts)
+        methods.extend(out.methods)
+    salt = run_salt(cfg.seed, [i.sha256 for i in bundle.inputs])
+    tables = enforce(tables, k=cfg.min_group_size, salt=salt, audience=cfg.audience)
+    facts.update(schema=bundle.schema, guidelines=bundle.guidelines, target=bundle.target,
+                 data_issues=bundle.issues, min_group_size=cfg.min_group_size)
+    step("checks")
+    findings = run_checks(rules, tables, facts, cfg)
+    summary = {
+        "judgments": int(len(bundle.judgments)),
+        "items": int(len(bundle.item_ids)),
+        "annotators": int(len(bundle.annotator_ids)),
+        "fields": list(bundle.schema),
+        "findings": _counts(findings),
+    }
+    context = _context(bundle, cfg, rules, findings, methods, facts)
+    context.update(context_extra or {})
+    return AuditResult(
+        summary=summary,
+        metrics=tables,
+        findings=findings,
+        run={
+            "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "seed": cfg.seed,
+            "inputs": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in bundle.inputs],
+            "config": cfg.to_record(),
+        },
+        tool={"name": "labelaudit", "version": __version__},
+        audience=cfg.audience,
+        context=context,
+    )
+
+
+def _rules(cfg: AuditConfig) -> dict[str, Rule]:
+    from labelaudit.checks.registry import RuleFileError
+
+    try:
+        rules = load_rules(cfg.rules_dir)
+    except RuleFileError as exc:
+        raise InputError([Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]) from None
+    problems = []
+    for code in [*(cfg.select or []), *cfg.ignore, *cfg.rules]:
+        if code not in rules and not any(code == r.category for r in rules.values()):
+            problems.append(Problem(str(cfg.config_path or "command line"), f"unknown rule {code!r}",
+                                    setting="select/ignore/rules",
+                                    fix="run `labelaudit rules` to list the rule codes"))
+    for code, body in cfg.rules.items():
+        if code in rules and isinstance(body, dict):
+            unknown = set(body) - set(rules[code].parameters) - {"severity"}
+            if unknown:
+                problems.append(Problem(str(cfg.config_path or "command line"),
+                                        f"rule {code} has no parameter(s) {sorted(unknown)}",
+                                        setting=f"rules.{code}",
+                                        fix=f"parameters of {code}: "
+                                        f"{', '.join(rules[code].parameters) or 'none'} (and severity)"))
+    if problems:
+        raise InputError(problems)
+    return rules
+
+
+def _selected(rule: Rule, cfg: AuditConfig) -> bool:
+    keys = {rule.code, rule.category}
+    if cfg.select is not None and not keys & set(cfg.select):
+        return False
+    return not keys & set(cfg.ignore)
+
+
+def run_checks(rules: dict[str, Rule], tables: dict[str, pd.DataFrame], facts: dict[str, Any],
+               cfg: AuditConfig) -> list[Finding]:
+    """Run every selected rule; findings sorted by severity, then rule, then subject."""
+    from labelaudit.checks.declarative import declarative_check
+
+    checks = registered_checks()
+    findings: list[Finding] = []
+    for code in sorted(rules):
+        rule = rules[code]
+        if not _selected(rule, cfg):
+            continue
+        if cfg.audience == "vendor" and rule.audience == "internal":
+            continue
+        fn = checks.get(code) if rule.kind == "python" else declarative_check(rule)
+        if fn is None:
+            raise RuntimeError(f"rule {code} ({rule.path}) has no registered check")
+        body = dict(cfg.rules.get(code, {}))
+        severity = body.pop("severity", None)
+        ctx = CheckContext(metrics=tables, facts=facts, rule=rule,
+                           params={**rule.defaults(), **body}, severity=severity)
+        findings.extend(fn(ctx))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    counts = {"high": 0, "medium": 0, "low": 0, "info": 0}
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
+
+
+def _context(bundle: Bundle, cfg: AuditConfig, rules: dict[str, Rule], findings: list[Finding],
+             methods: list[dict[str, str]], facts: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "bundle_name": bundle.name,
+        "methods": methods,
+        "rules": {
+            code: {
+                "title": r.title, "category": r.category, "severity": r.severity, "summary": r.summary,
+                "rationale": r.rationale, "remediation": r.remediation, "questions": r.questions,
+                "references": r.references, "audience": r.audience,
+                "parameters": {k: {"default": p.default, "source": p.source} for k, p in r.parameters.items()},
+            }
+            for code, r in rules.items()
+        },
+        "triggered_rules": sorted({f.rule for f in findings}),
+        "schema": {
+            k: {"level": v.level, "kind": v.kind, "values": [str(x) for x in v.values],
+                "escape_values": v.escape_values, "inferred": v.inferred}
+            for k, v in bundle.schema.items()
+        },
+        "schema_inferred": bundle.schema_inferred,
+        "inputs": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in bundle.inputs],
+        "guidelines": [{"name": g.name, "n_lines": len(g.lines)} for g in bundle.guidelines],
+        "skipped": {i.code: i.count for i in bundle.issues},
+        "target": None if bundle.target is None else {"name": bundle.target.name,
+                                                      "source": bundle.target.source},
+        "min_group_size": cfg.min_group_size,
+        "group_by": cfg.group_by or bundle.group_attributes(),
+        "source": {k: v for k, v in bundle.source.items() if k != "api_key"},
+        "max_examples": cfg.max_examples,
+    }
