@@ -1,0 +1,48 @@
+# labelaudit — `make demo` and `make test` work on a fresh machine (they create .venv).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install dev lint format bench clean services
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# runtime install (re-run when pyproject.toml changes)
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# dev extras: test tools, Label Studio SDK, Dask, fast language id, Playwright client
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+demo: install
+	$(BIN)/labelaudit demo --out reports/demo
+
+# services the test suite needs: a Label Studio server in its own venv (started and
+# stopped by the tests themselves) and Debian's headless Chromium for the report tests
+services:
+	bash .ci/install-labelstudio.sh
+	bash .ci/install-chromium.sh
+
+test: dev services
+	$(BIN)/python -m pytest -q
+
+lint: dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: dev
+	$(BIN)/ruff format src tests benchmarks
+
+bench: dev
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .venv-ls reports/demo .pytest_cache
