@@ -1,0 +1,277 @@
+"""GRASP group association (Prabhakaran et al., NAACL 2024): IRR, XRR, GAI, permutation p.
+
+For each group G of an annotator attribute:
+
+- IRR = Krippendorff's alpha among G's annotators only;
+- XRR = cross-replication reliability kappa_x between G's judgments and everyone
+  else's (Wong, Paritosh & Aroyo 2021);
+- GAI = IRR / XRR, the group association index: above 1, G agrees with itself more
+  than with the rest (G reads the items its own way); undefined when |XRR| is too
+  close to 0 to divide by.
+
+Significance: the attribute values are permuted across annotators (each annotator
+keeps their own judgments, group sizes are kept) and GAI recomputed, giving the null
+distribution. The p-value is two-sided: twice the smaller tail, counting the observed
+value as one of the permutations, ``p = min(1, 2 * (1 + min(b_hi, b_lo)) / (1 + l))``.
+
+Per-group value counts for a whole batch of permutations come from one sparse @
+dense product of the (item*value) x annotator indicator matrix with the one-hot
+membership matrix; no dense annotator x item matrix is ever built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from labelaudit.stats.alpha import alpha_from_coincidences, coincidences
+from labelaudit.stats.counts import group_value_counts
+from labelaudit.stats.crossrep import kappa_x_batch
+
+__all__ = [
+    "GraspResult",
+    "association_index",
+    "irr_xrr",
+    "permute_codes",
+    "two_sided_p",
+    "grasp_test",
+    "benjamini_hochberg",
+]
+
+
+@dataclass
+class GraspResult:
+    """Per-group arrays (length n_groups); NaN where undefined or not tested."""
+
+    irr: np.ndarray
+    xrr: np.ndarray
+    gai: np.ndarray
+    p_value: np.ndarray
+    n_permutations: np.ndarray  # permutations used per group (early stopping may cut)
+
+
+def association_index(irr: np.ndarray, xrr: np.ndarray, xrr_epsilon: float) -> np.ndarray:
+    """GAI = IRR / XRR, NaN where |XRR| < xrr_epsilon or either is undefined.
+
+    Examples
+    --------
+    >>> association_index(np.array([0.6, 0.6]), np.array([0.5, 0.01]), 0.05).tolist()
+    [1.2, nan]
+    """
+    irr = np.asarray(irr, dtype=np.float64)
+    xrr = np.asarray(xrr, dtype=np.float64)
+    ok = np.isfinite(irr) & np.isfinite(xrr) & (np.abs(xrr) >= xrr_epsilon)
+    out = np.full(np.broadcast(irr, xrr).shape, np.nan)
+    out[ok] = irr[ok] / xrr[ok]
+    return out
+
+
+def irr_xrr(
+    indicator: sp.spmatrix,
+    membership: np.ndarray,
+    total: np.ndarray,
+    level: str,
+    numeric: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Within-set alpha and set-vs-rest kappa_x for K annotator sets at once.
+
+    ``membership`` is (n_annotators, K) 0/1; ``total`` the (U, V) counts of all
+    annotators (the rest of set k is ``total - counts_k``).
+
+    Examples
+    --------
+    >>> from labelaudit.stats.counts import indicator_matrix, value_counts
+    >>> items, values, anns = np.array([0, 0, 1, 1]), np.array([0, 0, 1, 0]), np.array([0, 1, 0, 1])
+    >>> m = indicator_matrix(items, values, anns, 2, 2, 2)
+    >>> irr, xrr = irr_xrr(m, np.array([[1], [1]]), value_counts(items, values, 2, 2), "nominal", [0, 1])
+    >>> irr.round(3).tolist(), xrr.tolist()
+    ([0.0], [nan])
+    """
+    nv = len(numeric)
+    counts = group_value_counts(indicator, membership, nv)
+    rest = np.asarray(total, dtype=np.float64)[None] - counts
+    irr = alpha_from_coincidences(coincidences(counts), level, numeric)
+    xrr = kappa_x_batch(counts, rest, level, numeric)
+    return np.atleast_1d(irr), np.atleast_1d(xrr)
+
+
+def permute_codes(
+    codes: np.ndarray, rng: np.random.Generator, strata: np.ndarray | None = None
+) -> np.ndarray:
+    """Shuffle group codes across annotators (missing codes, -1, stay in place).
+
+    With ``strata``, codes are shuffled only among annotators of the same stratum, so
+    the permutation keeps each stratum's group composition.
+
+    Examples
+    --------
+    >>> out = permute_codes(np.array([0, 0, 1, -1]), np.random.default_rng(0))
+    >>> sorted(out[:3].tolist()), int(out[3])
+    ([0, 0, 1], -1)
+    >>> permute_codes(np.array([0, 1, 0, 1]), np.random.default_rng(0), np.array([0, 1, 0, 1])).tolist()
+    [0, 1, 0, 1]
+    """
+    out = codes.copy()
+    present = codes >= 0
+    if strata is None:
+        idx = np.flatnonzero(present)
+        out[idx] = codes[idx][rng.permutation(idx.size)]
+        return out
+    for s in np.unique(strata[present]):
+        idx = np.flatnonzero(present & (strata == s))
+        out[idx] = codes[idx][rng.permutation(idx.size)]
+    return out
+
+
+def two_sided_p(observed: float, null: np.ndarray) -> float:
+    """Two-sided permutation p-value: twice the smaller tail, observed counted once.
+
+    NaN null values (GAI undefined under that permutation) are left out.
+
+    Examples
+    --------
+    >>> two_sided_p(3.0, np.array([0.0, 1.0, 2.0, 4.0]))
+    0.8
+    >>> two_sided_p(5.0, np.array([0.0, 1.0, 2.0, 4.0]))
+    0.4
+    """
+    null = np.asarray(null, dtype=np.float64)
+    null = null[np.isfinite(null)]
+    if not np.isfinite(observed):
+        return float("nan")
+    hi = int((null >= observed).sum())
+    lo = int((null <= observed).sum())
+    return float(min(1.0, 2.0 * (1 + min(hi, lo)) / (1 + null.size)))
+
+
+def grasp_test(
+    indicator: sp.spmatrix,
+    codes: np.ndarray,
+    n_groups: int,
+    total: np.ndarray,
+    level: str,
+    numeric: np.ndarray,
+    *,
+    n_permutations: int = 1000,
+    seed: int | np.random.SeedSequence = 0,
+    strata: np.ndarray | None = None,
+    test: np.ndarray | None = None,
+    early_stop: bool = True,
+    stop_after: int = 10,
+    xrr_epsilon: float = 0.05,
+    max_cells: int = 4_000_000,
+) -> GraspResult:
+    """IRR, XRR, GAI and permutation p-values for every group of one attribute.
+
+    Parameters
+    ----------
+    indicator : sparse (U * V, n_annotators)
+        From :func:`labelaudit.stats.counts.indicator_matrix`.
+    codes : (n_annotators,) int
+        Group of each annotator, -1 when missing (never permuted, counted in "rest").
+    n_groups : int
+    total : (U, V) value counts of all annotators.
+    test : (n_groups,) bool, optional
+        Groups to compute p-values for (others get NaN); default all.
+    early_stop : bool
+        Besag & Clifford (1991) sequential stopping: a group stops once both tails
+        hold ``stop_after`` permuted values at least as extreme as observed; its
+        p-value is then ``min(1, 2 * min(b_hi, b_lo) / l)`` after l permutations.
+    max_cells : int
+        Memory bound: permutations are processed in batches of at most this many
+        count cells (items x values x groups x permutations).
+
+    Examples
+    --------
+    >>> from labelaudit.stats.counts import indicator_matrix, value_counts
+    Ten annotators, the second five read half of the items the other way:
+
+    >>> rng = np.random.default_rng(1)
+    >>> items, anns = np.repeat(np.arange(60), 10), np.tile(np.arange(10), 60)
+    >>> truth = rng.integers(0, 2, 60)
+    >>> values = np.where(rng.random(600) < 0.1, 1 - truth[items], truth[items])
+    >>> values = np.where((anns >= 5) & (items < 30), 1 - values, values)
+    >>> m = indicator_matrix(items, values, anns, 60, 2, 10)
+    >>> codes = (np.arange(10) >= 5).astype(int)
+    >>> r = grasp_test(m, codes, 2, value_counts(items, values, 60, 2), "nominal", [0, 1],
+    ...                n_permutations=200, seed=0)
+    >>> r.gai.round(2).tolist(), bool(r.p_value[0] < 0.05)
+    ([8.84, 7.73], True)
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    nv = len(numeric)
+    one_hot = _one_hot(codes, n_groups)
+    irr, xrr = irr_xrr(indicator, one_hot, total, level, numeric)
+    gai = association_index(irr, xrr, xrr_epsilon)
+    test = np.ones(n_groups, dtype=bool) if test is None else np.asarray(test, dtype=bool)
+    test = test & np.isfinite(gai)
+    p = np.full(n_groups, np.nan)
+    used = np.zeros(n_groups, dtype=np.int64)
+    if n_permutations < 1 or not test.any():
+        return GraspResult(irr, xrr, gai, p, used)
+    rng = np.random.default_rng(seed)
+    cells = max(1, (indicator.shape[0] // nv) * nv * n_groups)
+    batch = int(max(1, min(n_permutations, max_cells // cells)))
+    hi = np.zeros(n_groups, dtype=np.int64)
+    lo = np.zeros(n_groups, dtype=np.int64)
+    valid = np.zeros(n_groups, dtype=np.int64)
+    active = test.copy()
+    stopped = np.zeros(n_groups, dtype=bool)
+    done = 0
+    while done < n_permutations and active.any():
+        b = min(batch, n_permutations - done)
+        members = np.hstack(
+            [_one_hot(permute_codes(codes, rng, strata), n_groups) for _ in range(b)]
+        )
+        p_irr, p_xrr = irr_xrr(indicator, members, total, level, numeric)
+        null = association_index(p_irr, p_xrr, xrr_epsilon).reshape(b, n_groups)
+        fin = np.isfinite(null)
+        act = active[None, :]
+        hi += ((null >= gai[None, :]) & fin & act).sum(axis=0)
+        lo += ((null <= gai[None, :]) & fin & act).sum(axis=0)
+        valid += (fin & act).sum(axis=0)
+        used += np.where(active, b, 0)
+        done += b
+        if early_stop:
+            stop = active & (np.minimum(hi, lo) >= stop_after)
+            stopped |= stop
+            active &= ~stop
+    for g in np.flatnonzero(test):
+        tail = min(hi[g], lo[g])
+        if stopped[g]:
+            p[g] = min(1.0, 2.0 * tail / max(valid[g], 1))
+        else:
+            p[g] = min(1.0, 2.0 * (1 + tail) / (1 + valid[g]))
+    return GraspResult(irr, xrr, gai, p, used)
+
+
+def _one_hot(codes: np.ndarray, n_groups: int) -> np.ndarray:
+    out = np.zeros((codes.size, n_groups), dtype=np.float64)
+    present = codes >= 0
+    out[np.flatnonzero(present), codes[present]] = 1.0
+    return out
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (step-up FDR); NaN entries stay NaN.
+
+    Examples
+    --------
+    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03, np.nan, 0.20])).round(4).tolist()
+    [0.04, 0.0533, 0.0533, nan, 0.2]
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = ok.size
+    if m == 0:
+        return out
+    if np.any((p[ok] < 0) | (p[ok] > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    order = ok[np.argsort(p[ok], kind="stable")]
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
