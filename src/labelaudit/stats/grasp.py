@@ -186,6 +186,7 @@ def grasp_test(
     Examples
     --------
     >>> from labelaudit.stats.counts import indicator_matrix, value_counts
+
     Ten annotators, the second five read half of the items the other way:
 
     >>> rng = np.random.default_rng(1)
