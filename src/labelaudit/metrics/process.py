@@ -1,1 +1,447 @@
-"""Analysis module: process (being written)."""
+"""Labeling-process analyses: time per judgment, fast judgments, sessions, pay.
+
+Reads optional columns: judgments ``lead_time_s`` and ``created_at``, annotators
+``hourly_pay`` and ``currency``. Each table is built only when its columns exist; the
+methods notes say what was skipped and why. Tables: ``timing_by_group``,
+``fast_judgments``, ``session_fatigue``, ``session_lengths``, ``pay_by_group``.
+Pay is only ever shown by group, never per person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelaudit.bundle.model import Bundle
+from labelaudit.config import AuditConfig
+from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.metrics.rlhf import group_attributes, judgment_groups
+from labelaudit.stats.timing import (
+    fast_mask,
+    loo_majority_agreement,
+    median_iqr,
+    session_durations,
+    sessions,
+)
+
+#: fallbacks if a rule file cannot be read; the rule YAML defaults are authoritative
+_FALLBACK = {
+    "LA501": {"min_seconds": 2.0, "relative_to_median": 0.2},
+    "LA503": {"session_gap_minutes": 30, "long_session_minutes": 120},
+    "LA504": {"floors": {}, "floor_csv": None, "floor_currency": "USD"},
+}
+#: session-position buckets (start minute, label) for the fatigue table
+FATIGUE_BUCKETS: tuple[tuple[float, str], ...] = (
+    (0.0, "0-30 min"),
+    (30.0, "30-60 min"),
+    (60.0, "60-120 min"),
+    (120.0, "120+ min"),
+)
+
+
+def rule_params(cfg: AuditConfig, code: str) -> dict[str, Any]:
+    """A rule's parameters: YAML defaults overridden by ``[rules.CODE]`` in the config."""
+    params = dict(_FALLBACK.get(code, {}))
+    try:
+        from labelaudit.checks.registry import builtin_rules_dir, parse_rule
+
+        params.update(parse_rule(builtin_rules_dir() / f"{code}.yaml").defaults())
+    except (OSError, ValueError):
+        pass
+    params.update({k: v for k, v in (cfg.rules.get(code) or {}).items() if k != "severity"})
+    return params
+
+
+def _rows(keys: dict, **figures: Any) -> dict:
+    return {**keys, **figures, "suppressed": False}
+
+
+# ---------------------------------------------------------------- timing
+def _timing_tables(
+    bundle: Bundle, cfg: AuditConfig, attrs: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p = rule_params(cfg, "LA501")
+    floor_s, rel = float(p["min_seconds"]), float(p["relative_to_median"])
+    j = bundle.judgments
+    timing: list[dict] = []
+    fast: list[dict] = []
+    for name, spec in bundle.schema.items():
+        rows = j[(j["field"] == name) & j["lead_time_s"].notna()]
+        if rows.empty:
+            continue
+        t_all = rows["lead_time_s"].to_numpy(dtype=float)
+        med, q1, q3 = median_iqr(t_all)
+        base = {"field": name, "attribute": None, "group": None}
+        timing.append(
+            _rows(
+                base,
+                n_judgments=len(rows),
+                median_s=med,
+                q1_s=q1,
+                q3_s=q3,
+                iqr_s=q3 - q1,
+                n_annotators=int(rows["annotator_id"].nunique()),
+            )  # fmt: skip
+        )
+        scored = bundle.scored(name)
+        if spec.kind == "text" or scored.empty:
+            continue
+        agree = pd.Series(
+            loo_majority_agreement(
+                pd.factorize(scored["item_id"])[0],
+                pd.factorize(scored["label"].map(_label_key))[0],
+                int(scored["label"].map(_label_key).nunique()),
+            ),
+            index=scored.index,
+        )
+        timed = scored[scored["lead_time_s"].notna()]
+        t = timed["lead_time_s"].to_numpy(dtype=float)
+        is_fast = fast_mask(t, floor_s, rel)
+        a = agree.loc[timed.index].to_numpy()
+        fast.append(_fast_row(base, timed, is_fast, a, None))
+        for attr in attrs:
+            g_t, labels = judgment_groups(bundle, attr, rows["annotator_id"].to_numpy())
+            g_f, _ = judgment_groups(bundle, attr, timed["annotator_id"].to_numpy())
+            for gi, label in enumerate(labels):
+                keys = {"field": name, "attribute": attr, "group": label}
+                sel = g_t == gi
+                if sel.any():
+                    med, q1, q3 = median_iqr(t_all[sel])
+                    timing.append(
+                        _rows(
+                            keys,
+                            n_judgments=int(sel.sum()),
+                            median_s=med,
+                            q1_s=q1,
+                            q3_s=q3,
+                            iqr_s=q3 - q1,
+                            n_annotators=int(rows.loc[sel, "annotator_id"].nunique()),
+                        )  # fmt: skip
+                    )
+                sel_f = g_f == gi
+                if sel_f.any():
+                    fast.append(_fast_row(keys, timed[sel_f], is_fast[sel_f], a[sel_f],
+                                          is_fast[~sel_f]))  # fmt: skip
+    return (
+        pd.DataFrame(timing, columns=_TIMING_COLS),
+        pd.DataFrame(fast, columns=_FAST_COLS),
+    )
+
+
+def _label_key(v: object) -> str:
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "|".join(sorted(str(x) for x in v))
+    return str(v)
+
+
+def _mean(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else float("nan")
+
+
+def _fast_row(
+    keys: dict, rows: pd.DataFrame, is_fast: np.ndarray, agree: np.ndarray, rest: np.ndarray | None
+) -> dict:
+    n = len(rows)
+    return _rows(
+        keys,
+        n_judgments=n,
+        n_fast=int(is_fast.sum()),
+        fast_share=float(is_fast.mean()) if n else np.nan,
+        fast_agreement=_mean(agree[is_fast]),
+        other_agreement=_mean(agree[~is_fast]),
+        rest_fast_share=float(rest.mean()) if rest is not None and rest.size else np.nan,
+        n_annotators=int(rows["annotator_id"].nunique()),
+    )
+
+
+_TIMING_COLS = ["field", "attribute", "group", "n_judgments", "median_s", "q1_s", "q3_s",
+                "iqr_s", "n_annotators", "suppressed"]  # fmt: skip
+_FAST_COLS = ["field", "attribute", "group", "n_judgments", "n_fast", "fast_share",
+              "fast_agreement", "other_agreement", "rest_fast_share", "n_annotators",
+              "suppressed"]  # fmt: skip
+_FATIGUE_COLS = ["field", "position_bucket", "bucket_start_min", "n_judgments", "agreement"]
+_SESSION_COLS = ["attribute", "group", "n_sessions", "median_session_minutes",
+                 "long_session_share", "n_annotators", "suppressed"]  # fmt: skip
+_PAY_COLS = ["attribute", "group", "currency", "n_annotators", "median_hourly_pay", "floor",
+             "floor_currency", "n_compared", "n_not_comparable", "share_below_floor",
+             "suppressed"]  # fmt: skip
+
+
+# -------------------------------------------------------------- sessions
+def _session_tables(
+    bundle: Bundle, cfg: AuditConfig, attrs: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p = rule_params(cfg, "LA503")
+    gap_s = float(p["session_gap_minutes"]) * 60.0
+    long_min = float(p["long_session_minutes"])
+    j = bundle.judgments
+    ts = pd.to_datetime(j["created_at"], utc=True, errors="coerce")
+    secs = ((ts - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()).to_numpy(dtype=float)
+    ann = pd.Index(bundle.annotator_ids).get_indexer(j["annotator_id"].to_numpy())
+    sid, elapsed = sessions(ann, secs, gap_s)
+    minutes = pd.Series(elapsed / 60.0, index=j.index)
+    fatigue: list[dict] = []
+    starts = np.array([b[0] for b in FATIGUE_BUCKETS])
+    for name, spec in bundle.schema.items():
+        scored = bundle.scored(name)
+        if spec.kind == "text" or scored.empty:
+            continue
+        keys = scored["label"].map(_label_key)
+        agree = loo_majority_agreement(
+            pd.factorize(scored["item_id"])[0], pd.factorize(keys)[0], int(keys.nunique())
+        )
+        m = minutes.loc[scored.index].to_numpy()
+        ok = np.isfinite(m) & np.isfinite(agree)
+        bucket = np.searchsorted(starts, m[ok], side="right") - 1
+        for bi, (start, label) in enumerate(FATIGUE_BUCKETS):
+            sel = bucket == bi
+            if sel.any():
+                fatigue.append(
+                    {"field": name, "position_bucket": label, "bucket_start_min": start,
+                     "n_judgments": int(sel.sum()), "agreement": float(agree[ok][sel].mean())}
+                )  # fmt: skip
+    durations = session_durations(sid, elapsed) / 60.0
+    sess_ann = np.full(durations.size, -1, dtype=np.int64)
+    sess_ann[sid[sid >= 0]] = ann[sid >= 0]
+    lengths = [_session_row({"attribute": None, "group": None}, durations, sess_ann, long_min)]
+    for attr in attrs:
+        codes, labels = bundle.group_codes(attr)
+        s_group = np.where(sess_ann >= 0, codes[np.clip(sess_ann, 0, None)], -1)
+        for gi, label in enumerate(labels):
+            sel = s_group == gi
+            if sel.any():
+                lengths.append(
+                    _session_row(
+                        {"attribute": attr, "group": label}, durations[sel], sess_ann[sel], long_min
+                    )  # fmt: skip
+                )
+    return pd.DataFrame(fatigue, columns=_FATIGUE_COLS), pd.DataFrame(
+        lengths, columns=_SESSION_COLS
+    )
+
+
+def _session_row(keys: dict, minutes: np.ndarray, owners: np.ndarray, long_min: float) -> dict:
+    n = minutes.size
+    return _rows(
+        keys,
+        n_sessions=n,
+        median_session_minutes=float(np.median(minutes)) if n else np.nan,
+        long_session_share=float((minutes >= long_min).mean()) if n else np.nan,
+        n_annotators=int(np.unique(owners[owners >= 0]).size),
+    )
+
+
+# ------------------------------------------------------------------- pay
+def pay_floors(
+    params: dict[str, Any], base_dir: Path | None = None
+) -> dict[str, tuple[float, str]]:
+    """Hourly pay floors keyed by lower-cased country or region: ``{key: (amount, currency)}``.
+
+    ``floors`` maps a country or region to a number (in ``floor_currency``), a string
+    like ``"2.50 USD"``, or ``{amount, currency}``. ``floor_csv`` names a CSV with
+    columns ``country`` (or ``region``), ``currency`` and ``hourly_floor``; its rows
+    override ``floors``.
+    """
+    default_cur = str(params.get("floor_currency") or "USD")
+    out: dict[str, tuple[float, str]] = {}
+    for key, val in (params.get("floors") or {}).items():
+        if isinstance(val, dict):
+            amount = val.get("amount", val.get("hourly_floor"))
+            out[str(key).lower()] = (float(amount), str(val.get("currency", default_cur)))
+        elif isinstance(val, str) and len(val.split()) == 2:
+            amount, cur = val.split()
+            out[str(key).lower()] = (float(amount), cur)
+        else:
+            out[str(key).lower()] = (float(val), default_cur)
+    csv = params.get("floor_csv")
+    if csv:
+        path = Path(csv)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        table = pd.read_csv(path)
+        key_col = "country" if "country" in table.columns else "region"
+        for k, cur, amount in zip(table[key_col], table["currency"], table["hourly_floor"],
+                                  strict=True):  # fmt: skip
+            out[str(k).lower()] = (float(amount), str(cur))
+    return out
+
+
+def _pay_table(bundle: Bundle, cfg: AuditConfig, attrs: list[str]) -> pd.DataFrame:
+    ann = bundle.annotators
+    assert ann is not None
+    base_dir = cfg.config_path.parent if cfg.config_path is not None else None
+    floors = pay_floors(rule_params(cfg, "LA504"), base_dir)
+    pay = pd.to_numeric(ann["hourly_pay"], errors="coerce")
+    cur = (
+        ann["currency"].astype(str).str.strip().str.upper()
+        if "currency" in ann.columns
+        else pd.Series(["(none)"] * len(ann), index=ann.index)
+    )
+    cur = cur.where(ann.get("currency", pd.Series(index=ann.index)).notna(), "(none)")
+    floor_amt = pd.Series(np.nan, index=ann.index)
+    floor_cur = pd.Series([None] * len(ann), index=ann.index, dtype=object)
+    for col in ("country", "region"):  # a country's floor beats its region's
+        if col not in ann.columns:
+            continue
+        for idx, v in ann[col].items():
+            hit = floors.get(str(v).lower()) if pd.notna(v) else None
+            if hit is not None and pd.isna(floor_amt[idx]):
+                floor_amt[idx], floor_cur[idx] = hit
+    frame = pd.DataFrame({"pay": pay, "currency": cur, "floor": floor_amt, "floor_cur": floor_cur})
+    frame = frame[frame["pay"].notna()]
+    by_id = ann.set_index("annotator_id").index
+    rows: list[dict] = []
+    targets: list[str | None] = [None, *attrs]
+    for extra in ("country", "region"):
+        if extra in ann.columns and extra not in targets:
+            targets.append(extra)
+    for attr in targets:
+        if attr is None:
+            groups = pd.Series(["(all)"] * len(ann), index=ann.index)
+        else:
+            codes, labels = bundle.group_codes(attr)
+            pos = pd.Index(bundle.annotator_ids).get_indexer(by_id)
+            groups = pd.Series(
+                [labels[codes[p]] if codes[p] >= 0 else None for p in pos], index=ann.index
+            )
+        g = groups.loc[frame.index]
+        for (label, currency), part in frame.groupby([g, frame["currency"]], sort=True):
+            rows.append(_pay_row(attr, None if attr is None else label, currency, part))
+    return pd.DataFrame(rows, columns=_PAY_COLS)
+
+
+def _pay_row(attr: str | None, group: str | None, currency: str, part: pd.DataFrame) -> dict:
+    has_floor = part["floor"].notna()
+    comparable = has_floor & (part["floor_cur"].astype(str).str.upper() == currency)
+    floors = part.loc[has_floor, "floor"].unique()
+    floor_curs = part.loc[has_floor, "floor_cur"].unique()
+    n_cmp = int(comparable.sum())
+    below = (part.loc[comparable, "pay"] < part.loc[comparable, "floor"]).sum()
+    return _rows(
+        {"attribute": attr, "group": group, "currency": currency},
+        n_annotators=len(part),
+        median_hourly_pay=float(part["pay"].median()),
+        floor=float(floors[0]) if len(floors) == 1 else np.nan,
+        floor_currency=str(floor_curs[0]) if len(floor_curs) == 1 else None,
+        n_compared=n_cmp,
+        n_not_comparable=int((has_floor & ~comparable).sum()),
+        share_below_floor=float(below) / n_cmp if n_cmp else np.nan,
+    )
+
+
+# --------------------------------------------------------------- analysis
+@analysis("process", order=50)
+def process_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+    """Time per judgment, fast judgments, session fatigue and lengths, pay by group."""
+    j = bundle.judgments
+    ann = bundle.annotators
+    attrs = group_attributes(bundle, cfg)
+    have = {
+        "lead_time_s": bool("lead_time_s" in j.columns and j["lead_time_s"].notna().any()),
+        "created_at": bool("created_at" in j.columns and j["created_at"].notna().any()),
+        "hourly_pay": bool(ann is not None and "hourly_pay" in ann.columns
+                           and ann["hourly_pay"].notna().any()),
+    }  # fmt: skip
+    tables: dict[str, pd.DataFrame] = {}
+    if have["lead_time_s"]:
+        tables["timing_by_group"], tables["fast_judgments"] = _timing_tables(bundle, cfg, attrs)
+    if have["created_at"]:
+        tables["session_fatigue"], tables["session_lengths"] = _session_tables(bundle, cfg, attrs)
+    errors: dict[str, str] = {}
+    if have["hourly_pay"]:
+        try:
+            tables["pay_by_group"] = _pay_table(bundle, cfg, attrs)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            errors["pay_by_group"] = f"pay floors could not be read: {exc}"
+    if not any(have.values()):
+        return AnalysisOutput(
+            facts={"process": {"columns": have}},
+            methods=[_skipped_note(have)],
+        )
+    return AnalysisOutput(
+        tables=tables,
+        facts={"process": {"columns": have, "errors": errors}},
+        methods=_methods(cfg, have, errors),
+    )
+
+
+def _skipped_note(have: dict[str, bool]) -> dict[str, str]:
+    missing = [c for c, ok in have.items() if not ok]
+    what = {
+        "lead_time_s": "time per judgment and fast judgments (judgments.lead_time_s)",
+        "created_at": "sessions and fatigue (judgments.created_at)",
+        "hourly_pay": "pay by group (annotators.hourly_pay and currency)",
+    }
+    return {
+        "title": "Labeling-process checks skipped",
+        "text": "Not computed because the column is absent or empty: "
+        + "; ".join(what[c] for c in missing)
+        + ".",
+        "reference": "",
+        "limits": "Export these columns from the annotation tool to audit the process.",
+    }
+
+
+def _methods(cfg: AuditConfig, have: dict[str, bool], errors: dict[str, str]) -> list[dict]:
+    p1, p3 = rule_params(cfg, "LA501"), rule_params(cfg, "LA503")
+    notes: list[dict] = []
+    if have["lead_time_s"]:
+        notes.append({
+            "title": "Time per judgment and fast judgments",
+            "text": (
+                "Median and interquartile range of lead_time_s per field, overall and by "
+                f"group. A judgment is fast when it took less than {p1['min_seconds']} s or "
+                f"less than {p1['relative_to_median']} x the field's median time (rule LA501 "
+                "parameters). fast_agreement and other_agreement are the shares of fast and "
+                "other judgments that match the majority of the other judgments of the same "
+                "item (leave-one-out; items where the others are split evenly are left out)."
+            ),
+            "reference": "",
+            "limits": (
+                "lead_time_s often counts time with the task open, not attention; several "
+                "fields of one task share one time. Fast is not the same as careless for "
+                "easy items."
+            ),
+        })  # fmt: skip
+    if have["created_at"]:
+        notes.append({
+            "title": "Sessions and fatigue",
+            "text": (
+                "A session is a run of one annotator's judgments less than "
+                f"{p3['session_gap_minutes']} minutes apart (rule LA503). Session length is "
+                "the time from its first to its last judgment; long sessions last at least "
+                f"{p3['long_session_minutes']} minutes. session_fatigue gives leave-one-out "
+                "majority agreement by minutes since the session started."
+            ),
+            "reference": "",
+            "limits": (
+                "Later positions hold fewer, more experienced annotators and possibly "
+                "harder items, so a drop is a signal to look at, not proof of fatigue."
+            ),
+        })  # fmt: skip
+    if have["hourly_pay"]:
+        notes.append({
+            "title": "Pay by group",
+            "text": (
+                "Median stated hourly pay by group and currency, and the share of annotators "
+                "paid below the hourly floor configured for their country (or region) in "
+                "rule LA504. Pay is compared with a floor only in the same currency; nothing "
+                "is converted. Rows with n_not_comparable > 0 hold annotators whose pay "
+                "currency differs from their floor's."
+            ),
+            "reference": "",
+            "limits": (
+                "Stated hourly pay may differ from effective pay when work is paid per item; "
+                "floors are only as good as the table configured."
+            ),
+        })  # fmt: skip
+    for name, msg in errors.items():
+        notes.append({"title": f"{name} not computed", "text": msg, "reference": "",
+                      "limits": "Fix the LA504 floors parameter or CSV."})  # fmt: skip
+    if not all(have.values()):
+        notes.append(_skipped_note(have))
+    return notes
