@@ -77,7 +77,7 @@ def audit_bundle(bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None
     step("checks")
     findings = run_checks(rules, tables, facts, cfg)
     summary = {
-        "judgments": int(len(bundle.judgments)),
+        "judgments": int(bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)),
         "items": int(len(bundle.item_ids)),
         "annotators": int(len(bundle.annotator_ids)),
         "fields": list(bundle.schema),

@@ -86,6 +86,7 @@ def build_bundle(raw: RawTables, cfg: AuditConfig, problems: list[Problem] | Non
         target=target, inputs=_inputs(files, {"judgments": raw.judgments, "annotators": raw.annotators,
                                               "items": raw.items}),
         issues=issues, schema_inferred=inferred, source=dict(raw.source),
+        rows_read=int(len(raw.judgments)),
     )
     if inferred:
         issues.append(DataIssue("LA008", "No schema.yaml was given: the label schema was inferred "

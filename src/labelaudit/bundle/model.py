@@ -127,6 +127,7 @@ class Bundle:
     schema_inferred: bool = False
     name: str = "bundle"
     source: dict = field(default_factory=dict)  # provenance, e.g. a Label Studio pull
+    rows_read: int | None = None  # judgment rows as read, before duplicates were set aside
 
     # ------------------------------------------------------------------ ids
     @cached_property
