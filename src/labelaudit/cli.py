@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--url", required=True)
     pl.add_argument("--project", required=True, type=int)
     pl.add_argument("--out", required=True, type=Path)
-    pl.add_argument("--annotators", type=Path, help="annotator metadata CSV/Parquet keyed by user id or email")
+    pl.add_argument(
+        "--annotators", type=Path, help="annotator metadata CSV/Parquet keyed by user id or email"
+    )
     pl.add_argument("--quiet", action="store_true", default=None)
 
     r = sub.add_parser("rules", help="list the rules, or explain one")
@@ -94,9 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: say so without a wall of traceback
         if os.environ.get("LABELAUDIT_DEBUG"):
             raise
-        print(f"labelaudit: internal error: {type(exc).__name__}: {exc}\n"
-              "  This is a bug in labelaudit; rerun with LABELAUDIT_DEBUG=1 for the traceback "
-              "and report it.", file=sys.stderr)
+        print(
+            f"labelaudit: internal error: {type(exc).__name__}: {exc}\n"
+            "  This is a bug in labelaudit; rerun with LABELAUDIT_DEBUG=1 for the traceback "
+            "and report it.",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -104,13 +109,30 @@ def _dispatch(args: argparse.Namespace) -> int:
     from labelaudit.progress import set_quiet
 
     set_quiet(bool(getattr(args, "quiet", False)))
-    return {"audit": _cmd_audit, "validate": _cmd_validate, "demo": _cmd_demo, "pull": _cmd_pull,
-            "rules": _cmd_rules, "diff": _cmd_diff}[args.command](args)
+    return {
+        "audit": _cmd_audit,
+        "validate": _cmd_validate,
+        "demo": _cmd_demo,
+        "pull": _cmd_pull,
+        "rules": _cmd_rules,
+        "diff": _cmd_diff,
+    }[args.command](args)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    keys = ("out", "group_by", "target", "fail_on", "audience", "split_by", "seed", "min_group_size",
-            "engine", "scheduler", "quiet")
+    keys = (
+        "out",
+        "group_by",
+        "target",
+        "fail_on",
+        "audience",
+        "split_by",
+        "seed",
+        "min_group_size",
+        "engine",
+        "scheduler",
+        "quiet",
+    )
     out = {k: getattr(args, k, None) for k in keys}
     if out["target"] and not out["target"].startswith("preset:"):
         out["target"] = str(Path(out["target"]))
@@ -136,8 +158,11 @@ def _finish(result, fail_on: str, paths: list[Path]) -> int:
 
     counts = result.counts_by_severity()
     if not is_quiet():
-        print(f"labelaudit: {sum(counts.values())} findings "
-              f"({', '.join(f'{v} {k}' for k, v in counts.items())})", file=sys.stderr)
+        print(
+            f"labelaudit: {sum(counts.values())} findings "
+            f"({', '.join(f'{v} {k}' for k, v in counts.items())})",
+            file=sys.stderr,
+        )
         for p in paths:
             print(f"labelaudit: wrote {p}", file=sys.stderr)
     return EXIT_FINDINGS if result.findings_at_or_above(fail_on) else EXIT_OK
@@ -152,10 +177,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         opts["config"] = args.config
     cfg = resolve_config(args.bundle, **opts)
     bundle = load_bundle(cfg)
-    print(f"{cfg.bundle or 'inputs'}: valid — {len(bundle.judgments)} judgments, "
-          f"{len(bundle.item_ids)} items, {len(bundle.annotator_ids)} annotators, "
-          f"fields: {', '.join(f'{k} ({v.level})' for k, v in bundle.schema.items())}"
-          f"{' (schema inferred)' if bundle.schema_inferred else ''}")
+    print(
+        f"{cfg.bundle or 'inputs'}: valid — {len(bundle.judgments)} judgments, "
+        f"{len(bundle.item_ids)} items, {len(bundle.annotator_ids)} annotators, "
+        f"fields: {', '.join(f'{k} ({v.level})' for k, v in bundle.schema.items())}"
+        f"{' (schema inferred)' if bundle.schema_inferred else ''}"
+    )
     for issue in bundle.issues:
         print(f"  {issue.code}: {issue.message}")
     return EXIT_OK
@@ -168,8 +195,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     bundle_dir = write_sample_bundle(out / "bundle", seed=args.seed or 0)
-    opts = {k: v for k, v in {"out": out, "seed": args.seed, "quiet": args.quiet,
-                              "audience": args.audience}.items() if v is not None}
+    opts = {
+        k: v
+        for k, v in {
+            "out": out,
+            "seed": args.seed,
+            "quiet": args.quiet,
+            "audience": args.audience,
+        }.items()
+        if v is not None
+    }
     cfg = resolve_config(bundle_dir, **opts)
     result = run_audit(cfg)
     paths = write_outputs(result, out, cfg)
@@ -180,13 +215,28 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_pull(args: argparse.Namespace) -> int:
     key = os.environ.get("LABEL_STUDIO_API_KEY", "").strip()
     if not key:
-        raise InputError([Problem("environment", "LABEL_STUDIO_API_KEY is not set", setting="LABEL_STUDIO_API_KEY",
-                                  fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)")])
+        raise InputError(
+            [
+                Problem(
+                    "environment",
+                    "LABEL_STUDIO_API_KEY is not set",
+                    setting="LABEL_STUDIO_API_KEY",
+                    fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)",
+                )
+            ]
+        )
     try:
         from labelaudit.sources.labelstudio import pull_project, write_bundle
     except ImportError as exc:
-        raise InputError([Problem("labelaudit pull", f"Label Studio support is not installed ({exc.name})",
-                                  fix="pip install 'labelaudit[labelstudio]'")]) from None
+        raise InputError(
+            [
+                Problem(
+                    "labelaudit pull",
+                    f"Label Studio support is not installed ({exc.name})",
+                    fix="pip install 'labelaudit[labelstudio]'",
+                )
+            ]
+        ) from None
     raw = pull_project(args.url, args.project, key, annotators_file=args.annotators)
     path = write_bundle(raw, args.out)
     print(f"labelaudit: wrote bundle {path} ({len(raw.judgments)} judgments)", file=sys.stderr)
@@ -199,7 +249,9 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     try:
         rules = load_rules(args.rules_dir)
     except RuleFileError as exc:
-        raise InputError([Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]) from None
+        raise InputError(
+            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
+        ) from None
     if args.code is None:
         for code in sorted(rules):
             r = rules[code]
@@ -207,8 +259,15 @@ def _cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     code = args.code.upper()
     if code not in rules:
-        raise InputError([Problem("command line", f"unknown rule {args.code!r}",
-                                  fix="run `labelaudit rules` to list the codes")])
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    f"unknown rule {args.code!r}",
+                    fix="run `labelaudit rules` to list the codes",
+                )
+            ]
+        )
     print(explain_rule(rules[code]))
     return EXIT_OK
 
@@ -216,8 +275,16 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 def explain_rule(r) -> str:
     """A rule's documentation, generated from its YAML."""
     wrap = lambda t: textwrap.fill(" ".join(t.split()), 88)  # noqa: E731
-    lines = [f"{r.code} ({r.name}): {r.title}", f"category: {r.category}   default severity: {r.severity}", "",
-             wrap(r.summary), "", "Why it matters", wrap(r.rationale), ""]
+    lines = [
+        f"{r.code} ({r.name}): {r.title}",
+        f"category: {r.category}   default severity: {r.severity}",
+        "",
+        wrap(r.summary),
+        "",
+        "Why it matters",
+        wrap(r.rationale),
+        "",
+    ]
     if r.parameters:
         lines.append("Parameters")
         for p in r.parameters.values():
@@ -239,13 +306,29 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         try:
             docs.append(json.loads(p.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise InputError([Problem(str(p), "file not found", fix="pass two findings.json files")]) from None
+            raise InputError(
+                [Problem(str(p), "file not found", fix="pass two findings.json files")]
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError([Problem(str(p), f"not valid JSON ({exc})",
-                                      fix="pass findings.json files written by labelaudit audit")]) from None
+            raise InputError(
+                [
+                    Problem(
+                        str(p),
+                        f"not valid JSON ({exc})",
+                        fix="pass findings.json files written by labelaudit audit",
+                    )
+                ]
+            ) from None
         if not isinstance(docs[-1], dict) or "findings" not in docs[-1]:
-            raise InputError([Problem(str(p), "not a labelaudit findings.json (no 'findings')",
-                                      fix="pass findings.json files written by labelaudit audit")])
+            raise InputError(
+                [
+                    Problem(
+                        str(p),
+                        "not a labelaudit findings.json (no 'findings')",
+                        fix="pass findings.json files written by labelaudit audit",
+                    )
+                ]
+            )
     d = diff_findings(docs[0], docs[1])
     print(format_diff(d))
     return exit_code(d, args.fail_on)

@@ -21,9 +21,22 @@ ENGINES = ("local", "dask")
 DETECTORS = ("langdetect", "fast")
 TABLE_ROLES = ("judgments", "annotators", "items")
 COLUMN_KEYS = {
-    "item_id", "annotator_id", "label", "field", "created_at", "lead_time_s", "languages",
-    "country", "region", "hourly_pay", "currency", "text", "language", "prompt",
-    "response_a", "response_b",
+    "item_id",
+    "annotator_id",
+    "label",
+    "field",
+    "created_at",
+    "lead_time_s",
+    "languages",
+    "country",
+    "region",
+    "hourly_pay",
+    "currency",
+    "text",
+    "language",
+    "prompt",
+    "response_a",
+    "response_b",
 }
 
 
@@ -101,13 +114,17 @@ def load_config(path: Path, base_dir: Path | None = None) -> AuditConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError([Problem(str(path), "config file not found", fix="check the -c path")]) from None
+        raise InputError(
+            [Problem(str(path), "config file not found", fix="check the -c path")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(
             [Problem(str(path), f"not valid TOML: {exc}", fix="fix the TOML syntax at that line")]
         ) from None
     except UnicodeDecodeError:
-        raise InputError([Problem(str(path), "not UTF-8 text", fix="save the config as UTF-8")]) from None
+        raise InputError(
+            [Problem(str(path), "not UTF-8 text", fix="save the config as UTF-8")]
+        ) from None
     base = base_dir or path.parent
     values: dict[str, Any] = {"config_path": path}
     for key, val in raw.items():
@@ -118,7 +135,9 @@ def load_config(path: Path, base_dir: Path | None = None) -> AuditConfig:
                     str(path),
                     f"unknown config key {key!r}",
                     setting=key,
-                    fix=f"did you mean {hint[0]!r}?" if hint else "remove it; see the README for the keys",
+                    fix=f"did you mean {hint[0]!r}?"
+                    if hint
+                    else "remove it; see the README for the keys",
                 )
             )
             continue
@@ -131,7 +150,9 @@ def load_config(path: Path, base_dir: Path | None = None) -> AuditConfig:
     return cfg
 
 
-def _coerce(values: dict[str, Any], base: Path, where: str, problems: list[Problem]) -> dict[str, Any]:
+def _coerce(
+    values: dict[str, Any], base: Path, where: str, problems: list[Problem]
+) -> dict[str, Any]:
     out = dict(values)
     for key in ("bundle", "judgments", "annotators", "items", "schema", "out"):
         if key in out and out[key] is not None:
@@ -140,30 +161,58 @@ def _coerce(values: dict[str, Any], base: Path, where: str, problems: list[Probl
         if key in out:
             v = out[key]
             out[key] = [_path(p, base) for p in ([v] if isinstance(v, str) else v)]
-    if "target" in out and isinstance(out["target"], str) and not out["target"].startswith("preset:"):
+    if (
+        "target" in out
+        and isinstance(out["target"], str)
+        and not out["target"].startswith("preset:")
+    ):
         out["target"] = str(_path(out["target"], base))
     if "group_by" in out and isinstance(out["group_by"], str):
         out["group_by"] = [out["group_by"]]
     if "columns" in out:
         cols = out["columns"]
         if not isinstance(cols, dict):
-            problems.append(Problem(where, "[columns] must be a table", setting="columns",
-                                    fix='write [columns] then lines like item_id = "post_id"'))
+            problems.append(
+                Problem(
+                    where,
+                    "[columns] must be a table",
+                    setting="columns",
+                    fix='write [columns] then lines like item_id = "post_id"',
+                )
+            )
         else:
             for k in cols:
                 if k not in COLUMN_KEYS:
                     hint = difflib.get_close_matches(k, sorted(COLUMN_KEYS), n=1)
-                    problems.append(Problem(where, f"unknown column key {k!r} in [columns]",
-                                            setting=f"columns.{k}",
-                                            fix=f"did you mean {hint[0]!r}?" if hint else
-                                            f"use one of {', '.join(sorted(COLUMN_KEYS))}"))
+                    problems.append(
+                        Problem(
+                            where,
+                            f"unknown column key {k!r} in [columns]",
+                            setting=f"columns.{k}",
+                            fix=f"did you mean {hint[0]!r}?"
+                            if hint
+                            else f"use one of {', '.join(sorted(COLUMN_KEYS))}",
+                        )
+                    )
     if "rules" in out and not isinstance(out["rules"], dict):
-        problems.append(Problem(where, "[rules] must be a table of [rules.LAxxx] sections",
-                                setting="rules", fix='write [rules.LA401] then tau = 0.7'))
+        problems.append(
+            Problem(
+                where,
+                "[rules] must be a table of [rules.LAxxx] sections",
+                setting="rules",
+                fix="write [rules.LA401] then tau = 0.7",
+            )
+        )
     for key in ("min_group_size", "seed", "n_boot", "n_permutations", "max_examples"):
         if key in out and not isinstance(out[key], int):
-            problems.append(Problem(where, f"{key} must be a whole number, got {out[key]!r}",
-                                    setting=key, fix=f"write {key} = 5"))
+            problems.append(
+                Problem(
+                    where,
+                    f"{key} must be a whole number, got {out[key]!r}",
+                    setting=key,
+                    fix=f"write {key} = 5",
+                )
+            )
     return out
 
 
@@ -180,14 +229,26 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
         problems.append(Problem(where, msg, setting=setting, fix=fix))
 
     if cfg.fail_on not in SEVERITIES[:3]:
-        bad("fail_on", f"fail_on must be high, medium or low, got {cfg.fail_on!r}", "use --fail-on high")
+        bad(
+            "fail_on",
+            f"fail_on must be high, medium or low, got {cfg.fail_on!r}",
+            "use --fail-on high",
+        )
     if cfg.audience not in AUDIENCES:
-        bad("audience", f"audience must be internal or vendor, got {cfg.audience!r}", "use --audience vendor")
+        bad(
+            "audience",
+            f"audience must be internal or vendor, got {cfg.audience!r}",
+            "use --audience vendor",
+        )
     if cfg.engine not in ENGINES:
         bad("engine", f"engine must be local or dask, got {cfg.engine!r}", "use --engine local")
     if cfg.language_detector not in DETECTORS:
-        bad("language_detector", f"language_detector must be one of {', '.join(DETECTORS)}, "
-            f"got {cfg.language_detector!r}", 'use language_detector = "langdetect"')
+        bad(
+            "language_detector",
+            f"language_detector must be one of {', '.join(DETECTORS)}, "
+            f"got {cfg.language_detector!r}",
+            'use language_detector = "langdetect"',
+        )
     if cfg.min_group_size < 1:
         bad("min_group_size", "min_group_size must be at least 1", "use --min-group-size 5")
     if cfg.n_boot < 0 or cfg.n_permutations < 0:
@@ -195,14 +256,26 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
     if not 0.5 <= cfg.ci_level < 1:
         bad("ci_level", f"ci_level must be in [0.5, 1), got {cfg.ci_level}", "use ci_level = 0.95")
     for pair in cfg.intersections:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(a, str) for a in pair)):
-            bad("intersections", f"each intersection must be two attribute names, got {pair!r}",
-                'use intersections = [["region", "gender"]]')
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(a, str) for a in pair)
+        ):
+            bad(
+                "intersections",
+                f"each intersection must be two attribute names, got {pair!r}",
+                'use intersections = [["region", "gender"]]',
+            )
     for code, body in cfg.rules.items():
         if not isinstance(body, dict):
-            bad(f"rules.{code}", f"[rules.{code}] must be a table", f"write [rules.{code}] then key = value")
+            bad(
+                f"rules.{code}",
+                f"[rules.{code}] must be a table",
+                f"write [rules.{code}] then key = value",
+            )
         elif "severity" in body and body["severity"] not in SEVERITIES:
-            bad(f"rules.{code}.severity", f"severity {body['severity']!r} is not one of "
-                f"{', '.join(SEVERITIES)}", f'write severity = "medium" under [rules.{code}]')
+            bad(
+                f"rules.{code}.severity",
+                f"severity {body['severity']!r} is not one of {', '.join(SEVERITIES)}",
+                f'write severity = "medium" under [rules.{code}]',
+            )
     if problems:
         raise InputError(problems)

@@ -47,4 +47,8 @@ class InputError(Exception):
     def render(self) -> str:
         n = len(self.problems)
         head = "labelaudit: cannot audit: " + ("1 problem" if n == 1 else f"{n} problems")
-        return head + "\n" + "\n".join("  - " + p.render().replace("\n", "\n  ") for p in self.problems)
+        return (
+            head
+            + "\n"
+            + "\n".join("  - " + p.render().replace("\n", "\n  ") for p in self.problems)
+        )

@@ -14,8 +14,16 @@ def write_outputs(result: AuditResult, out: Path, cfg: AuditConfig) -> list[Path
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError([Problem(str(out), f"cannot create the output folder ({exc.strerror})",
-                                  setting="out", fix="pass a writable --out folder")]) from None
+        raise InputError(
+            [
+                Problem(
+                    str(out),
+                    f"cannot create the output folder ({exc.strerror})",
+                    setting="out",
+                    fix="pass a writable --out folder",
+                )
+            ]
+        ) from None
     findings = out / "findings.json"
     report = out / "report.html"
     findings.write_text(result.to_json() + "\n", encoding="utf-8")

@@ -39,8 +39,17 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
             cfg = cfg.with_overrides(bundle=Path(config_file).parent)
     unknown = [k for k in options if not hasattr(cfg, k)]
     if unknown:
-        raise InputError([Problem("audit()", f"unknown option {k!r}", setting=k,
-                                  fix="use the config key names (see AuditConfig)") for k in unknown])
+        raise InputError(
+            [
+                Problem(
+                    "audit()",
+                    f"unknown option {k!r}",
+                    setting=k,
+                    fix="use the config key names (see AuditConfig)",
+                )
+                for k in unknown
+            ]
+        )
     cfg = cfg.with_overrides(**options)
     validate_settings(cfg)
     return cfg
@@ -55,7 +64,9 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     return audit_bundle(bundle, cfg)
 
 
-def audit_bundle(bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None = None) -> AuditResult:
+def audit_bundle(
+    bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None = None
+) -> AuditResult:
     """Run every analysis and check over an already validated bundle."""
     rules = _rules(cfg)
     tables: dict[str, pd.DataFrame] = {}
@@ -72,12 +83,19 @@ def audit_bundle(bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None
         methods.extend(out.methods)
     salt = run_salt(cfg.seed, [i.sha256 for i in bundle.inputs])
     tables = enforce(tables, k=cfg.min_group_size, salt=salt, audience=cfg.audience)
-    facts.update(schema=bundle.schema, guidelines=bundle.guidelines, target=bundle.target,
-                 data_issues=bundle.issues, min_group_size=cfg.min_group_size)
+    facts.update(
+        schema=bundle.schema,
+        guidelines=bundle.guidelines,
+        target=bundle.target,
+        data_issues=bundle.issues,
+        min_group_size=cfg.min_group_size,
+    )
     step("checks")
     findings = run_checks(rules, tables, facts, cfg)
     summary = {
-        "judgments": int(bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)),
+        "judgments": int(
+            bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
+        ),
         "items": int(len(bundle.item_ids)),
         "annotators": int(len(bundle.annotator_ids)),
         "fields": list(bundle.schema),
@@ -90,7 +108,7 @@ def audit_bundle(bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None
         metrics=tables,
         findings=findings,
         run={
-            "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "seed": cfg.seed,
             "inputs": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in bundle.inputs],
             "config": cfg.to_record(),
@@ -107,22 +125,33 @@ def _rules(cfg: AuditConfig) -> dict[str, Rule]:
     try:
         rules = load_rules(cfg.rules_dir)
     except RuleFileError as exc:
-        raise InputError([Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]) from None
+        raise InputError(
+            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
+        ) from None
     problems = []
     for code in [*(cfg.select or []), *cfg.ignore, *cfg.rules]:
         if code not in rules and not any(code == r.category for r in rules.values()):
-            problems.append(Problem(str(cfg.config_path or "command line"), f"unknown rule {code!r}",
-                                    setting="select/ignore/rules",
-                                    fix="run `labelaudit rules` to list the rule codes"))
+            problems.append(
+                Problem(
+                    str(cfg.config_path or "command line"),
+                    f"unknown rule {code!r}",
+                    setting="select/ignore/rules",
+                    fix="run `labelaudit rules` to list the rule codes",
+                )
+            )
     for code, body in cfg.rules.items():
         if code in rules and isinstance(body, dict):
             unknown = set(body) - set(rules[code].parameters) - {"severity"}
             if unknown:
-                problems.append(Problem(str(cfg.config_path or "command line"),
-                                        f"rule {code} has no parameter(s) {sorted(unknown)}",
-                                        setting=f"rules.{code}",
-                                        fix=f"parameters of {code}: "
-                                        f"{', '.join(rules[code].parameters) or 'none'} (and severity)"))
+                problems.append(
+                    Problem(
+                        str(cfg.config_path or "command line"),
+                        f"rule {code} has no parameter(s) {sorted(unknown)}",
+                        setting=f"rules.{code}",
+                        fix=f"parameters of {code}: "
+                        f"{', '.join(rules[code].parameters) or 'none'} (and severity)",
+                    )
+                )
     if problems:
         raise InputError(problems)
     return rules
@@ -135,8 +164,9 @@ def _selected(rule: Rule, cfg: AuditConfig) -> bool:
     return not keys & set(cfg.ignore)
 
 
-def run_checks(rules: dict[str, Rule], tables: dict[str, pd.DataFrame], facts: dict[str, Any],
-               cfg: AuditConfig) -> list[Finding]:
+def run_checks(
+    rules: dict[str, Rule], tables: dict[str, pd.DataFrame], facts: dict[str, Any], cfg: AuditConfig
+) -> list[Finding]:
     """Run every selected rule; findings sorted by severity, then rule, then subject."""
     from labelaudit.checks.declarative import declarative_check
 
@@ -153,8 +183,13 @@ def run_checks(rules: dict[str, Rule], tables: dict[str, pd.DataFrame], facts: d
             raise RuntimeError(f"rule {code} ({rule.path}) has no registered check")
         body = dict(cfg.rules.get(code, {}))
         severity = body.pop("severity", None)
-        ctx = CheckContext(metrics=tables, facts=facts, rule=rule,
-                           params={**rule.defaults(), **body}, severity=severity)
+        ctx = CheckContext(
+            metrics=tables,
+            facts=facts,
+            rule=rule,
+            params={**rule.defaults(), **body},
+            severity=severity,
+        )
         findings.extend(fn(ctx))
     return sorted(findings, key=Finding.sort_key)
 
@@ -166,32 +201,52 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return counts
 
 
-def _context(bundle: Bundle, cfg: AuditConfig, rules: dict[str, Rule], findings: list[Finding],
-             methods: list[dict[str, str]], facts: dict[str, Any]) -> dict[str, Any]:
+def _context(
+    bundle: Bundle,
+    cfg: AuditConfig,
+    rules: dict[str, Rule],
+    findings: list[Finding],
+    methods: list[dict[str, str]],
+    facts: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "bundle_name": bundle.name,
         "methods": methods,
         "rules": {
             code: {
-                "title": r.title, "category": r.category, "severity": r.severity, "summary": r.summary,
-                "rationale": r.rationale, "remediation": r.remediation, "questions": r.questions,
-                "references": r.references, "audience": r.audience,
-                "parameters": {k: {"default": p.default, "source": p.source} for k, p in r.parameters.items()},
+                "title": r.title,
+                "category": r.category,
+                "severity": r.severity,
+                "summary": r.summary,
+                "rationale": r.rationale,
+                "remediation": r.remediation,
+                "questions": r.questions,
+                "references": r.references,
+                "audience": r.audience,
+                "parameters": {
+                    k: {"default": p.default, "source": p.source} for k, p in r.parameters.items()
+                },
             }
             for code, r in rules.items()
         },
         "triggered_rules": sorted({f.rule for f in findings}),
         "schema": {
-            k: {"level": v.level, "kind": v.kind, "values": [str(x) for x in v.values],
-                "escape_values": v.escape_values, "inferred": v.inferred}
+            k: {
+                "level": v.level,
+                "kind": v.kind,
+                "values": [str(x) for x in v.values],
+                "escape_values": v.escape_values,
+                "inferred": v.inferred,
+            }
             for k, v in bundle.schema.items()
         },
         "schema_inferred": bundle.schema_inferred,
         "inputs": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in bundle.inputs],
         "guidelines": [{"name": g.name, "n_lines": len(g.lines)} for g in bundle.guidelines],
         "skipped": {i.code: i.count for i in bundle.issues},
-        "target": None if bundle.target is None else {"name": bundle.target.name,
-                                                      "source": bundle.target.source},
+        "target": None
+        if bundle.target is None
+        else {"name": bundle.target.name, "source": bundle.target.source},
         "min_group_size": cfg.min_group_size,
         "group_by": cfg.group_by or bundle.group_attributes(),
         "source": {k: v for k, v in bundle.source.items() if k != "api_key"},

@@ -24,10 +24,25 @@ import numpy as np
 import pandas as pd
 
 #: columns that identify a row rather than measure it; kept on suppressed rows
-IDENTITY_COLUMNS = frozenset({
-    "field", "scope", "attribute", "group", "level", "value", "language", "test", "suppressed",
-    "target_share", "in_target", "target_basis", "currency", "position_bucket", "method",
-})
+IDENTITY_COLUMNS = frozenset(
+    {
+        "field",
+        "scope",
+        "attribute",
+        "group",
+        "level",
+        "value",
+        "language",
+        "test",
+        "suppressed",
+        "target_share",
+        "in_target",
+        "target_basis",
+        "currency",
+        "position_bucket",
+        "method",
+    }
+)
 
 
 def pseudonymise(ids: pd.Series, salt: bytes) -> pd.Series:
@@ -36,6 +51,7 @@ def pseudonymise(ids: pd.Series, salt: bytes) -> pd.Series:
     >>> pseudonymise(pd.Series(["a", "b", "a"]), b"salt").nunique()
     2
     """
+
     def one(v: object) -> str | None:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
@@ -46,7 +62,9 @@ def pseudonymise(ids: pd.Series, salt: bytes) -> pd.Series:
 
 
 def run_salt(seed: int, input_hashes: list[str]) -> bytes:
-    return hashlib.sha256(("labelaudit:%d:" % seed + ":".join(sorted(input_hashes))).encode()).digest()
+    return hashlib.sha256(
+        (f"labelaudit:{seed}:" + ":".join(sorted(input_hashes))).encode()
+    ).digest()
 
 
 def suppress_small_groups(table: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -68,7 +86,9 @@ def suppress_small_groups(table: pd.DataFrame, k: int) -> pd.DataFrame:
     return t
 
 
-def enforce(tables: dict[str, pd.DataFrame], *, k: int, salt: bytes, audience: str) -> dict[str, pd.DataFrame]:
+def enforce(
+    tables: dict[str, pd.DataFrame], *, k: int, salt: bytes, audience: str
+) -> dict[str, pd.DataFrame]:
     """Apply suppression and pseudonymisation to every metric table (returns new tables)."""
     out: dict[str, pd.DataFrame] = {}
     for name, table in tables.items():

@@ -24,7 +24,9 @@ def is_quiet() -> bool:
 def track(iterable: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
     """Iterate with a progress bar on stderr (none when quiet or stderr is not a TTY)."""
     show = not _quiet and sys.stderr.isatty()
-    yield from tqdm(iterable, desc=desc, total=total, disable=not show, file=sys.stderr, leave=False)
+    yield from tqdm(
+        iterable, desc=desc, total=total, disable=not show, file=sys.stderr, leave=False
+    )
 
 
 def step(message: str) -> None:

@@ -114,7 +114,11 @@ def c_bad_level(d: Path) -> list[str]:
 
 
 def c_bad_timestamp(d: Path) -> list[str]:
-    _w(d, "judgments.csv", "item_id,annotator_id,label,created_at\n1,a,yes,2026-01-01\n1,b,no,yesterday\n")
+    _w(
+        d,
+        "judgments.csv",
+        "item_id,annotator_id,label,created_at\n1,a,yes,2026-01-01\n1,b,no,yesterday\n",
+    )
     return []
 
 
@@ -135,7 +139,11 @@ def c_bundle_is_file(d: Path) -> list[str]:
 
 
 def c_not_utf8(d: Path) -> list[str]:
-    _w(d, "judgments.csv", "item_id,annotator_id,label\n1,a,caf\xe9\n".encode("latin-1") + b"\xff\xfe\x00")
+    _w(
+        d,
+        "judgments.csv",
+        "item_id,annotator_id,label\n1,a,caf\xe9\n".encode("latin-1") + b"\xff\xfe\x00",
+    )
     return []
 
 
@@ -162,7 +170,11 @@ def c_negative_lead_time(d: Path) -> list[str]:
 
 def c_bad_column_mapping(d: Path) -> list[str]:
     _w(d, "judgments.csv", "post,rater,answer\n1,a,yes\n1,b,no\n")
-    _w(d, "labelaudit.toml", '[columns]\nitem_id = "post"\nannotator_id = "worker"\nlabel = "answer"\n')
+    _w(
+        d,
+        "labelaudit.toml",
+        '[columns]\nitem_id = "post"\nannotator_id = "worker"\nlabel = "answer"\n',
+    )
     return []
 
 
@@ -179,7 +191,11 @@ CASES: list[Case] = [
     ("wrong file type", c_wrong_type, ["judgments.xlsx", "unsupported file type"]),
     ("no judgments table", c_no_judgments, ["no judgments table"]),
     ("mixed label types", c_mixed_types, ["judgments.csv", "mixes label types", "row"]),
-    ("non-numeric interval labels", c_non_numeric_interval, ["judgments.csv", "non-numeric", "'label'"]),
+    (
+        "non-numeric interval labels",
+        c_non_numeric_interval,
+        ["judgments.csv", "non-numeric", "'label'"],
+    ),
     ("target shares do not sum to 1", c_target_sum, ["target.yaml", "gender"]),
     ("malformed schema YAML", c_bad_yaml, ["schema.yaml", "not valid YAML"]),
     ("malformed TOML", c_bad_toml, ["labelaudit.toml", "not valid TOML"]),
@@ -226,7 +242,11 @@ def test_corpus_is_large_enough():
 def test_every_problem_is_reported_at_once(tmp_path, capsys):
     """Lazy validation: three independent problems, one run, one message listing all."""
     d = tmp_path / "b"
-    _w(d, "judgments.csv", "item_id,annotator_id,label,created_at\n1,a,yes,never\n1,b,no,2026-01-01\n")
+    _w(
+        d,
+        "judgments.csv",
+        "item_id,annotator_id,label,created_at\n1,a,yes,never\n1,b,no,2026-01-01\n",
+    )
     _w(d, "annotators.csv", "annotator_id,country\na,US\na,KE\n")
     _w(d, "target.yaml", "name: t\nattributes:\n  country: {US: 0.2, KE: 0.2}\n")
     code = main(["validate", str(d)])
@@ -241,8 +261,12 @@ def test_subprocess_has_no_traceback(tmp_path):
     """The installed entry point, as a user runs it."""
     d = tmp_path / "b"
     c_mixed_types(d)
-    proc = subprocess.run([sys.executable, "-m", "labelaudit", "audit", str(d), "--quiet"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "labelaudit", "audit", str(d), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "mixes label types" in proc.stderr

@@ -27,8 +27,11 @@ from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawTables
 from labelaudit.sources.files import read_files
 
-REQUIRED = {"judgments": ("item_id", "annotator_id", "label"), "annotators": ("annotator_id",),
-            "items": ("item_id",)}
+REQUIRED = {
+    "judgments": ("item_id", "annotator_id", "label"),
+    "annotators": ("annotator_id",),
+    "items": ("item_id",),
+}
 
 
 def load_bundle(cfg: AuditConfig) -> Bundle:
@@ -50,7 +53,9 @@ def build_bundle(raw: RawTables, cfg: AuditConfig, problems: list[Problem] | Non
     files = raw.files
     jfile = files.get("judgments", "judgments")
     judg = _rename(raw.judgments, cfg.columns, jfile, "judgments", problems)
-    ann = _rename(raw.annotators, cfg.columns, files.get("annotators", "annotators"), "annotators", problems)
+    ann = _rename(
+        raw.annotators, cfg.columns, files.get("annotators", "annotators"), "annotators", problems
+    )
     items = _rename(raw.items, cfg.columns, files.get("items", "items"), "items", problems)
     if judg is not None:
         judg = _normalise_judgments(judg, jfile, problems, issues, raw.skipped_rows)
@@ -73,54 +78,88 @@ def build_bundle(raw: RawTables, cfg: AuditConfig, problems: list[Problem] | Non
     if judg is not None and ann is not None:
         _check_attributes(cfg, ann, files.get("annotators", "annotators"), problems)
     elif ann is None and _asked_for_groups(cfg):
-        problems.append(Problem(files.get("judgments", "bundle"), "group checks were asked for "
-                                "(group_by/split_by/stratify_by) but there is no annotators table",
-                                setting="group_by",
-                                fix="add annotators.parquet|csv|jsonl with annotator_id and attribute columns"))
+        problems.append(
+            Problem(
+                files.get("judgments", "bundle"),
+                "group checks were asked for "
+                "(group_by/split_by/stratify_by) but there is no annotators table",
+                setting="group_by",
+                fix="add annotators.parquet|csv|jsonl with annotator_id and attribute columns",
+            )
+        )
     if problems:
         raise InputError(problems)
     assert judg is not None
     _cross_table_issues(judg, ann, items, files, issues)
     bundle = Bundle(
-        judgments=judg, schema=schema, annotators=ann, items=items, guidelines=guidelines,
-        target=target, inputs=_inputs(files, {"judgments": raw.judgments, "annotators": raw.annotators,
-                                              "items": raw.items}),
-        issues=issues, schema_inferred=inferred, source=dict(raw.source),
+        judgments=judg,
+        schema=schema,
+        annotators=ann,
+        items=items,
+        guidelines=guidelines,
+        target=target,
+        inputs=_inputs(
+            files, {"judgments": raw.judgments, "annotators": raw.annotators, "items": raw.items}
+        ),
+        issues=issues,
+        schema_inferred=inferred,
+        source=dict(raw.source),
         rows_read=int(len(raw.judgments)),
     )
     if inferred:
-        issues.append(DataIssue("LA008", "No schema.yaml was given: the label schema was inferred "
-                                f"from the labels ({_describe_schema(schema)}).", count=len(schema),
-                                evidence={"fields": {k: v.level for k, v in schema.items()}}))
+        issues.append(
+            DataIssue(
+                "LA008",
+                "No schema.yaml was given: the label schema was inferred "
+                f"from the labels ({_describe_schema(schema)}).",
+                count=len(schema),
+                evidence={"fields": {k: v.level for k, v in schema.items()}},
+            )
+        )
     return bundle
 
 
 # ------------------------------------------------------------------ tables
-def _rename(df: pd.DataFrame | None, mapping: dict[str, str], where: str, role: str,
-            problems: list[Problem]) -> pd.DataFrame | None:
+def _rename(
+    df: pd.DataFrame | None, mapping: dict[str, str], where: str, role: str, problems: list[Problem]
+) -> pd.DataFrame | None:
     if df is None:
         return None
-    rename = {user: canon for canon, user in mapping.items() if user in df.columns and user != canon}
+    rename = {
+        user: canon for canon, user in mapping.items() if user in df.columns and user != canon
+    }
     df = df.rename(columns=rename)
     missing = [c for c in REQUIRED[role] if c not in df.columns]
     if missing:
         for col in missing:
             user = mapping.get(col)
-            fix = (f"the [columns] mapping names {user!r} but the file has no such column"
-                   if user else f"add a {col!r} column, or map yours with [columns] {col} = \"your_name\" "
-                   "in labelaudit.toml")
-            problems.append(Problem(where, f"missing required column {col!r} "
-                                    f"(found: {', '.join(map(str, df.columns[:12]))})",
-                                    column=user or col, fix=fix))
+            fix = (
+                f"the [columns] mapping names {user!r} but the file has no such column"
+                if user
+                else f'add a {col!r} column, or map yours with [columns] {col} = "your_name" '
+                "in labelaudit.toml"
+            )
+            problems.append(
+                Problem(
+                    where,
+                    f"missing required column {col!r} "
+                    f"(found: {', '.join(map(str, df.columns[:12]))})",
+                    column=user or col,
+                    fix=fix,
+                )
+            )
         return None
     if len(df) == 0:
-        problems.append(Problem(where, f"the {role} table is empty", fix=f"export the {role} with rows"))
+        problems.append(
+            Problem(where, f"the {role} table is empty", fix=f"export the {role} with rows")
+        )
         return None
     return df.reset_index(drop=True)
 
 
 def _ids(s: pd.Series) -> pd.Series:
     """Ids as strings: 7, 7.0 and "7" are the same id; missing stays None."""
+
     def norm(v: object) -> str | None:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
@@ -130,6 +169,7 @@ def _ids(s: pd.Series) -> pd.Series:
             return str(int(v))
         text = str(v).strip()
         return text or None
+
     return s.map(norm).astype(object)
 
 
@@ -160,69 +200,129 @@ def _label(v: object) -> object:
     return v
 
 
-def _normalise_judgments(df: pd.DataFrame, where: str, problems: list[Problem],
-                         issues: list[DataIssue], skipped_rows: dict[str, int]) -> pd.DataFrame:
+def _normalise_judgments(
+    df: pd.DataFrame,
+    where: str,
+    problems: list[Problem],
+    issues: list[DataIssue],
+    skipped_rows: dict[str, int],
+) -> pd.DataFrame:
     df = df.copy()
     df["item_id"] = _ids(df["item_id"])
     df["annotator_id"] = _ids(df["annotator_id"])
     if "field" not in df.columns:
         df["field"] = "label"
-    df["field"] = df["field"].map(lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v))
-                                  else str(v))
+    df["field"] = df["field"].map(
+        lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    )
     df["label"] = df["label"].map(_label).astype(object)
     no_id = df["item_id"].isna() | df["annotator_id"].isna()
     if no_id.any():
         rows = [int(i) + 1 for i in np.flatnonzero(no_id.to_numpy())]
-        issues.append(DataIssue("LA012", f"{len(rows)} judgment row(s) have no item_id or annotator_id "
-                                "and were left out.", count=len(rows), file=where, rows=rows[:10]))
+        issues.append(
+            DataIssue(
+                "LA012",
+                f"{len(rows)} judgment row(s) have no item_id or annotator_id and were left out.",
+                count=len(rows),
+                file=where,
+                rows=rows[:10],
+            )
+        )
         df = df[~no_id]
     df["skipped"] = df["label"].isna()
     if "created_at" in df.columns:
         parsed = pd.to_datetime(df["created_at"], errors="coerce", utc=True, format="mixed")
         bad = parsed.isna() & df["created_at"].notna()
         if bad.any():
-            problems.append(Problem(where, "created_at values are not timestamps", column="created_at",
-                                    rows=[int(i) + 1 for i in df.index[bad][:5]],
-                                    fix="use ISO 8601 timestamps, e.g. 2026-10-01T14:03:00Z"))
+            problems.append(
+                Problem(
+                    where,
+                    "created_at values are not timestamps",
+                    column="created_at",
+                    rows=[int(i) + 1 for i in df.index[bad][:5]],
+                    fix="use ISO 8601 timestamps, e.g. 2026-10-01T14:03:00Z",
+                )
+            )
         df["created_at"] = parsed
     if "lead_time_s" in df.columns:
         lt = pd.to_numeric(df["lead_time_s"], errors="coerce")
         bad = lt.isna() & df["lead_time_s"].notna() | (lt < 0)
         if bad.any():
-            problems.append(Problem(where, "lead_time_s must be a non-negative number of seconds",
-                                    column="lead_time_s", rows=[int(i) + 1 for i in df.index[bad][:5]],
-                                    fix="write seconds as numbers, e.g. 12.5"))
+            problems.append(
+                Problem(
+                    where,
+                    "lead_time_s must be a non-negative number of seconds",
+                    column="lead_time_s",
+                    rows=[int(i) + 1 for i in df.index[bad][:5]],
+                    fix="write seconds as numbers, e.g. 12.5",
+                )
+            )
         df["lead_time_s"] = lt.astype(float)
     if "on_behalf" in df.columns:
-        df["on_behalf"] = df["on_behalf"].map(lambda v: str(v).lower() in ("true", "1", "yes")).astype(bool)
+        df["on_behalf"] = (
+            df["on_behalf"].map(lambda v: str(v).lower() in ("true", "1", "yes")).astype(bool)
+        )
         n = int(df["on_behalf"].sum())
         if n:
-            issues.append(DataIssue("LA007", f"{n} judgment(s) were posted by another account on the "
-                                    "annotator's behalf.", count=n, file=where))
+            issues.append(
+                DataIssue(
+                    "LA007",
+                    f"{n} judgment(s) were posted by another account on the annotator's behalf.",
+                    count=n,
+                    file=where,
+                )
+            )
     n_skipped = int(df["skipped"].sum())
     if n_skipped:
         by_field = df[df["skipped"]].groupby("field").size().to_dict()
-        issues.append(DataIssue("LA005", f"{n_skipped} judgment(s) are skipped (null label): counted, "
-                                "not scored.", count=n_skipped, file=where,
-                                evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}}))
+        issues.append(
+            DataIssue(
+                "LA005",
+                f"{n_skipped} judgment(s) are skipped (null label): counted, not scored.",
+                count=n_skipped,
+                file=where,
+                evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}},
+            )
+        )
     for reason, n in sorted(skipped_rows.items()):
         if n:
-            issues.append(DataIssue("LA012", f"{n} source record(s) were not turned into judgments "
-                                    f"({reason.replace('_', ' ')}).", count=int(n), file=where,
-                                    evidence={"reason": reason}))
+            issues.append(
+                DataIssue(
+                    "LA012",
+                    f"{n} source record(s) were not turned into judgments "
+                    f"({reason.replace('_', ' ')}).",
+                    count=int(n),
+                    file=where,
+                    evidence={"reason": reason},
+                )
+            )
     return df.reset_index(drop=True)
 
 
-def _check_labels(df: pd.DataFrame, schema: dict[str, FieldSpec], where: str,
-                  problems: list[Problem], issues: list[DataIssue], inferred: bool) -> pd.DataFrame:
+def _check_labels(
+    df: pd.DataFrame,
+    schema: dict[str, FieldSpec],
+    where: str,
+    problems: list[Problem],
+    issues: list[DataIssue],
+    inferred: bool,
+) -> pd.DataFrame:
     """Validate labels against the schema; survivable problems become DataIssues."""
     unknown_fields = sorted(set(df["field"]) - set(schema))
     if unknown_fields:
         mask = df["field"].isin(unknown_fields)
-        issues.append(DataIssue("LA011", f"{int(mask.sum())} judgment(s) are for field(s) not in the schema "
-                                f"({', '.join(unknown_fields[:5])}): not scored.", count=int(mask.sum()),
-                                file=where, column="field", rows=_rows(mask),
-                                evidence={"fields": unknown_fields}))
+        issues.append(
+            DataIssue(
+                "LA011",
+                f"{int(mask.sum())} judgment(s) are for field(s) not in the schema "
+                f"({', '.join(unknown_fields[:5])}): not scored.",
+                count=int(mask.sum()),
+                file=where,
+                column="field",
+                rows=_rows(mask),
+                evidence={"fields": unknown_fields},
+            )
+        )
     out_of_schema = pd.Series(False, index=df.index)
     multi_on_single = pd.Series(False, index=df.index)
     for name, spec in schema.items():
@@ -232,89 +332,147 @@ def _check_labels(df: pd.DataFrame, schema: dict[str, FieldSpec], where: str,
         labels = df.loc[sel, "label"]
         is_list = labels.map(lambda v: isinstance(v, list))
         if spec.kind == "multi":
-            df.loc[sel & ~is_list.reindex(df.index, fill_value=False), "label"] = (
-                labels[~is_list].map(lambda v: [str(v)]))
+            df.loc[sel & ~is_list.reindex(df.index, fill_value=False), "label"] = labels[
+                ~is_list
+            ].map(lambda v: [str(v)])
             allowed = {str(v) for v in spec.values}
-            bad = df.loc[sel, "label"].map(lambda v: any(x not in allowed for x in v))
+            bad = df.loc[sel, "label"].map(lambda v: any(x not in allowed for x in v))  # noqa: B023
             out_of_schema |= bad.reindex(df.index, fill_value=False)
             continue
         if spec.kind in ("ranking", "text"):
             continue
         single_list = is_list & labels.map(lambda v: isinstance(v, list) and len(v) == 1)
         if single_list.any():
-            df.loc[single_list[single_list].index, "label"] = labels[single_list].map(lambda v: v[0])
+            df.loc[single_list[single_list].index, "label"] = labels[single_list].map(
+                lambda v: v[0]
+            )
         multi = is_list & ~single_list
         multi_on_single |= multi.reindex(df.index, fill_value=False)
         labels = df.loc[sel & ~multi_on_single, "label"]
-        if spec.level in ("interval", "ratio") or (spec.level == "ordinal" and _numeric_values(spec)):
+        if spec.level in ("interval", "ratio") or (
+            spec.level == "ordinal" and _numeric_values(spec)
+        ):
             nums = pd.to_numeric(labels, errors="coerce")
             bad = nums.isna()
             if bad.any():
-                problems.append(Problem(where, f"{spec.level} field {name!r} has non-numeric labels "
-                                        f"(e.g. {labels[bad].iloc[0]!r})", column="label",
-                                        rows=[int(i) + 1 for i in labels.index[bad][:5]],
-                                        fix="use numbers for this field, or declare it nominal in schema.yaml"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"{spec.level} field {name!r} has non-numeric labels "
+                        f"(e.g. {labels[bad].iloc[0]!r})",
+                        column="label",
+                        rows=[int(i) + 1 for i in labels.index[bad][:5]],
+                        fix="use numbers for this field, or declare it nominal in schema.yaml",
+                    )
+                )
                 continue
         if spec.values:
             from labelaudit.bundle.model import _key
 
             allowed = {_key(v) for v in spec.values}
-            bad = labels.map(lambda v: _key(v) not in allowed)
+            bad = labels.map(lambda v: _key(v) not in allowed)  # noqa: B023
             out_of_schema |= bad.reindex(df.index, fill_value=False)
     if out_of_schema.any():
         examples = sorted({str(v) for v in df.loc[out_of_schema, "label"]})[:5]
-        issues.append(DataIssue("LA004", f"{int(out_of_schema.sum())} label(s) are not among the schema's "
-                                f"values (e.g. {', '.join(examples)}): not scored.",
-                                count=int(out_of_schema.sum()), file=where, column="label",
-                                rows=_rows(out_of_schema), evidence={"values": examples}))
+        issues.append(
+            DataIssue(
+                "LA004",
+                f"{int(out_of_schema.sum())} label(s) are not among the schema's "
+                f"values (e.g. {', '.join(examples)}): not scored.",
+                count=int(out_of_schema.sum()),
+                file=where,
+                column="label",
+                rows=_rows(out_of_schema),
+                evidence={"values": examples},
+            )
+        )
     if multi_on_single.any():
-        issues.append(DataIssue("LA006", f"{int(multi_on_single.sum())} judgment(s) carry several values "
-                                "on a single-choice field: not scored.", count=int(multi_on_single.sum()),
-                                file=where, column="label", rows=_rows(multi_on_single)))
+        issues.append(
+            DataIssue(
+                "LA006",
+                f"{int(multi_on_single.sum())} judgment(s) carry several values "
+                "on a single-choice field: not scored.",
+                count=int(multi_on_single.sum()),
+                file=where,
+                column="label",
+                rows=_rows(multi_on_single),
+            )
+        )
         df = df.copy()
         df["label"] = df["label"].where(~multi_on_single, None)
         df.loc[multi_on_single, "skipped"] = True
     # duplicates: keep the first judgment per (item, annotator, field)
     scored = ~df["skipped"]
     dup = df.duplicated(["item_id", "annotator_id", "field"], keep="first") & scored
-    dup &= df[scored].duplicated(["item_id", "annotator_id", "field"], keep="first").reindex(
-        df.index, fill_value=False)
+    dup &= (
+        df[scored]
+        .duplicated(["item_id", "annotator_id", "field"], keep="first")
+        .reindex(df.index, fill_value=False)
+    )
     if dup.any():
         n_pairs = df[dup][["item_id", "annotator_id", "field"]].drop_duplicates().shape[0]
-        issues.append(DataIssue("LA001", f"{int(dup.sum())} duplicate judgment row(s) on {n_pairs} "
-                                "(item, annotator, field) combination(s); the first of each is kept.",
-                                count=int(dup.sum()), file=where, rows=_rows(dup),
-                                evidence={"duplicate_rows": int(dup.sum()), "combinations": n_pairs}))
+        issues.append(
+            DataIssue(
+                "LA001",
+                f"{int(dup.sum())} duplicate judgment row(s) on {n_pairs} "
+                "(item, annotator, field) combination(s); the first of each is kept.",
+                count=int(dup.sum()),
+                file=where,
+                rows=_rows(dup),
+                evidence={"duplicate_rows": int(dup.sum()), "combinations": n_pairs},
+            )
+        )
         df = df[~dup].reset_index(drop=True)
     _single_judgment_items(df, schema, issues)
     return df
 
 
-def _single_judgment_items(df: pd.DataFrame, schema: dict[str, FieldSpec], issues: list[DataIssue]) -> None:
+def _single_judgment_items(
+    df: pd.DataFrame, schema: dict[str, FieldSpec], issues: list[DataIssue]
+) -> None:
     scored = df[~df["skipped"] & df["field"].isin(list(schema))]
     counts = scored.groupby(["field", "item_id"], sort=False).size()
     single = counts[counts == 1]
     if len(single):
         by_field = single.groupby(level=0).size().to_dict()
-        issues.append(DataIssue("LA003", f"{len(single)} (field, item) pair(s) have a single judgment: they "
-                                "carry no agreement information and are left out of agreement statistics.",
-                                count=int(len(single)),
-                                evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}}))
+        issues.append(
+            DataIssue(
+                "LA003",
+                f"{len(single)} (field, item) pair(s) have a single judgment: they "
+                "carry no agreement information and are left out of agreement statistics.",
+                count=int(len(single)),
+                evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}},
+            )
+        )
 
 
-def _normalise_annotators(df: pd.DataFrame, where: str, problems: list[Problem],
-                          issues: list[DataIssue]) -> pd.DataFrame:
+def _normalise_annotators(
+    df: pd.DataFrame, where: str, problems: list[Problem], issues: list[DataIssue]
+) -> pd.DataFrame:
     df = df.copy()
     df["annotator_id"] = _ids(df["annotator_id"])
     no_id = df["annotator_id"].isna()
     if no_id.any():
-        problems.append(Problem(where, "annotator rows without an annotator_id", column="annotator_id",
-                                rows=_rows(no_id), fix="give every annotator row an id"))
+        problems.append(
+            Problem(
+                where,
+                "annotator rows without an annotator_id",
+                column="annotator_id",
+                rows=_rows(no_id),
+                fix="give every annotator row an id",
+            )
+        )
     dup = df["annotator_id"].duplicated(keep="first") & ~no_id
     if dup.any():
-        problems.append(Problem(where, f"{int(dup.sum())} annotator id(s) appear more than once",
-                                column="annotator_id", rows=_rows(dup),
-                                fix="keep one row per annotator"))
+        problems.append(
+            Problem(
+                where,
+                f"{int(dup.sum())} annotator id(s) appear more than once",
+                column="annotator_id",
+                rows=_rows(dup),
+                fix="keep one row per annotator",
+            )
+        )
     if "languages" in df.columns:
         df["languages"] = df["languages"].map(_languages).astype(object)
     for col in ("hourly_pay",):
@@ -322,14 +480,30 @@ def _normalise_annotators(df: pd.DataFrame, where: str, problems: list[Problem],
             num = pd.to_numeric(df[col], errors="coerce")
             bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
             if bad.any():
-                problems.append(Problem(where, f"{col} must be a number", column=col, rows=_rows(bad),
-                                        fix="write pay as a number and the currency in 'currency'"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"{col} must be a number",
+                        column=col,
+                        rows=_rows(bad),
+                        fix="write pay as a number and the currency in 'currency'",
+                    )
+                )
             df[col] = num
     for col in df.columns:
-        if col in ("annotator_id", "languages", "hourly_pay") or pd.api.types.is_numeric_dtype(df[col]):
+        if col in ("annotator_id", "languages", "hourly_pay") or pd.api.types.is_numeric_dtype(
+            df[col]
+        ):
             continue
-        df[col] = df[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                              else str(v).strip()).astype(object)
+        df[col] = (
+            df[col]
+            .map(
+                lambda v: (
+                    None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+                )
+            )
+            .astype(object)
+        )
         # numbers stored as text (CSV) become numbers so age in years is not a "group"
         conv = pd.to_numeric(df[col], errors="coerce")
         if conv.notna().sum() == df[col].notna().sum() and df[col].notna().any():
@@ -340,9 +514,16 @@ def _normalise_annotators(df: pd.DataFrame, where: str, problems: list[Problem],
         regions = df["country"].map(lambda c: region_of(str(c)) if c is not None else None)
         df["region"] = regions.map(lambda r: r[0] if r else None).astype(object)
         n_unknown = int((regions.isna() & df["country"].notna()).sum())
-        issues.append(DataIssue("LA013", "region was derived from country with the UN M49 "
-                                f"classification; {n_unknown} country value(s) were not recognised.",
-                                count=n_unknown, file=where, column="country"))
+        issues.append(
+            DataIssue(
+                "LA013",
+                "region was derived from country with the UN M49 "
+                f"classification; {n_unknown} country value(s) were not recognised.",
+                count=n_unknown,
+                file=where,
+                column="country",
+            )
+        )
     return df
 
 
@@ -363,42 +544,83 @@ def _languages(v: object) -> list[str] | None:
     return sorted({str(x).strip().lower() for x in v if str(x).strip()})
 
 
-def _normalise_items(df: pd.DataFrame, where: str, problems: list[Problem],
-                     issues: list[DataIssue]) -> pd.DataFrame:
+def _normalise_items(
+    df: pd.DataFrame, where: str, problems: list[Problem], issues: list[DataIssue]
+) -> pd.DataFrame:
     df = df.copy()
     df["item_id"] = _ids(df["item_id"])
     dup = df["item_id"].duplicated(keep="first") & df["item_id"].notna()
     if dup.any():
-        problems.append(Problem(where, f"{int(dup.sum())} item id(s) appear more than once",
-                                column="item_id", rows=_rows(dup), fix="keep one row per item"))
+        problems.append(
+            Problem(
+                where,
+                f"{int(dup.sum())} item id(s) appear more than once",
+                column="item_id",
+                rows=_rows(dup),
+                fix="keep one row per item",
+            )
+        )
     for col in ("language", "country", "region"):
         if col in df.columns:
-            df[col] = df[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                  or str(v).strip() == "" else str(v).strip()).astype(object)
+            df[col] = (
+                df[col]
+                .map(
+                    lambda v: (
+                        None
+                        if v is None
+                        or (isinstance(v, float) and np.isnan(v))
+                        or str(v).strip() == ""
+                        else str(v).strip()
+                    )
+                )
+                .astype(object)
+            )
     return df
 
 
-def _cross_table_issues(judg: pd.DataFrame, ann: pd.DataFrame | None, items: pd.DataFrame | None,
-                        files: dict[str, str], issues: list[DataIssue]) -> None:
+def _cross_table_issues(
+    judg: pd.DataFrame,
+    ann: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    files: dict[str, str],
+    issues: list[DataIssue],
+) -> None:
     if ann is not None:
         unknown = ~judg["annotator_id"].isin(set(ann["annotator_id"]))
         if unknown.any():
             n_ann = judg.loc[unknown, "annotator_id"].nunique()
-            issues.append(DataIssue("LA002", f"{int(unknown.sum())} judgment(s) by {n_ann} annotator(s) "
-                                    "missing from the annotators table: scored overall, but in no group.",
-                                    count=int(unknown.sum()), file=files.get("judgments"),
-                                    column="annotator_id", rows=_rows(unknown),
-                                    evidence={"annotators": int(n_ann)}))
+            issues.append(
+                DataIssue(
+                    "LA002",
+                    f"{int(unknown.sum())} judgment(s) by {n_ann} annotator(s) "
+                    "missing from the annotators table: scored overall, but in no group.",
+                    count=int(unknown.sum()),
+                    file=files.get("judgments"),
+                    column="annotator_id",
+                    rows=_rows(unknown),
+                    evidence={"annotators": int(n_ann)},
+                )
+            )
     if items is not None:
         unknown = ~judg["item_id"].isin(set(items["item_id"]))
         if unknown.any():
             n = judg.loc[unknown, "item_id"].nunique()
-            issues.append(DataIssue("LA014", f"{n} judged item(s) are missing from the items table "
-                                    "(no text, language or region for them).", count=int(n),
-                                    file=files.get("judgments"), column="item_id", rows=_rows(unknown)))
+            issues.append(
+                DataIssue(
+                    "LA014",
+                    f"{n} judged item(s) are missing from the items table "
+                    "(no text, language or region for them).",
+                    count=int(n),
+                    file=files.get("judgments"),
+                    column="item_id",
+                    rows=_rows(unknown),
+                )
+            )
 
 
-def _check_attributes(cfg: AuditConfig, ann: pd.DataFrame, where: str, problems: list[Problem]) -> None:
+def _check_attributes(
+    cfg: AuditConfig, ann: pd.DataFrame, where: str, problems: list[Problem]
+) -> None:
     cols = [c for c in ann.columns if c != "annotator_id"]
     asked: list[tuple[str, str]] = [("group_by", a) for a in (cfg.group_by or [])]
     asked += [("intersections", a) for pair in cfg.intersections for a in pair]
@@ -408,10 +630,17 @@ def _check_attributes(cfg: AuditConfig, ann: pd.DataFrame, where: str, problems:
         asked.append(("stratify_by", cfg.stratify_by))
     for setting, attr in asked:
         if attr not in ann.columns or attr == "annotator_id":
-            problems.append(Problem(where, f"{setting} names {attr!r}, which is not an annotator attribute "
-                                    f"column (columns: {', '.join(cols) or 'none'})", setting=setting,
-                                    fix=f"use one of: {', '.join(cols)}" if cols else
-                                    "add attribute columns to the annotators table"))
+            problems.append(
+                Problem(
+                    where,
+                    f"{setting} names {attr!r}, which is not an annotator attribute "
+                    f"column (columns: {', '.join(cols) or 'none'})",
+                    setting=setting,
+                    fix=f"use one of: {', '.join(cols)}"
+                    if cols
+                    else "add attribute columns to the annotators table",
+                )
+            )
 
 
 def _asked_for_groups(cfg: AuditConfig) -> bool:
@@ -445,8 +674,13 @@ def _inputs(files: dict[str, str], tables: dict[str, pd.DataFrame | None]) -> li
         if not p.exists():
             continue
         t = tables.get(role)
-        out.append(InputFile(path=p.name if role.startswith("guideline:") else _display(p),
-                             sha256=_sha256(p), rows=None if t is None else int(len(t))))
+        out.append(
+            InputFile(
+                path=p.name if role.startswith("guideline:") else _display(p),
+                sha256=_sha256(p),
+                rows=None if t is None else int(len(t)),
+            )
+        )
     return out
 
 
@@ -469,8 +703,9 @@ def _rows(mask: pd.Series) -> list[int]:
 
 
 def _describe_schema(schema: dict[str, FieldSpec]) -> str:
-    return "; ".join(f"{k}: {v.level}{' multi-choice' if v.kind == 'multi' else ''}"
-                     for k, v in schema.items())
+    return "; ".join(
+        f"{k}: {v.level}{' multi-choice' if v.kind == 'multi' else ''}" for k, v in schema.items()
+    )
 
 
 def _numeric_values(spec: FieldSpec) -> bool:

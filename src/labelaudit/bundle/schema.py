@@ -2,104 +2,149 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from labelaudit.bundle.model import LEVELS, FieldSpec
 from labelaudit.errors import Problem
+from labelaudit.text.escape import find_escape_values
 
 KINDS = ("single", "multi", "pairwise", "ranking", "text")
 _FIELD_KEYS = {"level", "values", "escape_values", "kind", "description"}
-
-#: value names that mean "none of these fit" (matched case-insensitively, ignoring _ and -)
-ESCAPE_NAMES = (
-    "other", "others", "none", "none of these", "none of the above", "unsure", "not sure",
-    "n/a", "na", "not applicable", "cant tell", "can't tell", "cannot tell", "unknown",
-    "skip", "dont know", "don't know", "no answer", "unclear", "undecided", "neither",
-)
-_NORM = re.compile(r"[\s_\-]+")
-
-
-def find_escape_values(values: list) -> list[str]:
-    """Values whose names mark a "none of these fit" option.
-
-    >>> find_escape_values(["toxic", "not_toxic", "Unsure"])
-    ['Unsure']
-    """
-    names = {_NORM.sub(" ", n).strip() for n in ESCAPE_NAMES}
-    return [str(v) for v in values if _NORM.sub(" ", str(v).lower()).strip() in names]
 
 
 def parse_schema(raw: dict, where: str, problems: list[Problem]) -> dict[str, FieldSpec]:
     """Turn a parsed ``schema.yaml`` mapping into field specs, collecting problems."""
     fields = raw.get("fields")
     if not isinstance(fields, dict) or not fields:
-        problems.append(Problem(where, "schema.yaml needs a non-empty 'fields' mapping",
-                                setting="fields", fix="write fields: then one entry per label field"))
+        problems.append(
+            Problem(
+                where,
+                "schema.yaml needs a non-empty 'fields' mapping",
+                setting="fields",
+                fix="write fields: then one entry per label field",
+            )
+        )
         return {}
     out: dict[str, FieldSpec] = {}
     for name, body in fields.items():
         name = str(name)
         if not isinstance(body, dict):
-            problems.append(Problem(where, f"field {name!r} must be a mapping", setting=f"fields.{name}",
-                                    fix="give it at least level: nominal|ordinal|interval|ratio"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r} must be a mapping",
+                    setting=f"fields.{name}",
+                    fix="give it at least level: nominal|ordinal|interval|ratio",
+                )
+            )
             continue
         unknown = set(body) - _FIELD_KEYS
         if unknown:
-            problems.append(Problem(where, f"field {name!r} has unknown key(s) {sorted(unknown)}",
-                                    setting=f"fields.{name}",
-                                    fix=f"use only {', '.join(sorted(_FIELD_KEYS))}"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r} has unknown key(s) {sorted(unknown)}",
+                    setting=f"fields.{name}",
+                    fix=f"use only {', '.join(sorted(_FIELD_KEYS))}",
+                )
+            )
         level = body.get("level")
         if level not in LEVELS:
-            problems.append(Problem(where, f"field {name!r} has level {level!r}",
-                                    setting=f"fields.{name}.level",
-                                    fix="use one of nominal, ordinal, interval, ratio"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r} has level {level!r}",
+                    setting=f"fields.{name}.level",
+                    fix="use one of nominal, ordinal, interval, ratio",
+                )
+            )
             continue
         kind = body.get("kind", "single")
         if kind not in KINDS:
-            problems.append(Problem(where, f"field {name!r} has kind {kind!r}", setting=f"fields.{name}.kind",
-                                    fix=f"use one of {', '.join(KINDS)}"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r} has kind {kind!r}",
+                    setting=f"fields.{name}.kind",
+                    fix=f"use one of {', '.join(KINDS)}",
+                )
+            )
             continue
         values = body.get("values", [])
         if not isinstance(values, list):
-            problems.append(Problem(where, f"field {name!r}: values must be a list",
-                                    setting=f"fields.{name}.values", fix="write values: [a, b, c]"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r}: values must be a list",
+                    setting=f"fields.{name}.values",
+                    fix="write values: [a, b, c]",
+                )
+            )
             continue
         if level in ("nominal", "ordinal") and kind not in ("text", "ranking") and not values:
-            problems.append(Problem(where, f"{level} field {name!r} lists no values",
-                                    setting=f"fields.{name}.values",
-                                    fix="list the label options in order, e.g. values: [low, mid, high]"))
+            problems.append(
+                Problem(
+                    where,
+                    f"{level} field {name!r} lists no values",
+                    setting=f"fields.{name}.values",
+                    fix="list the label options in order, e.g. values: [low, mid, high]",
+                )
+            )
             continue
         if level in ("interval", "ratio") and values:
             bad = [v for v in values if _as_float(v) is None]
             if bad:
-                problems.append(Problem(where, f"{level} field {name!r} has non-numeric values {bad[:5]}",
-                                        setting=f"fields.{name}.values",
-                                        fix="interval/ratio values must be numbers; use nominal or ordinal"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"{level} field {name!r} has non-numeric values {bad[:5]}",
+                        setting=f"fields.{name}.values",
+                        fix="interval/ratio values must be numbers; use nominal or ordinal",
+                    )
+                )
                 continue
         if len({str(v) for v in values}) != len(values):
-            problems.append(Problem(where, f"field {name!r} lists a value twice",
-                                    setting=f"fields.{name}.values", fix="list each value once"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r} lists a value twice",
+                    setting=f"fields.{name}.values",
+                    fix="list each value once",
+                )
+            )
             continue
         escape = body.get("escape_values")
         escape_inferred = escape is None
         if escape is None:
             escape = find_escape_values(values)
-        elif not isinstance(escape, list) or any(str(e) not in {str(v) for v in values} for e in escape):
-            problems.append(Problem(where, f"field {name!r}: escape_values must be a subset of values",
-                                    setting=f"fields.{name}.escape_values",
-                                    fix="list escape options that also appear in values"))
+        elif not isinstance(escape, list) or any(
+            str(e) not in {str(v) for v in values} for e in escape
+        ):
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r}: escape_values must be a subset of values",
+                    setting=f"fields.{name}.escape_values",
+                    fix="list escape options that also appear in values",
+                )
+            )
             continue
         out[name] = FieldSpec(
-            name=name, level=level, values=list(values), escape_values=[str(e) for e in escape],
-            kind=kind, inferred=False, escape_inferred=escape_inferred,
+            name=name,
+            level=level,
+            values=list(values),
+            escape_values=[str(e) for e in escape],
+            kind=kind,
+            inferred=False,
+            escape_inferred=escape_inferred,
         )
     return out
 
 
-def infer_schema(judgments: pd.DataFrame, where: str, problems: list[Problem]) -> dict[str, FieldSpec]:
+def infer_schema(
+    judgments: pd.DataFrame, where: str, problems: list[Problem]
+) -> dict[str, FieldSpec]:
     """Infer each field's level and values from its labels.
 
     Lists → multi-choice nominal; all numbers → ordinal when they are at most 11 distinct
@@ -112,9 +157,15 @@ def infer_schema(judgments: pd.DataFrame, where: str, problems: list[Problem]) -
         is_list = labels.map(lambda v: isinstance(v, list))
         if is_list.all():
             vals = sorted({str(x) for v in labels for x in v})
-            out[name] = FieldSpec(name=name, level="nominal", values=vals, kind="multi",
-                                  escape_values=find_escape_values(vals), inferred=True,
-                                  escape_inferred=True)
+            out[name] = FieldSpec(
+                name=name,
+                level="nominal",
+                values=vals,
+                kind="multi",
+                escape_values=find_escape_values(vals),
+                inferred=True,
+                escape_inferred=True,
+            )
             continue
         nums = labels.map(lambda v: None if isinstance(v, list) else _as_float(v))
         numeric = nums.notna()
@@ -131,15 +182,26 @@ def infer_schema(judgments: pd.DataFrame, where: str, problems: list[Problem]) -
             n_num = int(numeric.sum())
             kinds = "numbers and words" if n_num else "lists and single values"
             offending = rows.index[numeric if 0 < n_num < len(rows) / 2 else ~numeric]
-            problems.append(Problem(where, f"field {name!r} mixes label types ({kinds})",
-                                    column="label", rows=[int(i) + 1 for i in offending[:5]],
-                                    fix="make every label of the field the same type, or add a "
-                                    "schema.yaml that declares the field's level and values"))
+            problems.append(
+                Problem(
+                    where,
+                    f"field {name!r} mixes label types ({kinds})",
+                    column="label",
+                    rows=[int(i) + 1 for i in offending[:5]],
+                    fix="make every label of the field the same type, or add a "
+                    "schema.yaml that declares the field's level and values",
+                )
+            )
             continue
         vals = sorted({str(v) for v in labels})
-        out[name] = FieldSpec(name=name, level="nominal", values=vals,
-                              escape_values=find_escape_values(vals), inferred=True,
-                              escape_inferred=True)
+        out[name] = FieldSpec(
+            name=name,
+            level="nominal",
+            values=vals,
+            escape_values=find_escape_values(vals),
+            inferred=True,
+            escape_inferred=True,
+        )
     return out
 
 

@@ -12,8 +12,20 @@ from collections.abc import Iterator
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.result import Finding
 
-DATA_CODES = ("LA001", "LA002", "LA003", "LA004", "LA005", "LA006", "LA007", "LA008", "LA011",
-              "LA012", "LA013", "LA014")
+DATA_CODES = (
+    "LA001",
+    "LA002",
+    "LA003",
+    "LA004",
+    "LA005",
+    "LA006",
+    "LA007",
+    "LA008",
+    "LA011",
+    "LA012",
+    "LA013",
+    "LA014",
+)
 
 
 def _issues(ctx: CheckContext) -> Iterator[Finding]:

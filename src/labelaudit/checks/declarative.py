@@ -55,7 +55,9 @@ def declarative_check(rule: Rule) -> CheckFn:
             except (KeyError, TypeError, re.error) as exc:
                 raise DeclarativeRuleError(f"{rule.path}: bad lexicon entry {e!r}: {exc}") from None
         return _lexicon
-    raise DeclarativeRuleError(f"{rule.path}: kind must be python, threshold or lexicon, got {rule.kind!r}")
+    raise DeclarativeRuleError(
+        f"{rule.path}: kind must be python, threshold or lexicon, got {rule.kind!r}"
+    )
 
 
 def _validate_threshold(rule: Rule) -> None:
@@ -86,9 +88,16 @@ def _threshold(ctx: CheckContext) -> Iterator[Finding]:
     for row in hits.to_dict(orient="records"):
         fmt = {k: ("" if v is None else v) for k, v in row.items()}
         message = spec["message"].format(value=value, **fmt)
-        subject = {k: str(row[k]) for k in spec.get("subject", []) if k in SUBJECT_KEYS and row.get(k) is not None}
-        yield ctx.hit(message, subject=subject,
-                      evidence={spec["column"]: row[spec["column"]], "threshold": value, "op": spec["op"]})
+        subject = {
+            k: str(row[k])
+            for k in spec.get("subject", [])
+            if k in SUBJECT_KEYS and row.get(k) is not None
+        }
+        yield ctx.hit(
+            message,
+            subject=subject,
+            evidence={spec["column"]: row[spec["column"]], "threshold": value, "op": spec["op"]},
+        )
 
 
 def _lexicon(ctx: CheckContext) -> Iterator[Finding]:
@@ -102,6 +111,9 @@ def _lexicon(ctx: CheckContext) -> Iterator[Finding]:
                     yield ctx.hit(
                         f"{g.name}:{lineno} mentions {m.group(0)!r}. {e.get('explanation', '')}".strip(),
                         subject={"guideline": g.name, "line": lineno},
-                        evidence={"term": m.group(0), "excerpt": line.strip()[:200],
-                                  "alternative": e.get("alternative", "")},
+                        evidence={
+                            "term": m.group(0),
+                            "excerpt": line.strip()[:200],
+                            "alternative": e.get("alternative", ""),
+                        },
                     )

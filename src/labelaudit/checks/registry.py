@@ -91,7 +91,9 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     for folder in [builtin_rules_dir(), *map(Path, extra_dirs)]:
         if not folder.is_dir():
-            raise RuleFileError(f"{folder}: rules_dir is not a folder; point rules_dir at a folder of rule YAML files")
+            raise RuleFileError(
+                f"{folder}: rules_dir is not a folder; point rules_dir at a folder of rule YAML files"
+            )
         for path in sorted(folder.glob("*.yaml")):
             rule = parse_rule(path)
             if rule.code in rules and folder != builtin_rules_dir():
@@ -117,14 +119,21 @@ def parse_rule(path: Path) -> Rule:
     if missing:
         raise RuleFileError(f"{path}: missing key(s) {', '.join(missing)}")
     if raw["category"] not in CATEGORIES:
-        raise RuleFileError(f"{path}: category {raw['category']!r} is not one of {', '.join(CATEGORIES)}")
+        raise RuleFileError(
+            f"{path}: category {raw['category']!r} is not one of {', '.join(CATEGORIES)}"
+        )
     if raw["severity"] not in SEVERITIES:
-        raise RuleFileError(f"{path}: severity {raw['severity']!r} is not one of {', '.join(SEVERITIES)}")
+        raise RuleFileError(
+            f"{path}: severity {raw['severity']!r} is not one of {', '.join(SEVERITIES)}"
+        )
     if path.stem != raw["code"]:
         raise RuleFileError(f"{path}: file name must match the rule code {raw['code']!r}")
-    if not isinstance(raw["questions"], list) or not all(isinstance(q, str) for q in raw["questions"]):
-        raise RuleFileError(f"{path}: questions must be a list of strings "
-                            "(quote a question that contains ': ')")
+    if not isinstance(raw["questions"], list) or not all(
+        isinstance(q, str) for q in raw["questions"]
+    ):
+        raise RuleFileError(
+            f"{path}: questions must be a list of strings (quote a question that contains ': ')"
+        )
     params = {}
     for name, p in (raw.get("parameters") or {}).items():
         if not isinstance(p, dict) or "default" not in p:

@@ -31,27 +31,47 @@ def locate(cfg: AuditConfig, problems: list[Problem]) -> dict[str, Path | list[P
     folder = cfg.bundle
     if folder is not None:
         if not folder.exists():
-            problems.append(Problem(str(folder), "bundle folder not found",
-                                    fix="check the path; a bundle is a folder with judgments.parquet|csv|jsonl"))
+            problems.append(
+                Problem(
+                    str(folder),
+                    "bundle folder not found",
+                    fix="check the path; a bundle is a folder with judgments.parquet|csv|jsonl",
+                )
+            )
             folder = None
         elif not folder.is_dir():
-            problems.append(Problem(str(folder), "BUNDLE must be a folder",
-                                    fix="pass the folder that holds judgments.* (or name files in labelaudit.toml)"))
+            problems.append(
+                Problem(
+                    str(folder),
+                    "BUNDLE must be a folder",
+                    fix="pass the folder that holds judgments.* (or name files in labelaudit.toml)",
+                )
+            )
             folder = None
     if folder is not None:
         for role in ROLES:
             candidates = sorted(p for p in folder.iterdir() if p.stem == role)
-            usable = [p for p in candidates if p.suffix in TABLE_EXTS or (p.is_dir() and p.suffix == "")]
+            usable = [
+                p for p in candidates if p.suffix in TABLE_EXTS or (p.is_dir() and p.suffix == "")
+            ]
             if len(usable) > 1:
-                problems.append(Problem(str(folder), f"more than one {role} table: "
-                                        + ", ".join(p.name for p in usable),
-                                        fix=f"keep one {role}.parquet|csv|jsonl"))
+                problems.append(
+                    Problem(
+                        str(folder),
+                        f"more than one {role} table: " + ", ".join(p.name for p in usable),
+                        fix=f"keep one {role}.parquet|csv|jsonl",
+                    )
+                )
             elif usable:
                 found[role] = usable[0]
             elif candidates:
-                problems.append(Problem(str(candidates[0]), f"unsupported file type {candidates[0].suffix!r} "
-                                        f"for the {role} table",
-                                        fix=f"export it as {role}.parquet, {role}.csv or {role}.jsonl"))
+                problems.append(
+                    Problem(
+                        str(candidates[0]),
+                        f"unsupported file type {candidates[0].suffix!r} for the {role} table",
+                        fix=f"export it as {role}.parquet, {role}.csv or {role}.jsonl",
+                    )
+                )
         for role in ("schema", "target"):
             for ext in (".yaml", ".yml"):
                 if (folder / f"{role}{ext}").is_file():
@@ -73,10 +93,15 @@ def locate(cfg: AuditConfig, problems: list[Problem]) -> dict[str, Path | list[P
         found["guidelines"] = list(cfg.guidelines)
     if found["judgments"] is None and not any(p.where == str(cfg.bundle) for p in problems):
         where = str(cfg.bundle) if cfg.bundle else "command line"
-        problems.append(Problem(where, "no judgments table found",
-                                fix="add judgments.parquet, judgments.csv or judgments.jsonl "
-                                "(columns item_id, annotator_id, label) or set judgments = \"...\" "
-                                "in labelaudit.toml"))
+        problems.append(
+            Problem(
+                where,
+                "no judgments table found",
+                fix="add judgments.parquet, judgments.csv or judgments.jsonl "
+                '(columns item_id, annotator_id, label) or set judgments = "..." '
+                "in labelaudit.toml",
+            )
+        )
     return found
 
 
@@ -89,15 +114,23 @@ def read_table(path: Path, role: str, problems: list[Problem]) -> pd.DataFrame |
         if path.is_dir():
             files = [p for p in path.rglob("*.parquet")]
             if not files:
-                problems.append(Problem(str(path), f"{role} folder holds no .parquet files",
-                                        fix="a folder table must be a Parquet dataset"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"{role} folder holds no .parquet files",
+                        fix="a folder table must be a Parquet dataset",
+                    )
+                )
                 return None
-            return ds.dataset(str(path), format="parquet", partitioning="hive").to_table().to_pandas()
+            return (
+                ds.dataset(str(path), format="parquet", partitioning="hive").to_table().to_pandas()
+            )
         if path.suffix == ".parquet":
             return ds.dataset(str(path), format="parquet").to_table().to_pandas()
         if path.suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                               encoding="utf-8")
+            return pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+            )
         if path.suffix == ".jsonl":
             rows = []
             with path.open(encoding="utf-8") as fh:
@@ -107,23 +140,49 @@ def read_table(path: Path, role: str, problems: list[Problem]) -> pd.DataFrame |
                     try:
                         obj = json.loads(line)
                     except json.JSONDecodeError as exc:
-                        problems.append(Problem(str(path), f"line {lineno} is not valid JSON ({exc.msg})",
-                                                rows=[lineno], fix="each line must be one JSON object"))
+                        problems.append(
+                            Problem(
+                                str(path),
+                                f"line {lineno} is not valid JSON ({exc.msg})",
+                                rows=[lineno],
+                                fix="each line must be one JSON object",
+                            )
+                        )
                         return None
                     if not isinstance(obj, dict):
-                        problems.append(Problem(str(path), f"line {lineno} is not a JSON object",
-                                                rows=[lineno], fix="each line must be one JSON object"))
+                        problems.append(
+                            Problem(
+                                str(path),
+                                f"line {lineno} is not a JSON object",
+                                rows=[lineno],
+                                fix="each line must be one JSON object",
+                            )
+                        )
                         return None
                     rows.append(obj)
             return pd.DataFrame(rows)
     except (pa.ArrowInvalid, pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
-        kind = "Parquet" if path.suffix == ".parquet" or path.is_dir() else path.suffix.lstrip(".").upper()
+        kind = (
+            "Parquet"
+            if path.suffix == ".parquet" or path.is_dir()
+            else path.suffix.lstrip(".").upper()
+        )
         msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        problems.append(Problem(str(path), f"cannot read the {role} table as {kind}: {msg}",
-                                fix=f"re-export {path.name} as valid {kind} (UTF-8 for text formats)"))
+        problems.append(
+            Problem(
+                str(path),
+                f"cannot read the {role} table as {kind}: {msg}",
+                fix=f"re-export {path.name} as valid {kind} (UTF-8 for text formats)",
+            )
+        )
         return None
-    problems.append(Problem(str(path), f"unsupported file type {path.suffix!r} for the {role} table",
-                            fix=f"use {role}.parquet, {role}.csv or {role}.jsonl"))
+    problems.append(
+        Problem(
+            str(path),
+            f"unsupported file type {path.suffix!r} for the {role} table",
+            fix=f"use {role}.parquet, {role}.csv or {role}.jsonl",
+        )
+    )
     return None
 
 
@@ -136,15 +195,25 @@ def read_yaml(path: Path, role: str, problems: list[Problem]) -> dict | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        problems.append(Problem(str(path), f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-                                fix="fix the YAML syntax (indentation, colons, quotes)"))
+        problems.append(
+            Problem(
+                str(path),
+                f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+                fix="fix the YAML syntax (indentation, colons, quotes)",
+            )
+        )
         return None
     except UnicodeDecodeError:
         problems.append(Problem(str(path), "not UTF-8 text", fix="save it as UTF-8"))
         return None
     if not isinstance(raw, dict):
-        problems.append(Problem(str(path), f"{role} file must be a YAML mapping",
-                                fix=f"see CONTRACT section 1 for the {role}.yaml layout"))
+        problems.append(
+            Problem(
+                str(path),
+                f"{role} file must be a YAML mapping",
+                fix=f"see CONTRACT section 1 for the {role}.yaml layout",
+            )
+        )
         return None
     return raw
 
@@ -154,8 +223,13 @@ def read_guidelines(paths: list[Path], problems: list[Problem]) -> list[RawGuide
     for p in paths:
         fmt = GUIDELINE_EXTS.get(p.suffix.lower())
         if fmt is None:
-            problems.append(Problem(str(p), f"unsupported guideline file type {p.suffix!r}",
-                                    fix="guidelines must be .md, .txt or .html files"))
+            problems.append(
+                Problem(
+                    str(p),
+                    f"unsupported guideline file type {p.suffix!r}",
+                    fix="guidelines must be .md, .txt or .html files",
+                )
+            )
             continue
         try:
             text = p.read_text(encoding="utf-8")
@@ -163,7 +237,9 @@ def read_guidelines(paths: list[Path], problems: list[Problem]) -> list[RawGuide
             problems.append(Problem(str(p), "guideline file not found", fix="check the path"))
             continue
         except UnicodeDecodeError:
-            problems.append(Problem(str(p), "guideline file is not UTF-8 text", fix="save it as UTF-8"))
+            problems.append(
+                Problem(str(p), "guideline file is not UTF-8 text", fix="save it as UTF-8")
+            )
             continue
         out.append(RawGuideline(name=p.name, text=text, fmt=fmt))
     return out
