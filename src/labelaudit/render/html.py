@@ -44,15 +44,20 @@ def _section_blocks(
     schema = result.context.get("schema", {}) or {}
     max_examples = int((result.run.get("config") or {}).get("max_examples", 20) or 20)
     blocks: list[S.Block] = []
+    charts: dict[str, list[S.Block]] = {}
     if sid == "representativeness" and "representation" in tables:
-        blocks += S.representation_charts(tables["representation"], k)
+        charts["representation"] = S.representation_charts(tables["representation"], k)
     if sid == "disagreement":
         if "agreement" in tables:
-            blocks += S.agreement_charts(tables["agreement"], k)
+            charts["agreement"] = S.agreement_charts(tables["agreement"], k)
         if "group_association" in tables:
-            blocks += S.gai_charts(tables["group_association"], tables.get("agreement"), k)
+            charts["group_association"] = S.gai_charts(
+                tables["group_association"], tables.get("agreement"), k
+            )
         if "label_shares" in tables:
-            blocks += S.label_share_charts(tables["label_shares"], schema, k)
+            charts["label_shares"] = S.label_share_charts(tables["label_shares"], schema, k)
+    for chart_blocks in charts.values():
+        blocks += chart_blocks
     for name, (where, cols) in S.PLACEMENT.items():
         if where != sid or name not in tables:
             continue
@@ -64,7 +69,7 @@ def _section_blocks(
         elif name == "guideline_flags":
             items = S.guideline_quotes(df, S.SECTION_ROWS)
             blocks.append(S.Block("quotes", title="Flagged guideline lines", items=items))
-        elif name not in S.CHARTED:
+        elif not charts.get(name):  # a table the charts could not draw is shown as is
             blocks.append(
                 S.Block(
                     "table", table=S.table_view(name, df, k=k, limit=S.SECTION_ROWS, columns=cols)

@@ -284,12 +284,18 @@ def _n(v: Any) -> str:
 
 
 def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
-    keys = [k for k in keys if k in df.columns]
-    if not keys:
-        return [((), df)]
-    filled = df[keys].astype(object).where(df[keys].notna(), "")
-    order = list(dict.fromkeys(map(tuple, filled.to_numpy().tolist())))
-    return [(key, df[(filled == list(key)).all(axis=1)]) for key in order]
+    """Split ``df`` by ``keys`` in order of first appearance; absent columns read as None."""
+    present = [k for k in keys if k in df.columns]
+    if not present:
+        return [((None,) * len(keys), df)] if len(df) else []
+    filled = df[present].astype(object).where(df[present].notna(), None)
+    tuples = [tuple(r) for r in filled.to_numpy().tolist()]
+    out = []
+    for key in dict.fromkeys(tuples):
+        mask = [t == key for t in tuples]
+        full = tuple(key[present.index(k)] if k in present else None for k in keys)
+        out.append((full, df[mask]))
+    return out
 
 
 def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:

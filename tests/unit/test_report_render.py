@@ -1,0 +1,176 @@
+"""The HTML report: sections, suppression, audiences, escaping, determinism."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pandas as pd
+import pytest
+from markupsafe import escape
+from report_fixture import PSEUDONYMS, RAW_IDS, make_result
+
+from labelaudit.render.html import CSP, render_html
+from labelaudit.render.sections import format_value, table_view, top_findings
+from labelaudit.result import AuditResult
+
+SECTION_IDS = [
+    "summary", "data", "representativeness", "disagreement", "coverage", "guidelines",
+    "rlhf", "process", "methods", "checklist", "appendix",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def internal() -> str:
+    return render_html(make_result("internal"))
+
+
+@pytest.fixture(scope="module")
+def vendor() -> str:
+    return render_html(make_result("vendor"))
+
+
+def test_same_result_gives_byte_identical_html(internal):
+    assert render_html(make_result("internal")) == internal
+    assert render_html(copy.deepcopy(make_result("internal"))) == internal
+    assert make_result("internal").to_html() == internal
+
+
+def test_every_section_is_present_in_order(internal):
+    ids = re.findall(r'<section id="([a-z]+)"', internal)
+    assert ids == SECTION_IDS
+
+
+def test_self_contained_no_script_no_remote_loads(internal, vendor):
+    for html in (internal, vendor):
+        assert f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">' in html
+        assert "script-src 'none'" in CSP and "default-src 'none'" in CSP
+        assert "<script" not in html.lower()
+        assert re.findall(r'\b(?:src|href|action)="([^"]*)"', html) == [
+            f"#{s}" for s in SECTION_IDS
+        ]  # only the table of contents links, all in-page
+        # the only URL is the SVG namespace, which is an identifier and is never fetched
+        assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_suppressed_rows_show_no_figures(internal):
+    agreement = re.search(r'<table id="table-agreement">.*?</table>', internal, re.S).group(0)
+    row = next(r for r in agreement.split("<tr>") if "<td>Oceania</td>" in r)
+    assert 'class="suppressed" colspan="6">suppressed (fewer than 5 annotators)</td>' in row
+    assert re.search(r"\d\.\d", row) is None
+    assert "Oceania" in internal and internal.count("suppressed (fewer than 5 annotators)") >= 8
+
+
+def test_raw_annotator_ids_never_appear_and_vendor_drops_pseudonyms(internal, vendor):
+    for raw in RAW_IDS:
+        assert raw not in internal and raw not in vendor
+    assert all(p in internal for p in PSEUDONYMS)  # internal: pseudonymised table kept
+    assert not any(p in vendor for p in PSEUDONYMS)
+    assert "annotator id" not in vendor and 'id="table-annotator_agreement"' not in vendor
+
+
+def test_vendor_edition_leaves_out_internal_rules(internal, vendor):
+    assert "Vendor edition." in vendor and "Vendor edition." not in internal
+    assert "(vendor edition)</title>" in vendor
+    assert "LA602" in internal and "Question one for LA602?" in internal
+    assert "LA602" not in vendor and "Annotator outliers" not in vendor
+    # counts are of the findings this audience sees: 2 high, 1 medium, 2 low, 1 info
+    counts = re.findall(r'<li class="sev-(\w+)"><b>(\d+)</b>', vendor)
+    assert counts == [("high", "2"), ("medium", "1"), ("low", "2"), ("info", "1")]
+
+
+def test_summary_puts_most_important_findings_first(internal):
+    summary = internal.split('<section id="summary">')[1].split("</section>")[0]
+    rules = re.findall(r'<span class="note">\((LA\d{3})\)</span>', summary)
+    assert rules == ["LA301", "LA401", "LA201", "LA602"]
+    assert "12,003 judgments of 2,000 items by 310 annotators" in summary
+    assert "Deployment users, 2026 Q3 (source: product analytics)" in summary
+
+
+def test_top_findings_are_three_to_five_distinct_rules():
+    result = make_result()
+    top = top_findings(result.findings)
+    assert [f.rule for f in top] == ["LA301", "LA401", "LA201", "LA602"]
+    only_low = [f for f in result.findings if f.severity in ("low", "info")]
+    assert [f.rule for f in top_findings(only_low)] == ["LA002", "LA501", "LA601"]
+
+
+def test_checklist_has_triggered_rule_and_standing_questions(internal):
+    checklist = internal.split('<section id="checklist">')[1].split("</section>")[0]
+    for code in ("LA002", "LA201", "LA301", "LA401", "LA501", "LA601", "LA602"):
+        assert f"Question one for {code}?" in checklist
+    assert "How was the target population chosen" in checklist
+    assert "fairly paid" in checklist and "consulted" in checklist
+
+
+def test_methods_show_reference_and_limits(internal):
+    methods = internal.split('<section id="methods">')[1].split("</section>")[0]
+    assert "Reference: Prabhakaran et al. (NAACL 2024)" in methods
+    assert "Limits: Sensitive to prevalence." in methods
+    assert "Agreement is not correctness" in methods
+
+
+def test_charts_have_text_alternatives(internal):
+    svgs = re.findall(r"<svg[^>]*>.*?</svg>", internal, re.S)
+    # representation (1), alpha by region and gender (2), GAI (1), label shares (1)
+    assert len(svgs) == 5
+    for s in svgs:
+        assert 'role="img"' in s and 'aria-label="' in s
+        assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", s)
+    assert "Africa: ratio 0.22, n=12" in internal  # the chart's desc states ratio and n
+    assert "Africa: α 0.72, n=12 raters, 400 items" in internal
+
+
+def test_item_text_is_truncated_and_examples_quoted(internal):
+    assert "x" * 300 not in internal
+    assert "That joke about the bride price is " + "x" * 100 in internal
+    assert "guidelines.md:14" in internal
+
+
+def test_user_strings_are_escaped():
+    payload = "<script>window.__pwned=1</script><img src=x onerror=alert(1)></td></table><b>"
+    html = render_html(make_result(payload=payload))
+    clean = render_html(make_result())
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    for tag in ("<table", "</table>", "<td", "</td>", "<b>", "<section", "<svg", "<text"):
+        assert html.count(tag) == clean.count(tag), tag
+
+
+def test_format_value():
+    assert format_value("pool_share", 0.039) == "3.9%"
+    assert format_value("ratio", 0.2249) == "0.22"
+    assert format_value("p_adjusted", 0.0004) == "< 0.001"
+    assert format_value("p_value", 0.0412) == "0.041"
+    assert format_value("n_items", 12003) == "12,003"
+    assert format_value("n_annotators", 12.0) == "12"
+    assert format_value("alpha", float("nan")) == "–"
+    assert format_value("alpha", None) == "–"
+    assert format_value("values", ["a", "b"]) == "a, b"
+    assert format_value("suppressed", True) == "yes"
+
+
+def test_table_view_keeps_identity_of_suppressed_rows():
+    df = pd.DataFrame(
+        {"attribute": ["r", "r"], "group": ["A", "B"], "ratio": [0.5, None],
+         "n_annotators": [12, None], "suppressed": [False, True]}
+    )  # fmt: skip
+    t = table_view("representation", df, k=5, limit=10)
+    assert t.columns == ["attribute", "group", "ratio", "n annotators"]
+    assert t.rows[0] == {"cells": ["r", "A", "0.50", "12"], "span": None}
+    assert t.rows[1] == {"cells": ["r", "B"], "span": (2, "suppressed (fewer than 5 annotators)")}
+
+
+def test_minimal_result_renders():
+    result = AuditResult(
+        summary={"judgments": 0, "items": 0, "annotators": 0, "fields": [], "findings": {}},
+        metrics={"agreement": pd.DataFrame({"field": ["f"], "alpha": [0.5]})},
+        findings=[],
+        run={"created_at": "2026-01-01T00:00:00", "seed": 0, "inputs": []},
+        tool={"name": "labelaudit", "version": "0"},
+    )
+    html = render_html(result)
+    assert "No rule was triggered" in html
+    assert "No target population was given" in html
+    assert '<section id="rlhf">' not in html  # optional sections only when present
+    assert "<td>f</td>" in html and "0.50" in html
