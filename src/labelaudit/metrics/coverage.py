@@ -1,1 +1,409 @@
-"""Analysis module: coverage (being written)."""
+"""Coverage analysis: item languages, annotator language fit, item regions, escape usage.
+
+Tables:
+
+- ``languages`` (contract): language, n_items, item_share, n_annotators_speaking,
+  mismatch_rate (+ n_judgments, n_judgments_known).
+- ``item_regions``: region, n_items, item_share, target_share, ratio.
+- ``escape_options``: field, level, kind, n_values, escape_values, escape_inferred, has_escape.
+- ``escape_usage``: field, attribute, group, n_judgments, escape_rate, rest_rate, ratio,
+  p_value, p_adjusted, p_value_z, n_annotators, suppressed.
+
+Facts: ``facts["coverage"]`` with the language source, detector, text counts and the
+share of texts too short to detect.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from labelaudit.bundle.model import Bundle
+from labelaudit.config import AuditConfig
+from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.text.escape import find_escape_values, normalise_value_name
+from labelaudit.text.langid import MIN_LETTERS, UNDETERMINED, detect_languages, normalise_code
+
+LANGUAGE_COLUMNS = ["language", "n_items", "item_share", "n_annotators_speaking", "mismatch_rate"]
+REGION_COLUMNS = ["region", "n_items", "item_share", "target_share", "ratio"]
+ESCAPE_COLUMNS = [
+    "field", "attribute", "group", "n_judgments", "escape_rate", "rest_rate", "ratio",
+    "p_value", "p_adjusted", "p_value_z", "n_annotators", "suppressed",
+]  # fmt: skip
+
+
+# ---------------------------------------------------------------- languages
+def parse_language_list(value: object) -> list[str] | None:
+    """Declared languages as ISO codes; ``None`` when nothing is declared.
+
+    Examples
+    --------
+    >>> parse_language_list("en; fr-CA"), parse_language_list(["DE"]), parse_language_list(None)
+    (['en', 'fr'], ['de'], None)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    parts = value.split(";") if isinstance(value, str) else list(value)
+    codes = [normalise_code(str(p)) for p in parts if str(p).strip()]
+    return codes or None
+
+
+def item_languages(bundle: Bundle, cfg: AuditConfig) -> tuple[pd.Series, dict]:
+    """Language per item (indexed by item_id) and facts about where it came from."""
+    items = bundle.items
+    facts: dict = {"language_source": None, "detector": None, "min_letters": MIN_LETTERS}
+    if items is None or items.empty:
+        return pd.Series(dtype=object), facts
+    items = items.drop_duplicates("item_id").set_index("item_id")
+    given = items["language"] if "language" in items.columns else pd.Series(None, index=items.index)
+    given = given.map(
+        lambda v: None if v is None or v != v or not str(v).strip() else normalise_code(str(v))
+    )
+    text_col = next((c for c in ("text", "prompt") if c in items.columns), None)
+    need = given.isna()
+    langs = given.astype(object)
+    if need.any() and text_col is not None:
+        texts = items.loc[need, text_col].tolist()
+        detector = getattr(cfg, "language_detector", "langdetect")
+        langs.loc[need] = detect_languages(texts, detector, seed=cfg.seed)
+        n_short = sum(1 for c in langs.loc[need] if c == UNDETERMINED)
+        facts.update(
+            detector=detector,
+            text_column=text_col,
+            n_texts=int(need.sum()),
+            n_distinct_texts=int(pd.Series(texts, dtype=object).astype(str).str.strip().nunique()),
+            n_undetermined=n_short,
+            share_undetermined=n_short / int(need.sum()),
+        )
+    langs = langs.fillna(UNDETERMINED)
+    n_given = int((~need).sum())
+    facts["language_source"] = (
+        "column" if n_given == len(langs) else "detected" if n_given == 0 else "column+detected"
+    )
+    return langs, facts
+
+
+def annotator_languages(bundle: Bundle) -> pd.Series | None:
+    """Declared languages per annotator_id (``None`` entries = not declared)."""
+    ann = bundle.annotators
+    if ann is None or "languages" not in ann.columns:
+        return None
+    return (
+        ann.drop_duplicates("annotator_id")
+        .set_index("annotator_id")["languages"]
+        .map(parse_language_list)
+    )
+
+
+def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
+    """The contract ``languages`` table (see module docstring)."""
+    if langs.empty:
+        return pd.DataFrame(columns=LANGUAGE_COLUMNS)
+    counts = langs.value_counts()
+    declared = annotator_languages(bundle)
+    pairs = bundle.judgments[["item_id", "annotator_id"]].drop_duplicates()
+    pairs = pairs.assign(language=pairs["item_id"].map(langs))
+    rows = []
+    for lang, n in counts.items():
+        row = {"language": lang, "n_items": int(n), "item_share": n / len(langs)}
+        sub = pairs[pairs["language"] == lang]
+        row["n_judgments"] = len(sub)
+        if declared is None or lang == UNDETERMINED:
+            row.update(n_annotators_speaking=None, mismatch_rate=None, n_judgments_known=None)
+        else:
+            row["n_annotators_speaking"] = int(sum(1 for v in declared if v and lang in v))
+            speaks = (
+                sub["annotator_id"]
+                .map(declared)
+                .map(lambda v, lang=lang: None if not isinstance(v, list) else lang in v)
+            )
+            known = speaks.dropna()
+            row["n_judgments_known"] = len(known)
+            row["mismatch_rate"] = float((~known.astype(bool)).mean()) if len(known) else None
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.sort_values(["n_items", "language"], ascending=[False, True], ignore_index=True)
+
+
+# ------------------------------------------------------------------ regions
+def _region_lookup():
+    try:
+        from labelaudit.populations.m49 import region_of
+    except ImportError:
+        return None
+    return region_of
+
+
+def item_regions_table(bundle: Bundle) -> tuple[pd.DataFrame | None, dict]:
+    """Items per region against the target's region shares (None when items carry no place)."""
+    items = bundle.items
+    facts: dict = {}
+    if items is None or not ({"region", "country"} & set(items.columns)):
+        return None, facts
+    items = items.drop_duplicates("item_id")
+    region = items["region"] if "region" in items.columns else pd.Series(None, index=items.index)
+    region = region.astype(object).where(region.notna(), None)
+    if "country" in items.columns and region.isna().any():
+        lookup = _region_lookup()
+        if lookup is None:
+            facts["region_note"] = (
+                "labelaudit.populations.m49 is unavailable: countries were not mapped to regions"
+            )
+        else:
+            mapped = items["country"].map(
+                lambda c: None if c is None or c != c else (lookup(str(c)) or (None,))[0]
+            )
+            region = region.where(region.notna(), mapped)
+    known = region.dropna()
+    facts["n_items_without_region"] = int(len(region) - len(known))
+    target = (bundle.target.attributes.get("region") if bundle.target else None) or {}
+    counts = known.astype(str).value_counts()
+    names = list(dict.fromkeys([*target, *counts.index]))
+    total = len(known)
+    rows = []
+    for name in names:
+        n = int(counts.get(name, 0))
+        share = n / total if total else None
+        t = target.get(name)
+        ratio = share / t if (share is not None and t) else None
+        rows.append(
+            {"region": name, "n_items": n, "item_share": share, "target_share": t, "ratio": ratio}
+        )
+    return pd.DataFrame(rows, columns=REGION_COLUMNS), facts
+
+
+# ------------------------------------------------------------------- escape
+def field_escape_values(bundle: Bundle) -> dict[str, list[str]]:
+    """Escape values of every nominal, categorical field (declared, else found by name)."""
+    out = {}
+    for name, spec in bundle.schema.items():
+        if spec.kind == "text" or spec.level != "nominal" or not spec.values:
+            continue
+        out[name] = [str(v) for v in spec.escape_values] or find_escape_values(list(spec.values))
+    return out
+
+
+def escape_options_table(bundle: Bundle) -> pd.DataFrame:
+    rows = []
+    for name, esc in field_escape_values(bundle).items():
+        spec = bundle.schema[name]
+        rows.append(
+            {
+                "field": name, "level": spec.level, "kind": spec.kind, "n_values": len(spec.values),
+                "escape_values": ", ".join(map(str, esc)),
+                "escape_inferred": bool(spec.escape_inferred or (esc and not spec.escape_values)),
+                "has_escape": bool(esc),
+            }
+        )  # fmt: skip
+    cols = ["field", "level", "kind", "n_values", "escape_values", "escape_inferred", "has_escape"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _escape_flags(labels: pd.Series, escape: set[str]) -> np.ndarray:
+    def flag(v: object) -> bool:
+        if isinstance(v, (list, tuple, np.ndarray)):
+            return any(normalise_value_name(x) in escape for x in v)
+        return normalise_value_name(v) in escape
+
+    return labels.map(flag).to_numpy(dtype=bool)
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (NaN kept as NaN).
+
+    Examples
+    --------
+    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03, np.nan])).round(3).tolist()
+    [0.03, 0.04, 0.04, nan]
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    order = np.argsort(p[ok])
+    ranked = p[ok][order] * m / np.arange(1, m + 1)
+    adj = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
+    vals = np.empty(m)
+    vals[order] = adj
+    out[ok] = vals
+    return out
+
+
+def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float | None:
+    """Two-sided pooled z-test p-value for x1/n1 vs x2/n2 (None when undefined).
+
+    Examples
+    --------
+    >>> round(two_proportion_p(30, 100, 15, 100), 4)
+    0.0111
+    """
+    if n1 == 0 or n2 == 0:
+        return None
+    pool = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return None
+    z = (x1 / n1 - x2 / n2) / se
+    return float(2 * sps.norm.sf(abs(z)))
+
+
+def annotator_permutation_p(
+    n: np.ndarray, e: np.ndarray, groups: np.ndarray, n_perm: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Two-sided permutation p-value per group for the escape-rate gap (group vs rest).
+
+    Each annotator keeps all of their judgments (``n`` judgments, ``e`` escapes) and only
+    the group labels are shuffled across annotators, so the test respects the clustering
+    of judgments within annotators. Uses the (b + 1) / (B + 1) estimate.
+    """
+    codes = np.unique(groups)
+    tot_n, tot_e = n.sum(), e.sum()
+
+    def gaps(assign: np.ndarray) -> np.ndarray:
+        out = np.empty((assign.shape[0], len(codes)))
+        for j, g in enumerate(codes):
+            m = assign == g
+            gn, ge = m @ n, m @ e
+            rn = tot_n - gn
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, j] = ge / gn - (tot_e - ge) / rn
+        return out
+
+    observed = gaps(groups[None, :])[0]
+    perms = np.stack([rng.permutation(groups) for _ in range(n_perm)])
+    null = gaps(perms)
+    exceed = (np.abs(null) >= np.abs(observed)[None, :] - 1e-12).sum(axis=0)
+    p = (exceed + 1) / (n_perm + 1)
+    return np.where(np.isnan(observed), np.nan, p)
+
+
+def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
+    """Escape rate of each annotator group vs everyone else, per field with an escape option."""
+    attrs = list(cfg.group_by if cfg.group_by is not None else bundle.group_attributes())
+    attrs += ["×".join(pair) for pair in cfg.intersections]
+    rows = []
+    rng = np.random.default_rng(cfg.seed)
+    for field, values in field_escape_values(bundle).items():
+        if not values:
+            continue
+        escape = {normalise_value_name(v) for v in values}
+        scored = bundle.scored(field)
+        if scored.empty:
+            continue
+        flags = _escape_flags(scored["label"], escape)
+        per_ann = (
+            pd.DataFrame({"a": scored["annotator_id"].to_numpy(), "e": flags})
+            .groupby("a")["e"]
+            .agg(["size", "sum"])
+        )
+        ann_index = pd.Index(bundle.annotator_ids)
+        for attr in attrs:
+            codes, labels = bundle.group_codes(attr)
+            g = (
+                pd.Series(codes, index=ann_index)
+                .reindex(per_ann.index)
+                .fillna(-1)
+                .to_numpy(dtype=np.int64)
+            )
+            known = g >= 0
+            if len(np.unique(g[known])) < 2:
+                continue
+            n = per_ann["size"].to_numpy(dtype=float)[known]
+            e = per_ann["sum"].to_numpy(dtype=float)[known]
+            gk = g[known]
+            p_perm = (
+                annotator_permutation_p(n, e, gk, cfg.n_permutations, rng)
+                if cfg.n_permutations > 0 else None
+            )  # fmt: skip
+            for j, code in enumerate(np.unique(gk)):
+                m = gk == code
+                gn, ge, rn, re_ = n[m].sum(), e[m].sum(), n[~m].sum(), e[~m].sum()
+                rate, rest = ge / gn, (re_ / rn if rn else None)
+                p_z = two_proportion_p(int(ge), int(gn), int(re_), int(rn))
+                rows.append(
+                    {
+                        "field": field, "attribute": attr, "group": labels[code],
+                        "n_judgments": int(gn), "escape_rate": rate, "rest_rate": rest,
+                        "ratio": rate / rest if rest else None,
+                        "p_value": float(p_perm[j]) if p_perm is not None else p_z,
+                        "p_value_z": p_z, "n_annotators": int(m.sum()), "suppressed": False,
+                    }
+                )  # fmt: skip
+    out = pd.DataFrame(rows, columns=[c for c in ESCAPE_COLUMNS if c != "p_adjusted"])
+    out.insert(8, "p_adjusted", benjamini_hochberg(out["p_value"].to_numpy(dtype=float)))
+    return out
+
+
+# ----------------------------------------------------------------- analysis
+METHODS = [
+    {
+        "title": "Item languages",
+        "text": (
+            "Each item's language is taken from the items' language column; where absent it is "
+            "detected from the item text (or the RLHF prompt) with the configured detector "
+            f"(langdetect, seeded, or the bundled fastText lid.176 model). Texts with fewer than "
+            f"{MIN_LETTERS} letters are reported as 'und' (too short to detect). Each distinct "
+            "text is detected once."
+        ),
+        "reference": "Shuyo (2010) language-detection; Joulin et al. (2016) Bag of Tricks for "
+        "Efficient Text Classification (fastText LID).",
+        "limits": "Detectors confuse close languages (e.g. es/pt/gl, hr/sr/bs, id/ms) and are "
+        "unreliable on short, code-mixed or transliterated text; a language variety (pt-BR vs "
+        "pt-PT) is not detected.",
+    },
+    {
+        "title": "Annotator language fit",
+        "text": (
+            "For each item language: annotators who declare it, and the mismatch rate = share of "
+            "that language's annotator-item pairs (any field, skipped or not) made by annotators "
+            "who do not declare it. Annotators who declare no language are left out of the rate."
+        ),
+        "reference": "",
+        "limits": "Declared languages are self-reported and say nothing about proficiency or "
+        "dialect; an annotator may read a language they did not list.",
+    },
+    {
+        "title": "Escape-option usage by group",
+        "text": (
+            "For each nominal field with an escape option ('unsure', 'none of these'...), each "
+            "group's share of judgments using it is compared with everyone else's (ratio). "
+            "Judgments cluster within annotators, so p_value comes from an annotator-level "
+            "permutation test (group labels shuffled across annotators, each keeping their "
+            "judgments); p_value_z is the naive two-proportion z-test that treats judgments as "
+            "independent and is shown for reference only. p_adjusted is Benjamini-Hochberg over "
+            "every row of the table."
+        ),
+        "reference": "Benjamini & Hochberg (1995); Good (2005) Permutation, Parametric and "
+        "Bootstrap Tests of Hypotheses.",
+        "limits": "A group may use the escape more because its items differ (item mix is not "
+        "controlled) or because the label set does not fit its material: the test cannot say which.",
+    },
+]
+
+
+@analysis("coverage", order=40)
+def coverage(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+    """Languages, regions and escape-option coverage of the bundle."""
+    langs, lang_facts = item_languages(bundle, cfg)
+    tables = {"languages": languages_table(bundle, langs)}
+    facts = {
+        "coverage": {**lang_facts, "languages_declared": annotator_languages(bundle) is not None}
+    }
+    facts["coverage"]["language_counts"] = dict(Counter(langs.tolist()).most_common())
+    regions, region_facts = item_regions_table(bundle)
+    if regions is not None:
+        tables["item_regions"] = regions
+        facts["coverage"].update(region_facts)
+    options = escape_options_table(bundle)
+    if not options.empty:
+        tables["escape_options"] = options
+        usage = escape_usage_table(bundle, cfg)
+        if not usage.empty:
+            tables["escape_usage"] = usage
+    return AnalysisOutput(tables=tables, facts=facts, methods=list(METHODS))
