@@ -1,1 +1,418 @@
-"""Analysis module: agreement (being written)."""
+"""Agreement analysis: alpha overall / within groups, kappa_x across groups, GRASP.
+
+Tables (see findings.json ``metrics``):
+
+- ``agreement``: Krippendorff's alpha over all annotators (``overall``), among each
+  group's annotators (``within``) and kappa_x between each group and everyone else
+  (``cross``), each with an item-bootstrap percentile interval;
+- ``group_association``: GRASP IRR, XRR, GAI, permutation p-value and
+  Benjamini-Hochberg p_adjusted over every group tested in the run;
+- ``agreement_difference``: within-group alpha minus the alpha of everyone else, with
+  a bootstrap interval of the difference (both computed on the same resampled items).
+
+Multi-choice fields are audited one option at a time (``field:option``), as binary
+nominal fields. Facts: ``facts["agreement"]`` (excluded and scored item counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from labelaudit.bundle.model import Bundle, CodedField
+from labelaudit.config import AuditConfig
+from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.progress import track
+from labelaudit.stats.alpha import (
+    alpha_from_coincidences,
+    alpha_from_contributions,
+    alpha_from_counts,
+    bootstrap_weights,
+    coincidences,
+    item_contributions,
+    percentile_interval,
+)
+from labelaudit.stats.counts import first_judgments, indicator_matrix, value_counts
+from labelaudit.stats.crossrep import kappa_x_from_contributions, kappa_x_item_contributions
+from labelaudit.stats.grasp import benjamini_hochberg, grasp_test
+
+#: |XRR| below this makes GAI undefined (null); also LA009's default threshold
+XRR_EPSILON = 0.05
+AGREEMENT_COLUMNS = [
+    "field", "scope", "attribute", "group", "level", "alpha", "ci_low", "ci_high",
+    "n_items", "n_judgments", "n_annotators", "suppressed",
+]  # fmt: skip
+ASSOCIATION_COLUMNS = [
+    "field", "attribute", "group", "irr", "xrr", "gai", "p_value", "p_adjusted",
+    "suppressed", "n_annotators", "n_permutations",
+]  # fmt: skip
+DIFFERENCE_COLUMNS = [
+    "field", "attribute", "group", "alpha_group", "alpha_rest", "difference",
+    "ci_low", "ci_high", "n_annotators", "suppressed",
+]  # fmt: skip
+
+
+@dataclass
+class Unit:
+    """One scored unit (a field, or one option of a multi-choice field), pairable items only."""
+
+    name: str
+    level: str
+    numeric: np.ndarray
+    items: np.ndarray  # compact item code per judgment (0..n_items-1)
+    annotators: np.ndarray  # bundle annotator code per judgment
+    values: np.ndarray  # value code per judgment
+    total: np.ndarray  # (n_items, n_values) counts over all annotators
+    n_excluded: int  # items of the field with fewer than 2 pairable judgments
+
+    @property
+    def n_items(self) -> int:
+        return self.total.shape[0]
+
+
+def prepare_unit(coded: CodedField, n_field_items: int) -> Unit:
+    """Keep first judgments on items with >= 2 scored judgments, compactly coded."""
+    keep = first_judgments(coded.item_codes, coded.annotator_codes)
+    items, anns, vals = coded.item_codes[keep], coded.annotator_codes[keep], coded.value_codes[keep]
+    uniq, inv = np.unique(items, return_inverse=True)
+    per_item = np.bincount(inv, minlength=uniq.size)
+    pairable = per_item >= 2
+    new_code = np.cumsum(pairable) - 1
+    j = pairable[inv]
+    items = new_code[inv[j]]
+    nv = len(coded.values)
+    total = value_counts(items, vals[j], int(pairable.sum()), nv)
+    return Unit(
+        name=coded.field,
+        level=coded.level,
+        numeric=np.asarray(coded.numeric, dtype=np.float64),
+        items=items,
+        annotators=anns[j],
+        values=vals[j],
+        total=total,
+        n_excluded=int(n_field_items - pairable.sum()),
+    )
+
+
+def attributes_to_audit(bundle: Bundle, cfg: AuditConfig) -> list[str]:
+    """``cfg.group_by`` (default: every categorical attribute) plus requested intersections."""
+    if bundle.annotators is None:
+        return []
+    cols = set(bundle.annotators.columns)
+    base = list(cfg.group_by) if cfg.group_by is not None else bundle.group_attributes()
+    out = [a for a in base if a in cols]
+    for pair in cfg.intersections:
+        if len(pair) == 2 and all(p in cols for p in pair):
+            out.append("×".join(pair))
+    return out
+
+
+@dataclass
+class GroupSlices:
+    """Column ranges of one attribute's stacked bootstrap contributions."""
+
+    attribute: str
+    labels: list[str]
+    width_alpha: int
+    width_cross: int
+    contributions: np.ndarray  # (n_items, n_groups * (2 * width_alpha + width_cross))
+
+
+def _group_figures(unit: Unit, indicator: sp.spmatrix, codes: np.ndarray, n_groups: int):
+    """Per-group counts, and honest n's per scope (items, judgments, annotators)."""
+    one_hot = np.zeros((codes.size, n_groups))
+    present = codes >= 0
+    one_hot[np.flatnonzero(present), codes[present]] = 1.0
+    counts = np.asarray(indicator @ one_hot).T.reshape(n_groups, unit.n_items, -1)
+    gm = counts.sum(axis=2)  # (g, items)
+    rm = unit.total.sum(axis=1)[None, :] - gm
+    jg = codes[unit.annotators]
+    has = jg >= 0
+    g_j, item_j, ann_j = jg[has], unit.items[has], unit.annotators[has]
+    within_ok = gm[g_j, item_j] >= 2
+    cross_ok = rm[g_j, item_j] >= 1
+    figures = {}
+    for scope, ok, n_items in (
+        ("within", within_ok, (gm >= 2).sum(axis=1)),
+        ("cross", cross_ok, ((gm >= 1) & (rm >= 1)).sum(axis=1)),
+    ):
+        n_judg = np.bincount(g_j[ok], minlength=n_groups)
+        pairs = np.unique(np.column_stack([g_j[ok], ann_j[ok]]), axis=0)
+        n_ann = (
+            np.bincount(pairs[:, 0], minlength=n_groups) if pairs.size else np.zeros(n_groups, int)
+        )
+        figures[scope] = (n_items, n_judg, n_ann)
+    return counts, figures
+
+
+def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, attrs: list[str]):
+    nv = unit.total.shape[1]
+    level, num = unit.level, unit.numeric
+    agreement: list[dict] = []
+    association: list[dict] = []
+    difference: list[dict] = []
+    base = {"field": unit.name}
+    alpha_all = alpha_from_counts(unit.total, level, num) if unit.n_items else float("nan")
+    overall = {
+        **base, "scope": "overall", "attribute": None, "group": None, "level": level,
+        "alpha": alpha_all, "ci_low": np.nan, "ci_high": np.nan, "n_items": unit.n_items,
+        "n_judgments": int(unit.items.size), "n_annotators": int(np.unique(unit.annotators).size),
+        "suppressed": False,
+    }  # fmt: skip
+    agreement.append(overall)
+    if unit.n_items == 0:
+        return agreement, association, difference
+    indicator = indicator_matrix(
+        unit.items, unit.values, unit.annotators, unit.n_items, nv, len(bundle.annotator_ids)
+    )
+    stacks: list[GroupSlices] = []
+    strata = None
+    if cfg.stratify_by and bundle.annotators is not None and cfg.stratify_by in bundle.annotators:
+        strata = bundle.group_codes(cfg.stratify_by)[0]
+    eps = float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON))
+    for attr_index, attr in enumerate(attrs):
+        codes, labels = bundle.group_codes(attr)
+        g = len(labels)
+        counts, figs = _group_figures(unit, indicator, codes, g)
+        rest = unit.total[None] - counts
+        parts = []
+        for k in range(g):
+            parts += [
+                item_contributions(counts[k], level, num),
+                item_contributions(rest[k], level, num),
+                kappa_x_item_contributions(counts[k], rest[k], level, num),
+            ]
+        wa = parts[0].shape[1] if parts else 0
+        wc = parts[2].shape[1] if parts else 0
+        stacks.append(GroupSlices(attr, labels, wa, wc, np.hstack(parts) if parts else None))
+        n_ann_within = figs["within"][2]
+        testable = (n_ann_within >= cfg.min_group_size) & (
+            figs["within"][2].sum() - n_ann_within >= 2
+        )
+        res = grasp_test(
+            indicator, codes, g, unit.total, level, num,
+            n_permutations=cfg.n_permutations,
+            seed=np.random.SeedSequence([cfg.seed, unit_index, attr_index]),
+            strata=None if (strata is None or attr == cfg.stratify_by) else strata,
+            test=testable, early_stop=cfg.early_stop, xrr_epsilon=eps,
+        )  # fmt: skip
+        alpha_rest = alpha_rest_of(rest, level, num)
+        for k, label in enumerate(labels):
+            row = {**base, "attribute": attr, "group": label, "level": level, "suppressed": False}
+            for scope, value in (("within", res.irr[k]), ("cross", res.xrr[k])):
+                n_items, n_judg, n_ann = figs[scope]
+                agreement.append({
+                    **row, "scope": scope, "alpha": value, "ci_low": np.nan, "ci_high": np.nan,
+                    "n_items": int(n_items[k]), "n_judgments": int(n_judg[k]),
+                    "n_annotators": int(n_ann[k]),
+                })  # fmt: skip
+            association.append({
+                **base, "attribute": attr, "group": label, "irr": res.irr[k], "xrr": res.xrr[k],
+                "gai": res.gai[k], "p_value": res.p_value[k], "p_adjusted": np.nan,
+                "suppressed": False, "n_annotators": int(n_ann_within[k]),
+                "n_permutations": int(res.n_permutations[k]),
+            })  # fmt: skip
+            difference.append({
+                **base, "attribute": attr, "group": label, "alpha_group": res.irr[k],
+                "alpha_rest": alpha_rest[k], "difference": res.irr[k] - alpha_rest[k],
+                "ci_low": np.nan, "ci_high": np.nan, "n_annotators": int(n_ann_within[k]),
+                "suppressed": False,
+            })  # fmt: skip
+    _bootstrap(unit, cfg, unit_index, stacks, agreement, difference)
+    return agreement, association, difference
+
+
+def alpha_rest_of(rest: np.ndarray, level: str, numeric: np.ndarray) -> np.ndarray:
+    """Alpha among everyone outside each group: (g, items, values) counts -> (g,)."""
+    return np.atleast_1d(alpha_from_coincidences(coincidences(rest), level, numeric))
+
+
+def _bootstrap(unit, cfg, unit_index, stacks, agreement, difference) -> None:
+    """Fill ci_low/ci_high of every row of this unit from one set of resampled items."""
+    if cfg.n_boot < 1:
+        return
+    level, num = unit.level, unit.numeric
+    overall_c = item_contributions(unit.total, level, num)
+    reps_overall: list[np.ndarray] = []
+    reps: list[list[np.ndarray]] = [[] for _ in stacks]
+    weights = bootstrap_weights(unit.n_items, cfg.n_boot, seed=[cfg.seed, unit_index])
+    for w in track(weights, desc=f"bootstrap {unit.name}"):
+        reps_overall.append(alpha_from_contributions(w @ overall_c, level, num))
+        for s, stack in enumerate(stacks):
+            if stack.contributions is None:
+                continue
+            agg = w @ stack.contributions
+            step = 2 * stack.width_alpha + stack.width_cross
+            cols = []
+            for k in range(len(stack.labels)):
+                a0 = k * step
+                a1, a2 = a0 + stack.width_alpha, a0 + 2 * stack.width_alpha
+                cols += [
+                    alpha_from_contributions(agg[:, a0:a1], level, num),
+                    alpha_from_contributions(agg[:, a1:a2], level, num),
+                    kappa_x_from_contributions(agg[:, a2 : a0 + step], level, num),
+                ]
+            reps[s].append(np.column_stack(cols))
+    ci = cfg.ci_level
+    agreement[0]["ci_low"], agreement[0]["ci_high"] = percentile_interval(
+        np.concatenate(reps_overall), ci
+    )
+    # rows after the overall one come in (within, cross) pairs in stack/label order
+    row = 1
+    drow = 0
+    for s, stack in enumerate(stacks):
+        if not reps[s]:
+            continue
+        r = np.vstack(reps[s])
+        for k in range(len(stack.labels)):
+            within, rest, cross = r[:, 3 * k], r[:, 3 * k + 1], r[:, 3 * k + 2]
+            agreement[row]["ci_low"], agreement[row]["ci_high"] = percentile_interval(within, ci)
+            agreement[row + 1]["ci_low"], agreement[row + 1]["ci_high"] = percentile_interval(
+                cross, ci
+            )
+            lo, hi = percentile_interval(within - rest, ci)
+            difference[drow]["ci_low"], difference[drow]["ci_high"] = lo, hi
+            row += 2
+            drow += 1
+
+
+@analysis("agreement", order=20)
+def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+    """Alpha overall, within and across groups, GRASP association, group-vs-rest difference."""
+    attrs = attributes_to_audit(bundle, cfg)
+    agreement: list[dict] = []
+    association: list[dict] = []
+    difference: list[dict] = []
+    excluded: dict[str, int] = {}
+    scored: dict[str, int] = {}
+    units = [
+        (f, o) for f, o in bundle.scored_units() if bundle.schema[f].kind not in ("ranking", "text")
+    ]
+    for unit_index, (field_name, option) in enumerate(units):
+        rows = bundle.judgments.loc[bundle.judgments["field"] == field_name, "item_id"]
+        unit = prepare_unit(bundle.coded(field_name, option), int(rows.nunique()))
+        excluded[unit.name] = unit.n_excluded
+        scored[unit.name] = unit.n_items
+        a, g, d = _unit_tables(unit, bundle, cfg, unit_index, attrs)
+        agreement += a
+        association += g
+        difference += d
+    assoc = pd.DataFrame(association, columns=ASSOCIATION_COLUMNS)
+    if len(assoc):
+        assoc["p_adjusted"] = benjamini_hochberg(assoc["p_value"].to_numpy(dtype=float))
+    facts = {
+        "agreement": {
+            "excluded_items": excluded,
+            "scored_items": scored,
+            "attributes": attrs,
+            "n_boot": cfg.n_boot,
+            "n_permutations": cfg.n_permutations,
+            "xrr_epsilon": float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON)),
+            "stratify_by": cfg.stratify_by,
+        }
+    }
+    return AnalysisOutput(
+        tables={
+            "agreement": pd.DataFrame(agreement, columns=AGREEMENT_COLUMNS),
+            "group_association": assoc,
+            "agreement_difference": pd.DataFrame(difference, columns=DIFFERENCE_COLUMNS),
+        },
+        facts=facts,
+        methods=methods_notes(cfg),
+    )
+
+
+def methods_notes(cfg: AuditConfig) -> list[dict[str, str]]:
+    """Methods section entries for the report."""
+    ci = f"{cfg.ci_level:.0%}"
+    return [
+        {
+            "title": "Krippendorff's alpha",
+            "text": (
+                "Alpha is computed from the coincidence matrix of each field at its level of "
+                "measurement (nominal, ordinal, interval, ratio), over all annotators, then among "
+                "each group's annotators only. Items with fewer than two scored judgments cannot "
+                "be paired and are left out (counted in LA010). Multi-choice fields are audited "
+                "one option at a time as binary nominal fields ('field:option'). When an "
+                "annotator judged an item twice, the first judgment is used."
+            ),
+            "reference": "Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. "
+            "Annenberg School for Communication; Krippendorff, K. (2004). Content Analysis, 2nd ed.",
+            "limits": (
+                "Alpha measures agreement, not correctness: a group can agree on a reading "
+                "the guidelines did not intend. Within-group alpha from few items or annotators "
+                "is noisy; read it with its interval and n."
+            ),
+        },
+        {
+            "title": "Bootstrap intervals",
+            "text": (
+                f"{ci} percentile intervals from {cfg.n_boot} bootstrap replicates that resample "
+                "pairable items with replacement (seed {cfg.seed}). Each replicate reweights "
+                "per-item contributions, and every figure of a field (overall, within, cross, "
+                "and the group-minus-rest difference) is computed on the same resampled items, "
+                "so the interval of a difference is the interval of paired differences."
+            ).replace("{cfg.seed}", str(cfg.seed)),
+            "reference": "Efron, B. & Tibshirani, R. (1993). An Introduction to the Bootstrap.",
+            "limits": (
+                "Items are resampled, annotators are not: intervals ignore the uncertainty from "
+                "which annotators happened to be recruited, so they are too narrow when a group "
+                "has few annotators."
+            ),
+        },
+        {
+            "title": "Cross-replication reliability (kappa_x)",
+            "text": (
+                "The 'cross' rows compare each group's judgments with everyone else's on the "
+                "items both rated: kappa_x = 1 - d_o/d_e, where d_o averages disagreement between "
+                "the two sides' judgments of the same item and d_e between judgments of any "
+                "items. It follows the reference implementation (google-research/"
+                "cross-replication-reliability) with Krippendorff's distance for the field's "
+                "level; ordinal mid-ranks use the pooled margins."
+            ),
+            "reference": "Wong, K., Paritosh, P. & Aroyo, L. (2021). Cross-replication "
+            "Reliability: An Empirical Approach to Interpreting Inter-rater Reliability. ACL.",
+            "limits": "Near 0 on data without shared signal, which makes ratios to it unstable.",
+        },
+        {
+            "title": "Group association (GRASP)",
+            "text": (
+                "For each group: IRR = within-group alpha, XRR = kappa_x against everyone else, "
+                "GAI = IRR / XRR (null when |XRR| < "
+                f"{getattr(cfg, 'gai_xrr_epsilon', XRR_EPSILON)}). The p-value comes from "
+                f"permuting the attribute's values across annotators (up to {cfg.n_permutations} "
+                "permutations; each annotator keeps their own judgments, group sizes are kept"
+                + (
+                    f", shuffled only within levels of '{cfg.stratify_by}'"
+                    if cfg.stratify_by
+                    else ""
+                )
+                + "). Two-sided: p = 2 x min(share of permuted GAI >= observed, share <= "
+                "observed), counting the observed value once (+1 in numerator and denominator), "
+                "capped at 1. "
+                + (
+                    "Permutations stop early for a group once both tails hold 10 permuted GAI "
+                    "values at least as extreme as observed (Besag & Clifford 1991 sequential "
+                    "Monte Carlo p-value, p = 2 x 10 / permutations used): such groups are "
+                    "clearly not significant and need no more precision. "
+                    if cfg.early_stop
+                    else ""
+                )
+                + "p_adjusted applies Benjamini-Hochberg over every group tested in the run "
+                "(all fields and attributes). Groups with fewer annotators than the minimum "
+                "group size are not tested."
+            ),
+            "reference": "Prabhakaran, V. et al. (2024). GRASP: A Disagreement Analysis "
+            "Framework to Assess Group Associations in Perspectives. NAACL; Besag, J. & "
+            "Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika 78(2); "
+            "Benjamini, Y. & Hochberg, Y. (1995). JRSS B 57(1).",
+            "limits": (
+                "A significant GAI says a group reads items its own way, not that its reading "
+                "is wrong. Attributes that travel together (country and language) share their "
+                "associations; the permutation null assumes annotators are exchangeable."
+            ),
+        },
+    ]

@@ -17,7 +17,7 @@ Arrays in, numbers out; numpy only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -229,14 +229,15 @@ def alpha_from_contributions(agg: np.ndarray, level: str, numeric: np.ndarray) -
 
 
 def bootstrap_weights(
-    n_items: int, n_boot: int, seed: int, max_cells: int = 20_000_000
+    n_items: int, n_boot: int, seed: int | Sequence[int], max_cells: int = 10_000_000
 ) -> Iterator[np.ndarray]:
     """Yield blocks of item-resampling weights, (b, n_items) each, n_boot rows in all.
 
     Row r holds how often each item is drawn in replicate r (multinomial, n_items
     draws with replacement). The blocks depend only on ``(n_items, n_boot, seed)``,
     so every statistic bootstrapped with the same arguments sees the same resampled
-    items (which makes differences between statistics meaningful).
+    items, which makes differences between statistics meaningful. ``seed`` may be a
+    sequence of ints (e.g. ``[run_seed, field_index]``).
 
     Examples
     --------

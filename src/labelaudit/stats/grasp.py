@@ -215,6 +215,8 @@ def grasp_test(
     rng = np.random.default_rng(seed)
     cells = max(1, (indicator.shape[0] // nv) * nv * n_groups)
     batch = int(max(1, min(n_permutations, max_cells // cells)))
+    if early_stop:
+        batch = min(batch, 100)  # small batches so clearly null groups stop early
     hi = np.zeros(n_groups, dtype=np.int64)
     lo = np.zeros(n_groups, dtype=np.int64)
     valid = np.zeros(n_groups, dtype=np.int64)
@@ -235,7 +237,7 @@ def grasp_test(
         valid += (fin & act).sum(axis=0)
         used += np.where(active, b, 0)
         done += b
-        if early_stop:
+        if early_stop and done < n_permutations:
             stop = active & (np.minimum(hi, lo) >= stop_after)
             stopped |= stop
             active &= ~stop
