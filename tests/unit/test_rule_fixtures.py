@@ -1,0 +1,79 @@
+"""Every rule's pass/fail fixtures (tests/fixtures/rules/LAxxx.yaml), in one parametrised test.
+
+A fixture feeds plain metric tables and facts to the rule's check, with the rule's
+default parameters (optionally overridden), and states how many findings it must yield.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from labelaudit.bundle.model import DataIssue, FieldSpec, Guideline, Target
+from labelaudit.checks.declarative import declarative_check
+from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.result import CATEGORIES, SEVERITIES
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
+RULES = load_rules()
+
+
+def _facts(raw: dict) -> dict:
+    facts = dict(raw or {})
+    if "schema" in facts:
+        facts["schema"] = {k: FieldSpec(name=k, **v) for k, v in facts["schema"].items()}
+    if "guidelines" in facts:
+        facts["guidelines"] = [Guideline(**g) for g in facts["guidelines"]]
+    if "target" in facts and facts["target"] is not None:
+        facts["target"] = Target(**facts["target"])
+    if "data_issues" in facts:
+        facts["data_issues"] = [DataIssue(**d) for d in facts["data_issues"]]
+    return facts
+
+
+def _cases():
+    for path in sorted(FIXTURES.glob("LA*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in doc["cases"]:
+            yield pytest.param(doc["rule"], case, id=f"{doc['rule']}: {case['name']}")
+
+
+@pytest.mark.parametrize("code,case", list(_cases()))
+def test_rule_fixture(code, case):
+    rule = RULES[code]
+    fn = registered_checks().get(code) if rule.kind == "python" else declarative_check(rule)
+    assert fn is not None, f"{code} has no check"
+    metrics = {name: pd.DataFrame(rows) for name, rows in (case.get("metrics") or {}).items()}
+    ctx = CheckContext(metrics=metrics, facts=_facts(case.get("facts")), rule=rule,
+                       params={**rule.defaults(), **(case.get("params") or {})})
+    hits = list(fn(ctx))
+    assert len(hits) == case["expect_hits"], [h.message for h in hits]
+    for h in hits:
+        assert h.rule == code and h.category == rule.category and h.severity in SEVERITIES
+        assert h.message and h.recommendation
+        assert set(h.subject) <= {"field", "attribute", "group", "language", "value", "item_id",
+                                  "guideline", "line"}
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_every_rule_is_documented_and_has_fixtures(code):
+    rule = RULES[code]
+    assert rule.category in CATEGORIES and rule.severity in SEVERITIES
+    assert rule.rationale and rule.remediation and rule.questions
+    for p in rule.parameters.values():
+        assert p.description, f"{code}.{p.name} has no description"
+    path = FIXTURES / f"{code}.yaml"
+    assert path.is_file(), f"no fixture file {path}"
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    assert any(c["expect_hits"] > 0 for c in cases), f"{code}: no failing (hit) case"
+    assert any(c["expect_hits"] == 0 for c in cases), f"{code}: no passing (no-hit) case"
+
+
+def test_every_rule_has_a_check():
+    checks = registered_checks()
+    python_rules = {c for c, r in RULES.items() if r.kind == "python"}
+    assert python_rules - set(checks) == set()
+    assert set(checks) - set(RULES) == set(), "checks without rule YAML"
