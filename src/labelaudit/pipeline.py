@@ -61,7 +61,40 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     set_quiet(cfg.quiet)
     step(f"reading {cfg.bundle or 'inputs'}")
     bundle = load_bundle(cfg)
-    return audit_bundle(bundle, cfg)
+    result = audit_bundle(bundle, cfg)
+    if cfg.split_by:
+        result.context["splits"] = _split_reports(bundle, cfg, result)
+    return result
+
+
+def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict[str, AuditResult]:
+    """One result per value of ``cfg.split_by``, each carrying the whole run's key figures."""
+    attr = cfg.split_by
+    assert attr is not None and bundle.annotators is not None
+    values = bundle.annotators[attr]
+    overall = whole.metrics.get("agreement", pd.DataFrame())
+    if not overall.empty:
+        overall = overall[overall["scope"] == "overall"]
+    comparison = {
+        "summary": whole.summary,
+        "overall_agreement": overall.to_dict(orient="records"),
+    }
+    out: dict[str, AuditResult] = {}
+    sub_cfg = cfg.with_overrides()
+    sub_cfg.split_by = None
+    for value in sorted({str(v) for v in values.dropna()}):
+        ids = set(bundle.annotators.loc[values.astype(str) == value, "annotator_id"])
+        step(f"split {attr}={value}")
+        if len(ids) < cfg.min_group_size:
+            whole.context.setdefault("splits_suppressed", []).append(value)
+            continue
+        sub = bundle.subset(ids, name=f"{bundle.name} [{attr}={value}]")
+        out[value] = audit_bundle(
+            sub,
+            sub_cfg,
+            context_extra={"split": {"attribute": attr, "value": value}, "whole": comparison},
+        )
+    return out
 
 
 def audit_bundle(

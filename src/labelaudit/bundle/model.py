@@ -129,6 +129,31 @@ class Bundle:
     source: dict = field(default_factory=dict)  # provenance, e.g. a Label Studio pull
     rows_read: int | None = None  # judgment rows as read, before duplicates were set aside
 
+    def subset(self, annotator_ids: set[str], name: str) -> Bundle:
+        """The judgments of some annotators only (for ``--split-by`` slices).
+
+        Data issues stay with the whole bundle's report; the slice keeps the schema,
+        guidelines, target and item table so its figures compare with the whole.
+        """
+        keep = self.judgments["annotator_id"].isin(annotator_ids)
+        ann = None
+        if self.annotators is not None:
+            ann = self.annotators[self.annotators["annotator_id"].isin(annotator_ids)]
+        return Bundle(
+            judgments=self.judgments[keep].reset_index(drop=True),
+            schema=self.schema,
+            annotators=None if ann is None else ann.reset_index(drop=True),
+            items=self.items,
+            guidelines=self.guidelines,
+            target=self.target,
+            inputs=self.inputs,
+            issues=[],
+            schema_inferred=self.schema_inferred,
+            name=name,
+            source=self.source,
+            rows_read=int(keep.sum()),
+        )
+
     # ------------------------------------------------------------------ ids
     @cached_property
     def annotator_ids(self) -> np.ndarray:
