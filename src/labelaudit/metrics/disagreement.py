@@ -34,6 +34,9 @@ MAX_VALUES = 20
 MIN_GROUP_JUDGMENTS = 2
 #: leave-one-out agreement needs at least this many other judgments on the item
 MIN_OTHERS = 2
+#: cap on the permutations behind the contested-items chance baseline (each one
+#: recomputes every group's majority on every item)
+MAX_CONTESTED_PERMUTATIONS = 200
 #: QC convention (also declared, with its source, as parameters of rule LA112)
 QC_DEFAULTS: dict[str, Any] = {"qc_bottom_share": 0.10, "qc_min_agreement": None, "qc_min_items": 5}
 TEXT_CHARS = 280
@@ -47,7 +50,8 @@ COLUMNS = {
                     "p_value_annotators", "p_adjusted_annotators", "n_resamples",
                     "min_expected", "n_annotators_tested"],
     "contested_items": ["field", "attribute", "group", "n_items_compared", "n_contested",
-                        "share_contested", "n_annotators", "suppressed", "ci_low", "ci_high"],
+                        "share_contested", "n_annotators", "suppressed", "ci_low", "ci_high",
+                        "expected_share", "p_value", "p_adjusted", "n_resamples"],
     "contested_examples": ["field", "attribute", "group", "item_id", "text", "pooled_majority",
                            "group_majority", "group_judgments", "other_judgments",
                            "n_annotators", "suppressed", "gap"],
@@ -125,6 +129,8 @@ def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     shift["p_adjusted_annotators"] = ct.benjamini_hochberg(
         shift["p_value_annotators"].to_numpy(float)
     )
+    contested = tables["contested_items"]
+    contested["p_adjusted"] = ct.benjamini_hochberg(contested["p_value"].to_numpy(float))
     qc_table = tables["qc_by_group"]
     qc_table["p_adjusted"] = ct.benjamini_hochberg(qc_table["p_value"].to_numpy(float))
     facts = {
@@ -242,24 +248,37 @@ def _contested(
     k = len(coded.values)
     jg = codes[coded.annotator_codes]
     n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
+    n_cmp_all, n_flip_all = mj.flips_by_group(
+        coded.item_codes, coded.value_codes, jg, len(labels), pooled,
+        min_group_judgments=MIN_GROUP_JUDGMENTS,
+    )  # fmt: skip
+    n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
+    expected, p_values = mj.flips_permutation_baseline(
+        coded.item_codes, coded.value_codes, coded.annotator_codes, codes, pooled,
+        n_resamples=n_perm, seed=_rng(cfg, "contested", coded.field, attr),
+        min_group_judgments=MIN_GROUP_JUDGMENTS, n_groups=len(labels),
+    )  # fmt: skip
     candidates: list[dict] = []
     for g, name in enumerate(labels):
         mine = jg == g
         if not mine.any():
             continue
-        gc = mj.label_counts(coded.item_codes[mine], coded.value_codes[mine], coded.n_items, k)
-        cmp = mj.compare_majorities(gc, pooled, min_group_judgments=MIN_GROUP_JUDGMENTS)
-        n_cmp, n_flip = int(cmp.compared.sum()), int(cmp.flipped.sum())
+        n_cmp, n_flip = int(n_cmp_all[g]), int(n_flip_all[g])
         lo, hi = ct.wilson_interval(n_flip, n_cmp, cfg.ci_level) if n_cmp else (np.nan, np.nan)
+        small = n_ann[g] < cfg.min_group_size
         rows["contested_items"].append({
             "field": coded.field, "attribute": attr, "group": name, "n_items_compared": n_cmp,
             "n_contested": n_flip, "share_contested": n_flip / n_cmp if n_cmp else np.nan,
             "n_annotators": int(n_ann[g]), "suppressed": False, "ci_low": lo, "ci_high": hi,
+            "expected_share": expected[g], "p_value": np.nan if small else p_values[g],
+            "p_adjusted": np.nan, "n_resamples": n_perm,
         })  # fmt: skip
-        # examples only from groups large enough to be shown at all: a bounded sample
-        # should not be spent on rows the privacy step will blank
-        if n_ann[g] < cfg.min_group_size:
+        if small or n_flip == 0:
             continue
+        gc = mj.label_counts(coded.item_codes[mine], coded.value_codes[mine], coded.n_items, k)
+        cmp = mj.compare_majorities(gc, pooled, min_group_judgments=MIN_GROUP_JUDGMENTS)
+        # examples only from groups large enough to be shown at all: a bounded sample
+        # should not be spent on rows the privacy step will drop
         for i in np.flatnonzero(cmp.flipped):
             candidates.append({
                 "field": coded.field, "attribute": attr, "group": name,
@@ -307,14 +326,9 @@ def _annotator_agreement(
     agreement = hits[ann] / n[ann]
     evaluated = n[ann] >= int(qc["qc_min_items"])
     flagged = np.zeros(len(ann), dtype=bool)
-    if evaluated.any():
-        scores = agreement[evaluated]
-        if qc["qc_min_agreement"] is not None:
-            flagged[evaluated] = scores < float(qc["qc_min_agreement"])
-        else:
-            cut = np.quantile(scores, float(qc["qc_bottom_share"]), method="lower")
-            # with no spread at all there is nobody to single out
-            flagged[evaluated] = (scores <= cut) & (scores < scores.max())
+    flagged[evaluated] = mj.low_agreement_flags(
+        agreement[evaluated], bottom_share=qc["qc_bottom_share"], below=qc["qc_min_agreement"]
+    )
     frame = pd.DataFrame({
         "annotator_id": bundle.annotator_ids[ann].astype(str), "field": coded.field,
         "n_items": n[ann], "agreement": agreement, "flagged": flagged, "evaluated": evaluated,

@@ -139,3 +139,140 @@ def leave_one_out_agreement(
     major = plurality(others)
     comparable = (others.sum(axis=1) >= min_others) & (major >= 0)
     return comparable, comparable & (major == values)
+
+
+def flips_by_group(
+    item_codes: np.ndarray,
+    value_codes: np.ndarray,
+    judgment_groups: np.ndarray,
+    n_groups: int,
+    pooled_counts: np.ndarray,
+    *,
+    min_group_judgments: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Items compared and items flipped per group, all groups at once.
+
+    Same definitions as :func:`compare_majorities`; ``judgment_groups`` gives each
+    judgment's group (-1 = no group: counted in the pooled majority only). Vectorised
+    so that permutation baselines can call it many times.
+
+    >>> items = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> values = np.array([1, 1, 0, 0, 0, 0, 0, 1])
+    >>> groups = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+    >>> pooled = label_counts(items, values, 2, 2) + np.array([[3, 0], [0, 0]])
+    >>> [a.tolist() for a in flips_by_group(items, values, groups, 2, pooled)]
+    [[2, 1], [1, 0]]
+    """
+    items = np.asarray(item_codes, dtype=np.int64)
+    values = np.asarray(value_codes, dtype=np.int64)
+    groups = np.asarray(judgment_groups, dtype=np.int64)
+    pooled = np.asarray(pooled_counts)
+    if not items.shape == values.shape == groups.shape:
+        raise ValueError("item_codes, value_codes and judgment_groups must align")
+    if groups.size and groups.max() >= n_groups:
+        raise ValueError("group codes must lie below n_groups")
+    n_items, k = pooled.shape
+    known = groups >= 0
+    flat = (groups[known] * n_items + items[known]) * k + values[known]
+    gc = np.bincount(flat, minlength=n_groups * n_items * k).reshape(n_groups * n_items, k)
+    g_major = plurality(gc).reshape(n_groups, n_items)
+    p_major = plurality(pooled)
+    enough = gc.sum(axis=1).reshape(n_groups, n_items) >= min_group_judgments
+    compared = enough & (g_major >= 0) & (p_major >= 0)[None, :]
+    flipped = compared & (g_major != p_major[None, :])
+    return compared.sum(axis=1), flipped.sum(axis=1)
+
+
+def flips_permutation_baseline(
+    item_codes: np.ndarray,
+    value_codes: np.ndarray,
+    annotator_codes: np.ndarray,
+    annotator_groups: np.ndarray,
+    pooled_counts: np.ndarray,
+    *,
+    n_resamples: int,
+    seed: int | np.random.Generator = 0,
+    min_group_judgments: int = 2,
+    n_groups: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chance baseline for :func:`flips_by_group`: random groups of the same sizes.
+
+    Annotators' group labels (``annotator_groups``, indexed by annotator code; -1 =
+    unknown, never permuted) are shuffled among the annotators who judged anything,
+    each annotator keeping their judgments. Returns, per group, the mean share of
+    compared items that flip under permutation (the share expected by chance for a
+    group of that size) and the one-sided p-value
+    (1 + #{permuted share >= observed share}) / (1 + n_resamples). NaN where a group
+    compared no items, or when ``n_resamples`` is 0. Permutations in which a group
+    compares no item (all its items tied) are left out of both figures.
+
+    Two annotators of group 0 always say 1, two of group 1 always say 0, and the pooled
+    majority is 0: of the 6 equally likely relabellings, group 0 keeps both "1" raters
+    in 1 (all 4 items flip), gets both "0" raters in 1 (none flip) and a mixed pair
+    (only ties) in 4, so the expected share is 0.5 and P(share >= 1) is 1/2:
+
+    >>> items = np.repeat(np.arange(4), 4)
+    >>> values = np.array([1, 1, 0, 0] * 4)
+    >>> annotators = np.tile(np.arange(4), 4)
+    >>> pooled = label_counts(items, values, 4, 2) + np.array([1, 0])
+    >>> exp, p = flips_permutation_baseline(items, values, annotators, np.array([0, 0, 1, 1]),
+    ...                                     pooled, n_resamples=500, seed=0)
+    >>> [round(float(x), 1) for x in exp], [round(float(x), 1) for x in p]
+    ([0.5, 0.5], [0.5, 1.0])
+    """
+    groups = np.asarray(annotator_groups, dtype=np.int64)
+    ann = np.asarray(annotator_codes, dtype=np.int64)
+    g_count = n_groups if n_groups is not None else (int(groups.max()) + 1 if groups.size else 0)
+    nan = np.full(g_count, np.nan)
+    if n_resamples <= 0 or g_count < 1:
+        return nan, nan.copy()
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    kwargs = {"min_group_judgments": min_group_judgments}
+    n_cmp, n_flip = flips_by_group(
+        item_codes, value_codes, groups[ann], g_count, pooled_counts, **kwargs
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = np.where(n_cmp > 0, n_flip / np.maximum(n_cmp, 1), np.nan)
+    active = np.unique(ann)
+    active = active[groups[active] >= 0]
+    total, seen, at_least = np.zeros(g_count), np.zeros(g_count), np.zeros(g_count)
+    perm = groups.copy()
+    for _ in range(n_resamples):
+        perm[active] = rng.permutation(groups[active])
+        c, f = flips_by_group(item_codes, value_codes, perm[ann], g_count, pooled_counts, **kwargs)
+        ok = c > 0
+        share = np.where(ok, f / np.maximum(c, 1), np.nan)
+        total[ok] += share[ok]
+        seen[ok] += 1
+        # a relative tolerance keeps float noise on equal shares from lowering p
+        at_least += ok & (share >= observed * (1 - 1e-9))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(seen > 0, total / seen, np.nan)
+        p = np.where(np.isfinite(observed), (1 + at_least) / (1 + seen), np.nan)
+    return expected, p
+
+
+def low_agreement_flags(
+    agreement: np.ndarray, *, bottom_share: float = 0.1, below: float | None = None
+) -> np.ndarray:
+    """Simulate a QC cut on per-annotator agreement scores.
+
+    With ``below`` set, flag scores strictly below it. Otherwise flag the lowest
+    ``bottom_share`` of annotators: every score at or below the ``bottom_share``
+    quantile (lower interpolation), so ties at the cut are all flagged rather than
+    split arbitrarily. When every score is the same nobody is flagged.
+
+    >>> low_agreement_flags(np.array([0.9, 0.5, 0.8, 0.95, 0.7, 0.85, 0.9, 0.6, 0.75, 0.8])).tolist()
+    [False, True, False, False, False, False, False, False, False, False]
+    >>> low_agreement_flags(np.array([0.9, 0.5, 0.8]), below=0.85).tolist()
+    [False, True, True]
+    """
+    scores = np.asarray(agreement, dtype=float)
+    if scores.size == 0:
+        return np.zeros(0, dtype=bool)
+    if below is not None:
+        return scores < float(below)
+    if not 0 <= bottom_share <= 1:
+        raise ValueError("bottom_share must lie in [0, 1]")
+    cut = np.quantile(scores, bottom_share, method="lower")
+    return (scores <= cut) & (scores < scores.max())
