@@ -1,1 +1,167 @@
-"""Checks: rlhf (being written)."""
+"""Checks on RLHF preference data: position bias (LA601), group flips (LA602), tie/skip
+usage (LA603). They read the ``position_bias``, ``preference_divergence`` and
+``tie_skip_usage`` tables; suppressed rows never produce findings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+
+from labelaudit.checks.registry import CheckContext, check
+from labelaudit.result import Finding
+
+
+def figure(row: dict, col: str) -> float | None:
+    """A finite number from a table row, or None (missing column, null, NaN)."""
+    v = row.get(col)
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def label(row: dict, col: str) -> Any:
+    """A text cell, or None for missing / null / NaN."""
+    v = row.get(col)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v
+
+
+def visible_rows(table: pd.DataFrame, required: Iterable[str]) -> Iterator[dict]:
+    """Rows that are not suppressed and carry every required column (else nothing)."""
+    if table is None or table.empty or any(c not in table.columns for c in required):
+        return
+    for row in table.to_dict(orient="records"):
+        if bool(row.get("suppressed", False)) is True:
+            continue
+        yield row
+
+
+def who(row: dict) -> str:
+    """'region=Asia' for a group row, 'all raters' for an overall row."""
+    attr, group = label(row, "attribute"), label(row, "group")
+    return "all raters" if attr is None else f"{attr}={group}"
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+@check("LA601")
+def position_bias(ctx: CheckContext) -> Iterable[Finding]:
+    min_effect = float(ctx.param("min_effect"))
+    min_n = int(ctx.param("min_judgments"))
+    need = ("field", "n_judgments", "rate", "ci_low", "ci_high")
+    for row in visible_rows(ctx.metric("position_bias"), need):
+        n, rate = figure(row, "n_judgments"), figure(row, "rate")
+        lo, hi = figure(row, "ci_low"), figure(row, "ci_high")
+        if None in (n, rate, lo, hi) or n < min_n:  # type: ignore[operator]
+            continue
+        if lo <= 0.5 <= hi or abs(rate - 0.5) < min_effect:  # type: ignore[operator]
+            continue
+        side = "first" if rate > 0.5 else "second"
+        yield ctx.hit(
+            f"In {row['field']!r}, the response shown first won {pct(rate)} of the "  # type: ignore[arg-type]
+            f"{int(n)} decided comparisons by {who(row)} (95% interval {pct(lo)}-{pct(hi)}, "  # type: ignore[arg-type]
+            f"excludes 50%); raters favour the {side}-shown response by at least the "
+            f"{min_effect:g} minimum effect (rule parameter min_effect, a labelaudit "
+            "convention).",
+            subject={
+                "field": row["field"],
+                "attribute": label(row, "attribute"),
+                "group": label(row, "group"),
+            },  # fmt: skip
+            evidence={
+                "rate": rate,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_judgments": int(n),  # type: ignore[arg-type]
+                "first_wins": figure(row, "first_wins"),
+                "tie_rate": figure(row, "tie_rate"),
+                "min_effect": min_effect,
+            },  # fmt: skip
+        )
+
+
+@check("LA602")
+def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
+    max_share = float(ctx.param("max_flip_share"))
+    min_items = int(ctx.param("min_items"))
+    need = ("field", "attribute", "group", "n_items_compared", "flip_share")
+    for row in visible_rows(ctx.metric("preference_divergence"), need):
+        m, share = figure(row, "n_items_compared"), figure(row, "flip_share")
+        if m is None or share is None or m < min_items or share <= max_share:
+            continue
+        decisive = figure(row, "decisive_share")
+        extra = (
+            f" Leaving the group out changes the pooled decision on {pct(decisive)} of them."
+            if decisive is not None
+            else ""
+        )
+        yield ctx.hit(
+            f"In {row['field']!r}, raters with {who(row)} prefer the other response than the "
+            f"pooled majority on {pct(share)} of the {int(m)} comparisons they share with "
+            f"other raters (threshold {pct(max_share)}, rule parameter max_flip_share, a "
+            f"labelaudit convention).{extra}",
+            subject={"field": row["field"], "attribute": row["attribute"], "group": row["group"]},
+            evidence={
+                "flip_share": share,
+                "n_items_compared": int(m),
+                "n_flipped": figure(row, "n_flipped"),
+                "agrees_with_pooled_share": figure(row, "agrees_with_pooled_share"),
+                "decisive_share": decisive,
+                "max_flip_share": max_share,
+            },  # fmt: skip
+        )
+
+
+def _disparity(rate: float, rest: float, tau: float, min_diff: float) -> bool:
+    if abs(rate - rest) < min_diff:
+        return False
+    if rest == 0:
+        return rate > 0
+    ratio = rate / rest
+    return ratio < tau or ratio > 1 / tau
+
+
+@check("LA603")
+def tie_skip_usage(ctx: CheckContext) -> Iterable[Finding]:
+    tau = float(ctx.param("tau"))
+    min_diff = float(ctx.param("min_difference"))
+    min_n = int(ctx.param("min_judgments"))
+    need = ("field", "attribute", "group", "n_judgments")
+    for row in visible_rows(ctx.metric("tie_skip_usage"), need):
+        n = figure(row, "n_judgments")
+        if label(row, "attribute") is None or n is None or n < min_n:
+            continue
+        for kind in ("tie", "skip"):
+            rate, rest = figure(row, f"{kind}_rate"), figure(row, f"rest_{kind}_rate")
+            if rate is None or rest is None or not _disparity(rate, rest, tau, min_diff):
+                continue
+            more = "more" if rate > rest else "less"
+            yield ctx.hit(
+                f"In {row['field']!r}, raters with {who(row)} {kind} {more} often than the "
+                f"other raters: {pct(rate)} vs {pct(rest)} of {int(n)} judgments (flagged "
+                f"outside the {tau:g}-{1 / tau:.3g} ratio band of the four-fifths rule, with a "
+                f"difference of at least {pct(min_diff)}).",
+                subject={
+                    "field": row["field"],
+                    "attribute": row["attribute"],
+                    "group": row["group"],
+                    "value": kind,
+                },  # fmt: skip
+                evidence={
+                    f"{kind}_rate": rate,
+                    f"rest_{kind}_rate": rest,
+                    "n_judgments": int(n),
+                    "tau": tau,
+                },  # fmt: skip
+            )
