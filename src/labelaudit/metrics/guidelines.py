@@ -101,9 +101,8 @@ def guideline_values_table(bundle: Bundle) -> pd.DataFrame:
                     "mentioned": where[0] is not None, "guideline": where[0], "line": where[1],
                 }
             )  # fmt: skip
-    return pd.DataFrame(
-        rows, columns=["field", "value", "is_escape", "mentioned", "guideline", "line"]
-    )
+    cols = ["field", "value", "is_escape", "mentioned", "guideline", "line"]
+    return pd.DataFrame(rows, columns=cols).astype({"line": "Int64"})
 
 
 def unknown_labels_table(bundle: Bundle) -> pd.DataFrame:
