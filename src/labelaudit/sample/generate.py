@@ -9,26 +9,30 @@ Answer key (the effects planted for the audit to find; defaults: 600 items, 60 r
 
 * **Group-aligned disagreement** (toxicity): raters from *Latin America and the
   Caribbean* read the ``banter`` posts (mock insults among friends and football rivals, in
-  English, Spanish and Portuguese) as not toxic (P(toxic) ~0.12) while everyone else
-  mostly follows the guideline's "treat sarcasm literally" rule (~0.65).
-* **Escape value**: *Africa* raters choose ``unsure`` about four times as often as the rest
-  (~17% vs ~4%, more for everyone on posts in a language they do not declare).
-* **Representativeness**: the pool is 1/3 *Northern America* and ~27% *Europe* against a
+  English, Spanish and Portuguese) as not toxic (P(toxic) ~0.08) while everyone else
+  mostly follows the guideline's "treat sarcasm literally" rule (~0.75). Non-English
+  posts are routed to raters who declare the language, so Spanish and Portuguese banter
+  is mostly judged by several Latin American raters at once (seed 0: GAI ~1.6, p < 0.01).
+* **Escape value**: *Africa* raters choose ``unsure`` about three to four times as often as
+  the rest (~17% vs ~4%, plus 8 points for anyone on a post in a language they do not
+  declare).
+* **Representativeness**: the pool is 1/3 *Northern America* and ~23% *Europe* against a
   target of 4.6% and 9.1%; *Africa* (8% vs 18.6%) and *Asia* (15% vs 58.9%) are
   under-represented. *Oceania* has 2 raters: below min_group_size 5, so suppressed.
 * **Language coverage**: ~10% of the posts are in Swahili (``sw``) and no rater declares
-  it; posts carry no ``language`` column so detection is exercised.
+  it; posts carry no ``language`` column so detection is exercised. RLHF pairs have no
+  ``text`` (only prompt and responses).
 * **Concentration**: three *Northern America* raters are sampled 8x as often as the rest
-  and carry roughly a quarter of all judgments.
-* **Single-region items**: a block of English posts (``ANSWER_KEY["single_region_items"]``)
-  is judged only by *Northern America* raters.
+  and carry over a fifth of all judgments.
+* **Single-region items**: a block of English posts is judged only by *Northern America*
+  raters (more items end up single-region by chance).
 * **RLHF preference**: a position bias (response A, always shown first, wins ~60% of the
   non-tie judgments although A and B are balanced) and *Asia* raters flip on the
   ``culture`` prompts (manager emails, gifts, declining in-laws), preferring the formal
-  answer the guideline calls worse.
+  answer the guideline calls worse (seed 0: GAI ~1.6, p < 0.01).
 * **Process**: ~35% of *Asia* raters' submissions take under 2 s (about 1% elsewhere);
   *Asia* raters are paid 1.10-1.60 USD/h against 3-26 USD/h elsewhere; ``created_at``
-  forms work sessions of 15-60 submissions.
+  forms work sessions of 15-60 submissions on separate days.
 * **Data issues**: 3 duplicate judgments (one with a changed label), 1 judgment by an
   annotator absent from ``annotators.parquet``; 3 raters' gender is "prefer not to say"
   and 2 are missing.
@@ -66,7 +70,7 @@ NA, EU, ASIA, LAC, AFR, OCE = (
 REGIONS: dict[str, tuple[int, list[tuple[str, list[str]]], tuple[float, float]]] = {
     NA: (20, [("US", ["en", "en;es"]), ("CA", ["en", "en;fr"])], (16.0, 24.0)),
     EU: (
-        16,
+        14,
         [
             ("GB", ["en"]),
             ("DE", ["de;en"]),
@@ -77,7 +81,7 @@ REGIONS: dict[str, tuple[int, list[tuple[str, list[str]]], tuple[float, float]]]
         (13.0, 20.0),
     ),
     ASIA: (9, [("IN", ["hi;en"]), ("PH", ["tl;en"]), ("ID", ["id;en"])], (1.10, 1.60)),
-    LAC: (8, [("MX", ["es"]), ("CO", ["es;en"]), ("AR", ["es"]), ("BR", ["pt;en"])], (4.0, 7.0)),
+    LAC: (10, [("MX", ["es"]), ("CO", ["es;en"]), ("AR", ["es"]), ("BR", ["pt;en"])], (4.0, 7.0)),
     # Africa's raters come from West and Southern Africa: nobody declares Swahili
     AFR: (
         5,
@@ -127,7 +131,9 @@ OFFENSIVENESS_VALUES = ["none", "mild", "moderate", "severe"]
 # generator-only item columns, never written (the audit must detect language itself)
 _INTERNAL_ITEM_COLUMNS = ["kind", "language", "prompt_index", "a_index", "b_index"]
 _START = datetime(2026, 10, 1, tzinfo=UTC)
-_POSITION_BIAS = 0.42  # shift of the preference score towards A; gives ~60% A wins
+_POSITION_BIAS = 0.35  # shift of the preference score towards A; gives ~60% A wins
+# the vendor routes non-English posts to raters declaring the language (Swahili has none)
+_ROUTING = 12.0
 
 
 def write_sample_bundle(
@@ -301,7 +307,10 @@ def _judgments(
     submissions = []  # (annotator index, item row, {field: label}, lead time)
     for row in items.itertuples(index=False):
         pool = na_only if row.item_id in single else np.arange(len(annotators))
-        w = weights[pool] / weights[pool].sum()
+        w = weights[pool] * np.where(
+            [row.language != "en" and row.language in speaks[a] for a in pool], _ROUTING, 1.0
+        )
+        w = w / w.sum()
         k = int(rng.integers(3, 8))
         is_pair = row.kind.startswith("pair")
         jitter = float(rng.normal(0.0, 0.06))
@@ -343,7 +352,7 @@ def _post_labels(
     p_unsure = 0.17 if region == AFR else 0.04
     if not speaks_language:
         p_unsure += 0.08
-    base = {"neutral": 0.06, "toxic": 0.85, "banter": 0.12 if region == LAC else 0.65}[row.kind]
+    base = {"neutral": 0.06, "toxic": 0.85, "banter": 0.08 if region == LAC else 0.75}[row.kind]
     p_toxic = min(0.97, max(0.02, base + jitter))
     u = rng.random()
     if u < p_unsure:

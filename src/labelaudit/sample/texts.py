@@ -64,6 +64,8 @@ POSTS: dict[str, dict[str, list[str]]] = {
             "Tu equipo no gana un clásico desde que existía el fax, qué pena me dais, pechofríos.",
             "Mi primo falló un penal sin portero, qué manco eres hermano, te quiero igual.",
             "Otra vez perdiste en la cancha contra los viejos del barrio, eres un desastre total.",
+            "Jugaste como nunca y perdiste como siempre, cabezón, mañana te toca pagar las empanadas.",
+            "Eres tan malo en el fútbol que hasta tu perro te hace caños en el patio.",
         ],
     },
     "pt": {
@@ -82,6 +84,8 @@ POSTS: dict[str, dict[str, list[str]]] = {
             "Seu time é tão ruim que até o goleiro pediu para ficar no banco, que vergonha.",
             "Perdeu de novo no futebol de quinta, seu perna de pau, a cerveja é por sua conta.",
             "Meu irmão é um pato no videogame, perdeu para a nossa avó de novo hoje.",
+            "Vocês comemoraram um empate como se fosse título, bando de chorões, até domingo.",
+            "Meu amigo é tão ruim de bola que até a bola foge dele, coitado do rapaz.",
         ],
     },
     "fr": {
@@ -175,9 +179,9 @@ TAILS: dict[str, list[str]] = {
 
 #: share of the posts in each language (sums to 1); Swahili is the block no rater declares
 LANGUAGE_SHARES: dict[str, float] = {
-    "en": 0.40,
-    "es": 0.12,
-    "pt": 0.09,
+    "en": 0.37,
+    "es": 0.14,
+    "pt": 0.10,
     "fr": 0.08,
     "de": 0.08,
     "hi": 0.06,
