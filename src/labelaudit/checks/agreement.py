@@ -1,1 +1,198 @@
-"""Checks: agreement (being written)."""
+"""Checks on agreement: low alpha (LA101), group vs rest (LA102), GRASP (LA103), LA009, LA010.
+
+They read the ``agreement``, ``agreement_difference`` and ``group_association`` tables
+and ``facts["agreement"]``. Rows the privacy step suppressed never produce findings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from labelaudit.checks.registry import CheckContext, check
+from labelaudit.result import Finding
+
+
+def _rows(ctx: CheckContext, table: str, needed: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """Non-suppressed rows of a table that has every needed column with a finite figure."""
+    df = ctx.metric(table)
+    if df.empty or any(c not in df.columns for c in needed):
+        return
+    for row in df.to_dict(orient="records"):
+        if bool(row.get("suppressed", False)):
+            continue
+        if any(_num(row.get(c)) is None for c in needed if c not in ("field", "scope")):
+            continue
+        yield row
+
+
+def _num(v: Any) -> float | None:
+    if v is None or isinstance(v, str):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _ci_text(ctx: CheckContext) -> str:
+    level = (ctx.facts.get("agreement") or {}).get("ci_level", 0.95)
+    return f"{float(level):.0%}"
+
+
+def _who(row: dict) -> str:
+    return f"{row.get('attribute')}={row.get('group')}"
+
+
+def _int(v: Any) -> int | None:
+    f = _num(v)
+    return None if f is None else int(f)
+
+
+@check("LA101")
+def low_overall_alpha(ctx: CheckContext) -> Iterator[Finding]:
+    discard = float(ctx.param("discard_below"))
+    tentative = float(ctx.param("tentative_below"))
+    for row in _rows(ctx, "agreement", ("field", "scope", "alpha")):
+        if row["scope"] != "overall":
+            continue
+        alpha = float(row["alpha"])
+        if alpha >= tentative:
+            continue
+        high = alpha < discard
+        lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
+        interval = (
+            f", {_ci_text(ctx)} CI {lo:.2f} to {hi:.2f}"
+            if lo is not None and hi is not None
+            else ""
+        )
+        verdict = (
+            f"below {discard:g}, where Krippendorff (2004) advises discarding the data as unreliable"
+            if high
+            else f"between {discard:g} and {tentative:g}, where Krippendorff (2004) allows only "
+            "tentative conclusions"
+        )
+        yield ctx.hit(
+            f"Overall Krippendorff's alpha for '{row['field']}' is {alpha:.3f}{interval} "
+            f"({_int(row.get('n_items'))} items, {_int(row.get('n_annotators'))} annotators): "
+            f"{verdict}.",
+            subject={"field": row["field"]},
+            evidence={
+                "alpha": alpha,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_items": _int(row.get("n_items")),
+                "n_annotators": _int(row.get("n_annotators")),
+                "level": row.get("level"),
+                "threshold": discard if high else tentative,
+            },  # fmt: skip
+            severity="high" if high else "medium",
+        )
+
+
+@check("LA102")
+def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
+    min_diff = float(ctx.param("min_difference"))
+    needed = ("field", "alpha_group", "alpha_rest", "difference", "ci_low", "ci_high")
+    for row in _rows(ctx, "agreement_difference", needed):
+        lo, hi, diff = float(row["ci_low"]), float(row["ci_high"]), float(row["difference"])
+        if not (lo > 0 or hi < 0) or abs(diff) < min_diff:
+            continue
+        direction = "more" if diff > 0 else "less"
+        yield ctx.hit(
+            f"{_who(row)} agrees {direction} among themselves on '{row['field']}' than the "
+            f"other annotators do: alpha {row['alpha_group']:.3f} within the group vs "
+            f"{row['alpha_rest']:.3f} among everyone else (difference {diff:+.3f}, "
+            f"{_ci_text(ctx)} paired bootstrap interval {lo:+.3f} to {hi:+.3f}, which excludes 0; "
+            f"{_int(row.get('n_annotators'))} annotators in the group).",
+            subject={
+                "field": row["field"],
+                "attribute": row.get("attribute"),
+                "group": row.get("group"),
+            },
+            evidence={
+                "alpha_group": float(row["alpha_group"]),
+                "alpha_rest": float(row["alpha_rest"]),
+                "difference": diff,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_annotators": _int(row.get("n_annotators")),
+                "min_difference": min_diff,
+            },  # fmt: skip
+        )
+
+
+@check("LA103")
+def group_association(ctx: CheckContext) -> Iterator[Finding]:
+    max_p = float(ctx.param("max_p_adjusted"))
+    min_gai = float(ctx.param("min_gai"))
+    for row in _rows(ctx, "group_association", ("field", "irr", "xrr", "gai", "p_adjusted")):
+        gai, p_adj = float(row["gai"]), float(row["p_adjusted"])
+        if not (p_adj < max_p and gai > min_gai):
+            continue
+        p = _num(row.get("p_value"))
+        yield ctx.hit(
+            f"{_who(row)} reads '{row['field']}' items its own way: agreement within the group "
+            f"(IRR {row['irr']:.3f}) is {gai:.2f} times its agreement with everyone else "
+            f"(XRR {row['xrr']:.3f}); GAI {gai:.2f} > {min_gai:g} with permutation p = "
+            f"{p if p is not None else float('nan'):.4g}, Benjamini-Hochberg adjusted "
+            f"p = {p_adj:.4g} < {max_p:g} (GRASP, Prabhakaran et al. 2024; "
+            f"{_int(row.get('n_annotators'))} annotators in the group).",
+            subject={
+                "field": row["field"],
+                "attribute": row.get("attribute"),
+                "group": row.get("group"),
+            },
+            evidence={
+                "irr": float(row["irr"]),
+                "xrr": float(row["xrr"]),
+                "gai": gai,
+                "p_value": p,
+                "p_adjusted": p_adj,
+                "n_annotators": _int(row.get("n_annotators")),
+            },  # fmt: skip
+        )
+
+
+@check("LA009")
+def gai_undefined(ctx: CheckContext) -> Iterator[Finding]:
+    eps = float(ctx.param("xrr_epsilon"))
+    for row in _rows(ctx, "group_association", ("field", "xrr")):
+        xrr = float(row["xrr"])
+        if abs(xrr) >= eps:
+            continue
+        yield ctx.hit(
+            f"The group association index of {_who(row)} on '{row['field']}' is undefined: "
+            f"its cross-group reliability XRR is {xrr:.3f}, within {eps:g} of 0, so IRR / XRR "
+            "would explode. XRR near 0 means the group's judgments and everyone else's share "
+            "almost no signal beyond chance (typical of random or near-random labels).",
+            subject={
+                "field": row["field"],
+                "attribute": row.get("attribute"),
+                "group": row.get("group"),
+            },
+            evidence={"xrr": xrr, "irr": _num(row.get("irr")), "xrr_epsilon": eps},
+        )
+
+
+@check("LA010")
+def unpairable_items(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts.get("agreement") or {}
+    excluded = facts.get("excluded_items") or {}
+    scored = facts.get("scored_items") or {}
+    for field_name, count in sorted(excluded.items()):
+        count = int(count or 0)
+        if count <= 0:
+            continue
+        total = count + int(scored.get(field_name, 0) or 0)
+        share = count / total if total else None
+        share_text = f" ({share:.0%} of {total})" if share is not None else ""
+        yield ctx.hit(
+            f"{count} item(s){share_text} of '{field_name}' have fewer than 2 scored judgments "
+            "and are left out of every agreement figure for that field: agreement needs at "
+            "least two judgments of the same item to compare.",
+            subject={"field": field_name},
+            evidence={"excluded_items": count, "items": total, "share": share},
+        )
