@@ -170,7 +170,19 @@ def _ids(s: pd.Series) -> pd.Series:
         text = str(v).strip()
         return text or None
 
-    return s.map(norm).astype(object)
+    return _map_unique(s, norm)
+
+
+def _map_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` once per distinct value (ids and labels repeat millions of times)."""
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): row by row
+        return s.map(fn).astype(object)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = fn(None)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 def _label(v: object) -> object:
@@ -215,7 +227,7 @@ def _normalise_judgments(
     df["field"] = df["field"].map(
         lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
     )
-    df["label"] = df["label"].map(_label).astype(object)
+    df["label"] = _map_unique(df["label"], _label)
     no_id = df["item_id"].isna() | df["annotator_id"].isna()
     if no_id.any():
         rows = [int(i) + 1 for i in np.flatnonzero(no_id.to_numpy())]

@@ -261,7 +261,7 @@ class Bundle:
         elif spec.level in ("nominal", "ordinal") or spec.values:
             value_list = list(spec.values)
             lookup = {_key(v): i for i, v in enumerate(value_list)}
-            codes = labels.map(lambda v: lookup.get(_key(v), -1)).to_numpy(dtype=np.int64)
+            codes = _lookup_codes(labels, lookup)
             if spec.level in ("interval", "ratio"):
                 numeric = np.asarray([float(v) for v in value_list], dtype=float)
             else:
@@ -306,6 +306,16 @@ class Bundle:
             else:
                 units.append((name, None))
         return units
+
+
+def _lookup_codes(labels: pd.Series, lookup: dict) -> np.ndarray:
+    """Code each label by ``lookup`` (-1 when absent), once per distinct label."""
+    try:
+        idx, uniques = pd.factorize(labels, use_na_sentinel=True)
+    except TypeError:  # lists on a single-choice field: not codable
+        return labels.map(lambda v: lookup.get(_key(v), -1)).to_numpy(dtype=np.int64)
+    table = np.array([lookup.get(_key(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    return table[idx]
 
 
 def _key(v: object) -> object:
