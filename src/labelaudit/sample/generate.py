@@ -45,7 +45,6 @@ Answer key (the effects planted for the audit to find; defaults: 600 items, 60 r
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -55,85 +54,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from labelaudit.sample.judgments import simulate_judgments
+from labelaudit.sample.plan import (
+    AFR,
+    ANSWER_KEY,
+    COUNTRY_REGION,
+    INTERNAL_ITEM_COLUMNS,
+    NA,
+    OCE,
+    OFFENSIVENESS_VALUES,
+    PREFERENCE_VALUES,
+    REGIONS,
+    TARGET_SHARES,
+)
 from labelaudit.sample.texts import LANGUAGE_SHARES, PAIR_PROMPTS, POST_COUNTRIES, POSTS, TAILS
 
-NA, EU, ASIA, LAC, AFR, OCE = (
-    "Northern America",
-    "Europe",
-    "Asia",
-    "Latin America and the Caribbean",
-    "Africa",
-    "Oceania",
-)
-
-#: region -> (raters out of 60, [(country, language options)], USD hourly pay range)
-REGIONS: dict[str, tuple[int, list[tuple[str, list[str]]], tuple[float, float]]] = {
-    NA: (20, [("US", ["en", "en;es"]), ("CA", ["en", "en;fr"])], (16.0, 24.0)),
-    EU: (
-        14,
-        [
-            ("GB", ["en"]),
-            ("DE", ["de;en"]),
-            ("FR", ["fr;en"]),
-            ("ES", ["es;en"]),
-            ("PL", ["pl;en"]),
-        ],
-        (13.0, 20.0),
-    ),
-    ASIA: (9, [("IN", ["hi;en"]), ("PH", ["tl;en"]), ("ID", ["id;en"])], (1.10, 1.60)),
-    LAC: (10, [("MX", ["es"]), ("CO", ["es;en"]), ("AR", ["es"]), ("BR", ["pt;en"])], (4.0, 7.0)),
-    # Africa's raters come from West and Southern Africa: nobody declares Swahili
-    AFR: (
-        5,
-        [("NG", ["en;yo", "en;ha"]), ("ZA", ["en;zu", "en;af"]), ("GH", ["en;tw"])],
-        (3.0, 5.0),
-    ),
-    OCE: (2, [("AU", ["en"]), ("NZ", ["en"])], (20.0, 26.0)),
-}
-
-COUNTRY_REGION = {c: r for r, (_, cs, _) in REGIONS.items() for c, _ in cs} | {
-    "SN": AFR,
-    "KE": AFR,
-    "TZ": AFR,
-    "AT": EU,
-    "PT": EU,
-}
-
-TARGET_SHARES = {
-    AFR: 0.186,
-    ASIA: 0.589,
-    EU: 0.091,
-    LAC: 0.082,
-    NA: 0.046,
-    OCE: 0.006,
-}
-
-ANSWER_KEY: dict = {
-    "association": {"field": "toxicity", "attribute": "region", "group": LAC, "kind": "banter"},
-    "escape": {"field": "toxicity", "value": "unsure", "attribute": "region", "group": AFR},
-    "over_represented": {"attribute": "region", "groups": [NA, EU]},
-    "under_represented": {"attribute": "region", "groups": [AFR, ASIA]},
-    "suppressed": {"attribute": "region", "group": OCE, "n_annotators": 2},
-    "undeclared_language": "sw",
-    "prolific": {"region": NA, "n_annotators": 3, "weight": 8.0},
-    "single_region_items": {"region": NA},
-    "position_bias": {"field": "preference", "a_win_share": 0.60},
-    "preference_flip": {"field": "preference", "attribute": "region", "group": ASIA},
-    "fast_judgments": {"attribute": "region", "group": ASIA, "threshold_s": 2.0},
-    "low_pay": {"attribute": "region", "group": ASIA, "currency": "USD", "max_hourly": 1.60},
-    "duplicates": 3,
-    "unknown_annotators": 1,
-    "gender_undisclosed": {"prefer not to say": 3, "missing": 2},
-}
-
-PREFERENCE_VALUES = ["a_much_better", "a_better", "tie", "b_better", "b_much_better"]
-OFFENSIVENESS_VALUES = ["none", "mild", "moderate", "severe"]
-# generator-only item columns, never written (the audit must detect language itself)
-_INTERNAL_ITEM_COLUMNS = ["kind", "language", "prompt_index", "a_index", "b_index"]
-_START = datetime(2026, 10, 1, tzinfo=UTC)
-_POSITION_BIAS = 0.35  # shift of the preference score towards A; gives ~60% A wins
-# the vendor routes non-English posts to raters declaring the language (Swahili has none)
-_ROUTING = 12.0
+__all__ = ["ANSWER_KEY", "write_sample_bundle"]
 
 
 def write_sample_bundle(
@@ -169,9 +105,9 @@ def write_sample_bundle(
     rng = np.random.default_rng(seed)
     annotators = _annotators(rng, n_annotators)
     items = _items(rng, n_items)
-    judgments = _judgments(rng, annotators, items)
+    judgments = simulate_judgments(rng, annotators, items, _single_region_items(items))
     _write_parquet(annotators, out / "annotators.parquet")
-    _write_parquet(items.drop(columns=_INTERNAL_ITEM_COLUMNS), out / "items.parquet")
+    _write_parquet(items.drop(columns=INTERNAL_ITEM_COLUMNS), out / "items.parquet")
     with open(out / "judgments.jsonl", "w", encoding="utf-8", newline="\n") as fh:
         for row in judgments:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -274,7 +210,7 @@ def _items(rng: np.random.Generator, n_items: int) -> pd.DataFrame:
     for col in ("text", "prompt", "response_a", "response_b"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
     cols = ["item_id", "text", "country", "region", "prompt", "response_a", "response_b"]
-    return df[cols + _INTERNAL_ITEM_COLUMNS]
+    return df[cols + INTERNAL_ITEM_COLUMNS]
 
 
 def _largest_remainder(shares: dict[str, float], n: int) -> dict[str, int]:
@@ -291,131 +227,6 @@ def _single_region_items(items: pd.DataFrame) -> set[str]:
     # English posts: Northern America raters read them, so the block looks unremarkable
     en = items[(items["language"] == "en") & items["item_id"].str.startswith("post-")]
     return set(en["item_id"].iloc[: max(5, len(items) // 50)])
-
-
-# ------------------------------------------------------------------ judgments
-def _judgments(
-    rng: np.random.Generator, annotators: pd.DataFrame, items: pd.DataFrame
-) -> list[dict]:
-    ann_ids = annotators["annotator_id"].to_numpy()
-    regions = annotators["region"].to_numpy()
-    speaks = [set(v.split(";")) for v in annotators["languages"]]
-    weights = np.ones(len(annotators))
-    weights[np.flatnonzero(regions == NA)[:3]] = ANSWER_KEY["prolific"]["weight"]
-    na_only = np.flatnonzero(regions == NA)
-    single = _single_region_items(items)
-    submissions = []  # (annotator index, item row, {field: label}, lead time)
-    for row in items.itertuples(index=False):
-        pool = na_only if row.item_id in single else np.arange(len(annotators))
-        w = weights[pool] * np.where(
-            [row.language != "en" and row.language in speaks[a] for a in pool], _ROUTING, 1.0
-        )
-        w = w / w.sum()
-        k = int(rng.integers(3, 8))
-        is_pair = row.kind.startswith("pair")
-        jitter = float(rng.normal(0.0, 0.06))
-        for a in rng.choice(pool, size=k, replace=False, p=w):
-            if is_pair:
-                labels = {"preference": _preference(rng, row, regions[a])}
-            else:
-                labels = _post_labels(rng, row, regions[a], row.language in speaks[a], jitter)
-            fast = rng.random() < (0.35 if regions[a] == ASIA else 0.012)
-            if fast:
-                lead = float(rng.uniform(0.5, 1.9))
-            else:
-                lead = max(2.0, float(rng.lognormal(np.log(55.0 if is_pair else 24.0), 0.45)))
-            submissions.append((int(a), row.item_id, labels, round(lead, 1)))
-    times = _session_times(rng, submissions, len(annotators))
-    rows = []
-    for (a, item_id, labels, lead), t in zip(submissions, times, strict=True):
-        for field_name, label in labels.items():
-            rows.append(_row(item_id, ann_ids[a], field_name, label, t, lead))
-    # data issues: duplicates (one re-submitted with another label) and an unknown rater
-    tox = [r for r in rows if r["field"] == "toxicity" and r["label"] in ("toxic", "not_toxic")]
-    picks = rng.choice(len(tox), size=ANSWER_KEY["duplicates"], replace=False)
-    for n, idx in enumerate(picks):
-        dup = dict(tox[idx])
-        dup["created_at"] = _iso(_parse(dup["created_at"]) + timedelta(seconds=40))
-        if n == 0:
-            dup["label"] = "not_toxic" if dup["label"] == "toxic" else "toxic"
-        rows.append(dup)
-    ghost_item = str(items.loc[items["item_id"].str.startswith("post-"), "item_id"].iloc[0])
-    ghost_t = _START + timedelta(days=3, hours=10, minutes=7, seconds=13)
-    rows.append(_row(ghost_item, annotators.attrs["ghost_id"], "toxicity", "toxic", ghost_t, 31.4))
-    rows.sort(key=lambda r: (r["created_at"], r["annotator_id"], r["item_id"], r["field"]))
-    return rows
-
-
-def _post_labels(
-    rng: np.random.Generator, row, region: str, speaks_language: bool, jitter: float
-) -> dict:
-    p_unsure = 0.17 if region == AFR else 0.04
-    if not speaks_language:
-        p_unsure += 0.08
-    base = {"neutral": 0.06, "toxic": 0.85, "banter": 0.08 if region == LAC else 0.75}[row.kind]
-    p_toxic = min(0.97, max(0.02, base + jitter))
-    u = rng.random()
-    if u < p_unsure:
-        tox = "unsure"
-        off = None if rng.random() < 0.5 else str(rng.choice(["none", "mild"]))
-    elif rng.random() < p_toxic:
-        tox = "toxic"
-        probs = [0.0, 0.15, 0.5, 0.35] if row.kind == "toxic" else [0.0, 0.6, 0.35, 0.05]
-        off = str(rng.choice(OFFENSIVENESS_VALUES, p=probs))
-    else:
-        tox = "not_toxic"
-        off = str(rng.choice(OFFENSIVENESS_VALUES, p=[0.85, 0.15, 0.0, 0.0]))
-    return {"toxicity": tox, "offensiveness": off}
-
-
-def _preference(rng: np.random.Generator, row, region: str) -> str:
-    responses = PAIR_PROMPTS[int(row.prompt_index)]["responses"]
-    # culture prompts: Asia raters judge by the formal-norm quality (index 2 of the tuple)
-    q = 2 if (row.kind == "pair_culture" and region == ASIA) else 1
-    diff = (responses[int(row.a_index)][q] - responses[int(row.b_index)][q]) / 1.5
-    score = diff + _POSITION_BIAS + float(rng.normal(0.0, 0.8))
-    cuts = [1.4, 0.35, -0.35, -1.4]
-    return PREFERENCE_VALUES[sum(score < c for c in cuts)]
-
-
-def _session_times(rng: np.random.Generator, submissions: list, n_annotators: int) -> list:
-    times: list = [None] * len(submissions)
-    by_annotator: list[list[int]] = [[] for _ in range(n_annotators)]
-    for i, sub in enumerate(submissions):
-        by_annotator[sub[0]].append(i)
-    for subs in by_annotator:
-        order = [subs[i] for i in rng.permutation(len(subs))]
-        sizes = []
-        while sum(sizes) < len(order):
-            sizes.append(int(rng.integers(15, 61)))
-        days = np.sort(rng.choice(28, size=len(sizes), replace=len(sizes) > 28))
-        pos = 0
-        for size, day in zip(sizes, days, strict=True):
-            t = _START + timedelta(days=int(day), hours=float(rng.uniform(7, 18)))
-            for i in order[pos : pos + size]:
-                times[i] = t
-                t += timedelta(seconds=submissions[i][3] + float(rng.uniform(3, 25)))
-            pos += size
-    return times
-
-
-def _row(item_id: str, annotator_id: str, field_name: str, label, t: datetime, lead: float):
-    return {
-        "item_id": item_id,
-        "annotator_id": annotator_id,
-        "field": field_name,
-        "label": label,
-        "created_at": _iso(t),
-        "lead_time_s": lead,
-    }
-
-
-def _iso(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(s: str) -> datetime:
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 # ------------------------------------------------------------------ files
