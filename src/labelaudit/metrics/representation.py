@@ -1,1 +1,487 @@
-"""Analysis module: representation (being written)."""
+"""Rater-pool representativeness: who is in the pool, whose judgments count, against whom.
+
+Tables (figures first; verdicts are the checks' job, suppression the privacy step's):
+
+* ``representation`` / ``representation_by_field``: per attribute and group, headcount
+  and judgment-weighted shares of the pool, the target share, their ratio and a Wilson
+  interval. Groups the target names but the pool lacks appear with ``n_annotators`` 0.
+* ``representation_distance``: total variation distance to the target per attribute.
+* ``concentration``: share of judgments from the top 10% of annotators and the Gini
+  coefficient of judgments per annotator.
+* ``perspective_diversity``: per item, how many groups' annotators judged it.
+* ``metadata_completeness``: how often annotators left an attribute undisclosed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from labelaudit.bundle.model import Bundle, Target
+from labelaudit.config import AuditConfig
+from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.populations.m49 import regions_of, unrecognised
+from labelaudit.stats.representation import (
+    effective_groups_per_item,
+    gini,
+    top_share,
+    total_variation_distance,
+    wilson_interval,
+)
+
+#: values meaning "not disclosed" (compared case-insensitively, "_" read as " ")
+MISSING_TOKENS = frozenset(
+    {
+        "",
+        "prefer not to say",
+        "prefer not to answer",
+        "rather not say",
+        "data expired",
+        "unknown",
+        "n/a",
+        "undisclosed",
+        "not disclosed",
+        "consent revoked",
+    }
+)
+TOP_FRACTION = 0.1
+REPRESENTATION_COLUMNS = [
+    "attribute",
+    "group",
+    "n_annotators",
+    "pool_share",
+    "judgment_share",
+    "target_share",
+    "ratio",
+    "suppressed",
+    "pool_ci_low",
+    "pool_ci_high",
+    "n_judgments",
+    "in_target",
+    "in_pool",
+    "target_basis",
+]
+DISTANCE_COLUMNS = [
+    "attribute",
+    "field",
+    "tvd",
+    "tvd_judgments",
+    "n_annotators",
+    "n_groups_missing",
+    "n_groups_unnamed",
+]
+
+
+def is_missing(value: object) -> bool:
+    """True for null and for the usual "not disclosed" spellings (see MISSING_TOKENS)."""
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return len(value) == 0
+    return str(value).strip().casefold().replace("_", " ") in MISSING_TOKENS
+
+
+# ------------------------------------------------------------------ analysis
+@analysis("representation", order=10)
+def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+    """Representation, concentration, perspective diversity and metadata completeness."""
+    bundle, unknown_countries = _with_region(bundle)
+    target = bundle.target
+    j = bundle.judgments
+    ann_codes = pd.Index(bundle.annotator_ids).get_indexer(j["annotator_id"].to_numpy())
+    scored = ~j["skipped"].to_numpy(dtype=bool)
+    n_ann = len(bundle.annotator_ids)
+    fields = [f for f in bundle.fields if f in set(j["field"])] or sorted(set(j["field"]))
+    field_arr = j["field"].to_numpy()
+    # (field or None, pool mask, judgments per annotator)
+    scopes: list[tuple[str | None, np.ndarray, np.ndarray]] = []
+    # by-field figures only differ from the overall ones when there are several fields
+    for f in [None, *fields] if len(fields) > 1 else [None]:
+        rows = np.ones(len(j), bool) if f is None else field_arr == f
+        pool = np.bincount(ann_codes[rows], minlength=n_ann) > 0
+        counts = np.bincount(ann_codes[rows & scored], minlength=n_ann)
+        scopes.append((f, pool, counts))
+
+    attrs = _attributes(bundle, cfg)
+    rep, by_field, dist = [], [], []
+    for attr in attrs:
+        values = _values(bundle, attr)
+        dist_target, basis = _target_for(target, attr)
+        for f, pool, counts in scopes:
+            rows, drow = _compare(attr, values, pool, counts, dist_target, basis, cfg.ci_level)
+            if f is None:
+                rep.extend(rows)
+            else:
+                by_field.extend({"field": f, **r} for r in rows)
+            if drow is not None:
+                dist.append({**drow, "field": f})
+
+    k = cfg.min_group_size
+    tables = {
+        "representation": pd.DataFrame(rep, columns=REPRESENTATION_COLUMNS),
+        "representation_by_field": pd.DataFrame(
+            by_field, columns=["field", *REPRESENTATION_COLUMNS]
+        ),
+        "representation_distance": pd.DataFrame(dist, columns=DISTANCE_COLUMNS),
+        "concentration": _concentration(scopes, k),
+        "perspective_diversity": _perspective(bundle, attrs, fields, ann_codes, scored),
+        "metadata_completeness": _completeness(bundle, scopes[0][1]),
+    }
+    facts = {
+        "representation": {
+            "target_name": None if target is None else target.name,
+            "target_source": None if target is None else target.source,
+            "target_year": None if target is None else target.year,
+            "attributes": attrs,
+            "target_attributes_not_in_pool": []
+            if target is None or bundle.annotators is None
+            else sorted(a for a in target.attributes if a not in bundle.annotators.columns),
+            "unrecognised_countries": unknown_countries[: cfg.max_examples],
+            "n_pool": int(scopes[0][1].sum()),
+            "top_fraction": TOP_FRACTION,
+        }
+    }
+    return AnalysisOutput(tables=tables, facts=facts, methods=_methods(target, k))
+
+
+# ------------------------------------------------------------- attributes
+def _with_region(bundle: Bundle) -> tuple[Bundle, list[str]]:
+    """Add M49 ``region`` (and ``subregion`` when the target asks for it) from ``country``."""
+    ann = bundle.annotators
+    if ann is None or "country" not in ann.columns:
+        return bundle, []
+    wanted = {"region", "subregion"} & set(bundle.target.attributes if bundle.target else ())
+    wanted |= {"region"}
+    todo = [c for c in sorted(wanted) if c not in ann.columns]
+    country = ann["country"].where(~ann["country"].map(is_missing), None)
+    unknown = unrecognised(country)
+    if not todo:
+        return bundle, unknown
+    derived = regions_of(country)
+    ann = ann.copy()
+    for col in todo:
+        ann[col] = derived[col]
+    return replace(bundle, annotators=ann), unknown
+
+
+def _attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
+    if bundle.annotators is None:
+        return []
+    cols = set(bundle.annotators.columns)
+    attrs = list(cfg.group_by) if cfg.group_by else bundle.group_attributes()
+    if bundle.target is not None:
+        attrs += [a for a in bundle.target.attributes if a in cols]
+    attrs += ["×".join(pair) for pair in cfg.intersections]
+    return [a for a in dict.fromkeys(attrs) if all(p in cols for p in a.split("×"))]
+
+
+def _values(bundle: Bundle, attribute: str) -> pd.Series:
+    """Per-annotator value (aligned with ``annotator_ids``); None when undisclosed."""
+    table = bundle.annotators
+    table = table[~table["annotator_id"].duplicated()].set_index("annotator_id")
+    joined: pd.Series | None = None
+    for part in attribute.split("×"):
+        s = table[part].reindex(bundle.annotator_ids).reset_index(drop=True)
+        s = pd.Series([None if is_missing(v) else _label(v) for v in s], dtype=object)
+        if joined is None:
+            joined = s
+        else:
+            joined = pd.Series(
+                [
+                    None if a is None or b is None else f"{a}×{b}"
+                    for a, b in zip(joined, s, strict=True)
+                ],
+                dtype=object,
+            )
+    return joined
+
+
+def _label(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _target_for(
+    target: Target | None, attribute: str
+) -> tuple[dict[str, float] | None, str | None]:
+    """Target shares for an attribute (or intersection) and how they were obtained."""
+    if target is None:
+        return None, None
+    parts = attribute.split("×")
+    if attribute in target.attributes:
+        return target.attributes[attribute], "joint" if len(parts) > 1 else "marginal"
+    if len(parts) == 1:
+        return None, None
+    joint = target.joint
+    if joint is not None and all(p in joint.columns for p in parts):
+        cells = joint.groupby(parts, sort=False)["share"].sum()
+        labels = ["×".join(map(str, key)) for key in cells.index]
+        return dict(zip(labels, cells.to_numpy(dtype=float), strict=True)), "joint"
+    if all(p in target.attributes for p in parts):
+        dist: dict[str, float] = {"": 1.0}
+        for p in parts:
+            dist = {
+                (f"{a}×{g}" if a else g): sa * sg
+                for a, sa in dist.items()
+                for g, sg in target.attributes[p].items()
+            }
+        return dist, "independence"
+    return None, None
+
+
+# ----------------------------------------------------------- representation
+def _compare(
+    attribute: str,
+    values: pd.Series,
+    pool: np.ndarray,
+    counts: np.ndarray,
+    target: dict[str, float] | None,
+    basis: str | None,
+    level: float,
+) -> tuple[list[dict], dict | None]:
+    """Rows of the representation table for one attribute and one pool, plus its distance."""
+    disclosed = pool & values.notna().to_numpy()
+    n_pool = int(disclosed.sum())
+    if n_pool == 0:
+        return [], None
+    vals = values[disclosed].to_numpy()
+    judg = counts[disclosed]
+    # the pool's spelling defers to the target's when they differ only in case
+    spelling = {g.casefold(): g for g in (target or {})}
+    vals = np.array([spelling.get(str(v).casefold(), v) for v in vals], dtype=object)
+    groups, inv = np.unique(vals, return_inverse=True)
+    n_g = np.bincount(inv, minlength=len(groups))
+    j_g = np.bincount(inv, weights=judg, minlength=len(groups))
+    j_total = float(judg.sum())
+    stats = {str(g): (int(n), float(jj)) for g, n, jj in zip(groups, n_g, j_g, strict=True)}
+    order = sorted(stats, key=lambda g: (-stats[g][0], g))
+    order += [g for g in (target or {}) if g not in stats]
+    rows = []
+    for g in order:
+        n, jj = stats.get(g, (0, 0.0))
+        t_share = None if target is None else target.get(g)
+        share = n / n_pool
+        lo, hi = wilson_interval(n, n_pool, level)
+        rows.append(
+            {
+                "attribute": attribute,
+                "group": g,
+                "n_annotators": n,
+                "pool_share": share,
+                "judgment_share": jj / j_total if j_total > 0 else None,
+                "target_share": t_share,
+                "ratio": share / t_share if t_share else None,
+                "suppressed": False,
+                "pool_ci_low": float(lo),
+                "pool_ci_high": float(hi),
+                "n_judgments": int(jj),
+                "in_target": None if target is None else g in target,
+                "in_pool": n > 0,
+                "target_basis": basis if t_share is not None else None,
+            }
+        )
+    distance = {
+        "attribute": attribute,
+        "tvd": None,
+        "tvd_judgments": None,
+        "n_annotators": n_pool,
+        "n_groups_missing": None,
+        "n_groups_unnamed": None,
+    }
+    if target is not None:
+        t = np.array([target.get(r["group"], 0.0) for r in rows])
+        p = np.array([r["n_annotators"] for r in rows], dtype=float) / n_pool
+        t = t / t.sum()
+        distance["tvd"] = total_variation_distance(p, t)
+        if j_total > 0:
+            q = np.array([r["n_judgments"] for r in rows], dtype=float) / j_total
+            distance["tvd_judgments"] = total_variation_distance(q, t)
+        distance["n_groups_missing"] = sum(
+            1 for r in rows if r["n_annotators"] == 0 and (r["target_share"] or 0) > 0
+        )
+        distance["n_groups_unnamed"] = sum(1 for r in rows if not r["in_target"])
+    return rows, distance
+
+
+# ------------------------------------------------------------ concentration
+def _concentration(scopes: list[tuple[str | None, np.ndarray, np.ndarray]], k: int) -> pd.DataFrame:
+    """Top-10% share and Gini of judgments per annotator; null for pools under ``k``.
+
+    Below ``k`` annotators the top decile is one or two people, so the figure would
+    describe individuals.
+    """
+    rows = []
+    for f, pool, counts in scopes:
+        x = counts[pool].astype(float)
+        row = {
+            "field": f,
+            "n_annotators": int(pool.sum()),
+            "top10_share": None,
+            "gini": None,
+            "n_top": None,
+        }
+        if x.size >= k and x.sum() > 0:
+            row["top10_share"], row["n_top"] = top_share(x, TOP_FRACTION)
+            row["gini"] = gini(x)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["field", "n_annotators", "top10_share", "gini", "n_top"])
+
+
+# -------------------------------------------------------- perspective diversity
+def _perspective(
+    bundle: Bundle, attrs: list[str], fields: list[str], ann_codes: np.ndarray, scored: np.ndarray
+) -> pd.DataFrame:
+    """Per field and attribute: items judged by one group only, effective groups per item.
+
+    Only items with at least two judgments by annotators who disclosed the attribute
+    count (one judgment is single-group by construction). ``expected_single_group_share``
+    is what random assignment from the same judgment shares would give:
+    the mean over items of ``sum_g p_g ** m`` (m judgments on the item).
+    """
+    cols = [
+        "attribute",
+        "field",
+        "n_items",
+        "single_group_share",
+        "mean_effective_groups",
+        "expected_single_group_share",
+    ]
+    j = bundle.judgments
+    item_codes = pd.Index(bundle.item_ids).get_indexer(j["item_id"].to_numpy())
+    field_arr = j["field"].to_numpy()
+    rows = []
+    for attr in attrs:
+        codes, _ = pd.factorize(_values(bundle, attr), use_na_sentinel=True)
+        for f in fields:
+            sel = scored & (field_arr == f)
+            g = codes[ann_codes[sel]]
+            it = item_codes[sel][g >= 0]
+            g = g[g >= 0]
+            n_judg, n_groups, eff = effective_groups_per_item(it, g, "shannon")
+            keep = n_judg >= 2
+            if not keep.any():
+                continue
+            p = np.bincount(g) / g.size
+            expected = np.array([np.sum(p**m) for m in n_judg[keep]])
+            rows.append(
+                {
+                    "attribute": attr,
+                    "field": f,
+                    "n_items": int(keep.sum()),
+                    "single_group_share": float(np.mean(n_groups[keep] == 1)),
+                    "mean_effective_groups": float(np.mean(eff[keep])),
+                    "expected_single_group_share": float(expected.mean()),
+                }
+            )
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------ completeness
+def _completeness(bundle: Bundle, pool: np.ndarray) -> pd.DataFrame:
+    cols = ["attribute", "n_annotators", "n_missing", "missing_share"]
+    if bundle.annotators is None:
+        return pd.DataFrame([], columns=cols)
+    table = bundle.annotators
+    table = table[~table["annotator_id"].duplicated()].set_index("annotator_id")
+    ids = bundle.annotator_ids[pool]
+    rows = []
+    for col in [c for c in table.columns if c != "annotator_id"]:
+        vals = table[col].reindex(ids)
+        n_missing = int(sum(is_missing(v) for v in vals))
+        rows.append(
+            {
+                "attribute": col,
+                "n_annotators": len(ids),
+                "n_missing": n_missing,
+                "missing_share": n_missing / len(ids) if len(ids) else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------------ methods
+def _methods(target: Target | None, k: int) -> list[dict[str, str]]:
+    where = (
+        "No target population was given, so only the pool's own composition is shown."
+        if target is None
+        else f"Target: {target.name} (source: {target.source or 'not stated'}"
+        + (f", {target.year}" if target.year else "")
+        + ")."
+    )
+    return [
+        {
+            "title": "Rater-pool representation",
+            "text": (
+                "The pool is every annotator with at least one judgment (per field for the "
+                "by-field table). Headcount share = annotators in the group / annotators who "
+                "disclosed the attribute; judgment share = the group's scored judgments / all "
+                "scored judgments by those annotators. Ratio = headcount share / target share "
+                "(1 = proportional). The interval is the Wilson score interval for the "
+                "headcount share. Total variation distance = half the summed absolute "
+                "differences between pool and target shares over all groups either names. "
+                "Intersections use the target's joint table when it has one, otherwise the "
+                "product of the marginals (target_basis = independence). Region is derived "
+                "from ISO 3166-1 country codes with the UN M49 classification. " + where
+            ),
+            "reference": "Wilson, E. B. (1927). Probable inference, the law of succession, and "
+            "statistical inference. JASA 22(158); Saleiro et al. (2018). Aequitas: "
+            "a bias and fairness audit toolkit. arXiv:1811.05577; UN M49 standard.",
+            "limits": (
+                "Shares are over annotators who disclosed the attribute: if disclosure differs "
+                "by group, the shares are biased in an unknown direction. A target is itself an "
+                "estimate with its own coverage and definitions (self-identified ethnicity, "
+                "nationality versus residence); category labels must match exactly (case "
+                "aside). Independence-based intersectional targets ignore real correlations "
+                f"between attributes. Groups with fewer than {k} annotators are suppressed."
+            ),
+        },
+        {
+            "title": "Judgment concentration",
+            "text": (
+                f"Share of scored judgments made by the top {TOP_FRACTION:.0%} of annotators "
+                "(rounded up, at least one) and the Gini coefficient of judgments per "
+                "annotator (0 = equal workloads). Pools smaller than the minimum group size "
+                "are not described, because the top decile would be one or two people."
+            ),
+            "reference": "Gini, C. (1912). Variabilità e mutabilità.",
+            "limits": (
+                "Unequal workloads may be by design (experts, adjudicators, staged rollout). "
+                "Concentration says whose reading dominates, not whether it is wrong."
+            ),
+        },
+        {
+            "title": "Per-item perspective diversity",
+            "text": (
+                "For each item with at least two judgments by annotators who disclosed the "
+                "attribute: whether all came from one group, and the effective number of "
+                "groups exp(H), H the Shannon entropy of the item's judgments over groups "
+                "(Hill number of order 1). The expected single-group share under random "
+                "assignment is the mean over items of sum_g p_g^m."
+            ),
+            "reference": "Hill, M. O. (1973). Diversity and evenness: a unifying notation and "
+            "its consequences. Ecology 54(2).",
+            "limits": (
+                "A single-group item is not wrong; it lacks the check another perspective gives. "
+                "Items judged by few annotators are single-group by chance more often."
+            ),
+        },
+        {
+            "title": "Metadata completeness",
+            "text": (
+                "Share of pool annotators whose attribute is empty or undisclosed (null, '', "
+                "'prefer not to say', 'DATA_EXPIRED', 'unknown', 'n/a' and similar)."
+            ),
+            "reference": "Little, R. J. A. and Rubin, D. B. (2019). Statistical Analysis with "
+            "Missing Data, 3rd ed.",
+            "limits": (
+                "Missingness is rarely random: people in minority or stigmatised groups "
+                "withhold demographics more often, and expired consent removes whole cohorts. "
+                "Figures over disclosed annotators inherit that bias."
+            ),
+        },
+    ]

@@ -107,7 +107,10 @@ def wilson_interval(
     denom = 1 + z**2 / n_arr
     centre = (p + z**2 / (2 * n_arr)) / denom
     half = z * np.sqrt(p * (1 - p) / n_arr + z**2 / (4 * n_arr**2)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # the closed form gives exactly 0 (1) at k = 0 (k = n); pin it against rounding
+    low = np.where(k_arr == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k_arr == n_arr, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def total_variation_distance(
