@@ -107,30 +107,36 @@ def label_shift(ctx: CheckContext) -> Iterator[Finding]:
 # ------------------------------------------------------------------------ LA111
 @check("LA111")
 def contested_items(ctx: CheckContext) -> Iterator[Finding]:
-    """A group's majority would relabel many items."""
-    max_share, min_items = float(ctx.param("max_share_contested")), int(ctx.param("min_items"))
-    max_p = float(ctx.param("max_p_adjusted"))
-    table = ctx.metric("contested_items")
-    for row in _rows(table, "field", "attribute", "group", "share_contested"):
-        share = _num(row.get("share_contested"))
-        n_items = _num(row.get("n_items_compared"))
-        if share is None or n_items is None or n_items < min_items or share <= max_share:
+    """A group's majority would relabel many more items than chance explains."""
+    max_share, min_excess = float(ctx.param("max_share_contested")), float(ctx.param("min_excess"))
+    min_items, max_p = int(ctx.param("min_items")), float(ctx.param("max_p_adjusted"))
+    for row in _rows(
+        ctx.metric("contested_items"), "field", "attribute", "group", "share_contested"
+    ):
+        share, n_items = _num(row.get("share_contested")), _num(row.get("n_items_compared"))
+        if share is None or n_items is None or n_items < min_items:
             continue
-        # when the analysis gives a chance baseline, the excess must also be significant
-        p = _num(row.get("p_adjusted"))
-        if p is not None and p >= max_p:
-            continue
+        expected, p = _num(row.get("expected_share")), _num(row.get("p_adjusted"))
         n_contested = int(_num(row.get("n_contested")) or round(share * n_items))
-        msg = (
+        head = (
             f"{row['attribute']}={row['group']}'s own majority differs from the overall "
-            f"majority on {n_contested} of {int(n_items)} items compared ({share:.0%}, above "
-            f"the {max_share:.0%} labelaudit convention) for '{row['field']}'"
+            f"majority on {n_contested} of {int(n_items)} items compared ({share:.0%}) "
+            f"for '{row['field']}'"
         )
-        expected = _num(row.get("expected_share"))
-        if expected is not None:
-            msg += f"; groups of the same size drawn at random reach {expected:.0%}"
-            msg += f" (adjusted p {_p(p)})" if p is not None else ""
-        msg += ". Training on the pooled majority overrides this group's reading of these items."
+        if expected is not None and p is not None:
+            # a chance baseline exists: judge the excess over it, not the raw share
+            if share - expected < min_excess or p >= max_p:
+                continue
+            msg = (
+                f"{head}, against {expected:.0%} for random subsets of the same size on the "
+                f"same items: {100 * (share - expected):.1f} points more (at least "
+                f"{100 * min_excess:g}, labelaudit convention; adjusted p {_p(p)} < {max_p:g})."
+            )
+        else:
+            if share <= max_share:
+                continue
+            msg = f"{head}, above the {max_share:.0%} labelaudit convention (no chance baseline)."
+        msg += " Training on the pooled majority overrides this group's reading of these items."
         evidence = {"n_contested": n_contested, "n_items_compared": int(n_items),
                     "share_contested": round(share, 4), "expected_share": expected,
                     "p_adjusted": p, "n_annotators": row.get("n_annotators")}  # fmt: skip

@@ -254,9 +254,9 @@ def _contested(
     )  # fmt: skip
     n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
     expected, p_values = mj.flips_permutation_baseline(
-        coded.item_codes, coded.value_codes, coded.annotator_codes, codes, pooled,
+        coded.item_codes, coded.value_codes, jg, pooled, n_groups=len(labels),
         n_resamples=n_perm, seed=_rng(cfg, "contested", coded.field, attr),
-        min_group_judgments=MIN_GROUP_JUDGMENTS, n_groups=len(labels),
+        min_group_judgments=MIN_GROUP_JUDGMENTS,
     )  # fmt: skip
     candidates: list[dict] = []
     for g, name in enumerate(labels):
@@ -421,7 +421,11 @@ def methods_notes(cfg: AuditConfig, qc: dict[str, Any]) -> list[dict[str, str]]:
                 "from the majority of all judgments (the group's included). Majority means "
                 "unique plurality: ties give no majority. An item is compared only when the "
                 f"group gave it at least {MIN_GROUP_JUDGMENTS} judgments and both majorities "
-                "exist. Examples are ranked by how much more often the group chose its label "
+                "exist. The share expected by chance comes from shuffling group labels "
+                "among each item's judgments (every group keeps its number of judgments per "
+                f"item; at most {MAX_CONTESTED_PERMUTATIONS} permutations), with a one-sided "
+                "p-value, Benjamini-Hochberg adjusted over all groups of the run. "
+                "Examples are ranked by how much more often the group chose its label "
                 "than everyone else did, and come only from groups that can be shown."
             ),
             "reference": (
@@ -429,9 +433,10 @@ def methods_notes(cfg: AuditConfig, qc: dict[str, Any]) -> list[dict[str, str]]:
                 "Prabhakaran (2022) Dealing with Disagreements, TACL 10:92-110."
             ),
             "limits": (
-                "With 2 or 3 judgments from a group, sampling noise alone flips some items, "
-                "so the share is an upper bound on genuine group disagreement; compare it "
-                "across groups of similar size. A large group dominates the pooled majority, "
+                "With 2 or 3 judgments from a group, sampling noise alone flips some items; "
+                "read the share against the chance baseline. The baseline treats judgments "
+                "on an item as exchangeable, ignoring that an annotator's tendencies carry "
+                "across items, so its p-value is optimistic. A large group dominates the pooled majority, "
                 "so its share is low by construction."
             ),
         },

@@ -186,60 +186,57 @@ def flips_by_group(
 def flips_permutation_baseline(
     item_codes: np.ndarray,
     value_codes: np.ndarray,
-    annotator_codes: np.ndarray,
-    annotator_groups: np.ndarray,
+    judgment_groups: np.ndarray,
     pooled_counts: np.ndarray,
     *,
+    n_groups: int,
     n_resamples: int,
     seed: int | np.random.Generator = 0,
     min_group_judgments: int = 2,
-    n_groups: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Chance baseline for :func:`flips_by_group`: random groups of the same sizes.
+    """Chance baseline for :func:`flips_by_group`: random subsets of the same sizes.
 
-    Annotators' group labels (``annotator_groups``, indexed by annotator code; -1 =
-    unknown, never permuted) are shuffled among the annotators who judged anything,
-    each annotator keeping their judgments. Returns, per group, the mean share of
-    compared items that flip under permutation (the share expected by chance for a
-    group of that size) and the one-sided p-value
-    (1 + #{permuted share >= observed share}) / (1 + n_resamples). NaN where a group
-    compared no items, or when ``n_resamples`` is 0. Permutations in which a group
-    compares no item (all its items tied) are left out of both figures.
+    Within each item, the group labels of its judgments are shuffled (judgments with
+    no group, -1, stay out of the shuffle), so every group keeps exactly as many
+    judgments on every item as it really gave. Small groups flip more items by chance
+    simply because 2 or 3 judgments make a noisy majority; this baseline measures that.
+    Returns, per group, the mean share of compared items that flip under permutation
+    and the one-sided p-value (1 + #{permuted share >= observed}) / (1 + #{permutations
+    where the group compared any item}). NaN where a group compared no items, or when
+    ``n_resamples`` is 0.
 
-    Two annotators of group 0 always say 1, two of group 1 always say 0, and the pooled
-    majority is 0: of the 6 equally likely relabellings, group 0 keeps both "1" raters
-    in 1 (all 4 items flip), gets both "0" raters in 1 (none flip) and a mixed pair
-    (only ties) in 4, so the expected share is 0.5 and P(share >= 1) is 1/2:
+    One item; two group-0 judgments say 1, two group-1 judgments say 0, and the pooled
+    majority is 0 (one more 0 from an unknown group). Of the 6 equally likely ways to
+    give group 0 two of the four judgments, 1 flips the item, 1 does not and 4 tie
+    (not compared), so the expected share is 0.5 and P(share >= 1) is 1/2:
 
-    >>> items = np.repeat(np.arange(4), 4)
-    >>> values = np.array([1, 1, 0, 0] * 4)
-    >>> annotators = np.tile(np.arange(4), 4)
-    >>> pooled = label_counts(items, values, 4, 2) + np.array([1, 0])
-    >>> exp, p = flips_permutation_baseline(items, values, annotators, np.array([0, 0, 1, 1]),
-    ...                                     pooled, n_resamples=500, seed=0)
+    >>> items, values = np.zeros(4, dtype=int), np.array([1, 1, 0, 0])
+    >>> pooled = label_counts(items, values, 1, 2) + np.array([1, 0])
+    >>> exp, p = flips_permutation_baseline(items, values, np.array([0, 0, 1, 1]), pooled,
+    ...                                     n_groups=2, n_resamples=600, seed=0)
     >>> [round(float(x), 1) for x in exp], [round(float(x), 1) for x in p]
     ([0.5, 0.5], [0.5, 1.0])
     """
-    groups = np.asarray(annotator_groups, dtype=np.int64)
-    ann = np.asarray(annotator_codes, dtype=np.int64)
-    g_count = n_groups if n_groups is not None else (int(groups.max()) + 1 if groups.size else 0)
-    nan = np.full(g_count, np.nan)
-    if n_resamples <= 0 or g_count < 1:
+    items = np.asarray(item_codes, dtype=np.int64)
+    groups = np.asarray(judgment_groups, dtype=np.int64)
+    nan = np.full(n_groups, np.nan)
+    if n_resamples <= 0 or n_groups < 1:
         return nan, nan.copy()
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    kwargs = {"min_group_judgments": min_group_judgments}
-    n_cmp, n_flip = flips_by_group(
-        item_codes, value_codes, groups[ann], g_count, pooled_counts, **kwargs
-    )
+    kw = {"min_group_judgments": min_group_judgments}
+    n_cmp, n_flip = flips_by_group(items, value_codes, groups, n_groups, pooled_counts, **kw)
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = np.where(n_cmp > 0, n_flip / np.maximum(n_cmp, 1), np.nan)
-    active = np.unique(ann)
-    active = active[groups[active] >= 0]
-    total, seen, at_least = np.zeros(g_count), np.zeros(g_count), np.zeros(g_count)
+    known = np.flatnonzero(groups >= 0)
+    by_item = known[np.argsort(items[known], kind="stable")]
+    sorted_groups = groups[by_item]
+    total, seen, at_least = np.zeros(n_groups), np.zeros(n_groups), np.zeros(n_groups)
     perm = groups.copy()
     for _ in range(n_resamples):
-        perm[active] = rng.permutation(groups[active])
-        c, f = flips_by_group(item_codes, value_codes, perm[ann], g_count, pooled_counts, **kwargs)
+        # same item blocks, random order inside each block: labels move only within items
+        shuffled = known[np.argsort(items[known] + rng.random(len(known)))]
+        perm[shuffled] = sorted_groups
+        c, f = flips_by_group(items, value_codes, perm, n_groups, pooled_counts, **kw)
         ok = c > 0
         share = np.where(ok, f / np.maximum(c, 1), np.nan)
         total[ok] += share[ok]
