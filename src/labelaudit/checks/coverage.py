@@ -1,1 +1,170 @@
-"""Checks: coverage (being written)."""
+"""Checks: language, region and escape-option coverage (LA201-LA206)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+
+import pandas as pd
+
+from labelaudit.checks.registry import CheckContext, check
+from labelaudit.result import Finding
+
+
+def table_rows(table: pd.DataFrame, needed: Iterable[str]) -> Iterator[dict]:
+    """Rows of ``table`` as dicts; nothing when a needed column is missing (= no data)."""
+    if table is None or table.empty or any(c not in table.columns for c in needed):
+        return iter(())
+    return iter(table.to_dict(orient="records"))
+
+
+def num(v: object) -> float | None:
+    """A float, or None for missing values (None, NaN, pd.NA, non-numbers)."""
+    if v is None or v is pd.NA:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def pct(v: float) -> str:
+    return f"{v:.0%}" if v >= 0.01 or v == 0 else f"{v:.1%}"
+
+
+def is_suppressed(row: dict) -> bool:
+    return bool(row.get("suppressed")) is True
+
+
+@check("LA201")
+def language_nobody_speaks(ctx: CheckContext) -> Iterator[Finding]:
+    for r in table_rows(ctx.metric("languages"), ["language", "n_items", "n_annotators_speaking"]):
+        speakers, n = num(r["n_annotators_speaking"]), num(r["n_items"])
+        if r["language"] == "und" or speakers is None or n is None:
+            continue
+        if speakers == 0 and n >= ctx.param("min_items"):
+            share = num(r.get("item_share"))
+            yield ctx.hit(
+                f"{int(n)} items{f' ({pct(share)} of items)' if share is not None else ''} are in "
+                f"language '{r['language']}', and no annotator declares it.",
+                subject={"language": str(r["language"])},
+                evidence={"n_items": int(n), "item_share": share, "n_annotators_speaking": 0},
+            )
+
+
+@check("LA202")
+def language_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    limit = ctx.param("max_mismatch_rate")
+    for r in table_rows(
+        ctx.metric("languages"), ["language", "mismatch_rate", "n_annotators_speaking"]
+    ):
+        rate, speakers = num(r["mismatch_rate"]), num(r["n_annotators_speaking"])
+        n_known = num(r.get("n_judgments_known"))
+        if rate is None or speakers in (None, 0.0) or r["language"] == "und":
+            continue  # nobody speaks it: LA201 already reports the language
+        if n_known is not None and n_known < ctx.param("min_judgments"):
+            continue
+        if rate > limit:
+            n_txt = f" of {int(n_known)} annotator-item pairs" if n_known is not None else ""
+            yield ctx.hit(
+                f"{pct(rate)}{n_txt} on '{r['language']}' items were made by annotators who do not "
+                f"declare '{r['language']}' (threshold {pct(limit)}, a labelaudit convention), "
+                f"although {int(speakers)} annotators declare it.",
+                subject={"language": str(r["language"])},
+                evidence={"mismatch_rate": rate, "n_judgments_known": n_known,
+                          "n_annotators_speaking": int(speakers), "threshold": limit},
+            )  # fmt: skip
+
+
+@check("LA203")
+def guideline_language(ctx: CheckContext) -> Iterator[Finding]:
+    limit = ctx.param("max_share_not_reading")
+    for r in table_rows(
+        ctx.metric("guideline_stats"), ["guideline", "language", "share_not_reading"]
+    ):
+        share = num(r["share_not_reading"])
+        if share is None or share <= limit:
+            continue
+        n_not, n_known = num(r.get("n_annotators_not_reading")), num(r.get("n_annotators_known"))
+        counts = f" ({int(n_not)} of {int(n_known)})" if n_not is not None and n_known else ""
+        yield ctx.hit(
+            f"Guideline {r['guideline']} is written in '{r['language']}', which {pct(share)} of "
+            f"annotators who declare their languages{counts} do not list (threshold {pct(limit)}, "
+            "a labelaudit convention).",
+            subject={"guideline": str(r["guideline"]), "language": str(r["language"])},
+            evidence={"share_not_reading": share, "n_annotators_not_reading": n_not,
+                      "n_annotators_known": n_known, "threshold": limit},
+        )  # fmt: skip
+
+
+@check("LA204")
+def region_coverage(ctx: CheckContext) -> Iterator[Finding]:
+    tau = ctx.param("tau")
+    for r in table_rows(ctx.metric("item_regions"), ["region", "n_items", "target_share"]):
+        target, n = num(r["target_share"]), num(r["n_items"])
+        if not target or n is None:
+            continue
+        ratio = num(r.get("ratio"))
+        share = num(r.get("item_share"))
+        if n == 0:
+            yield ctx.hit(
+                f"No items come from {r['region']}, which is {pct(target)} of the target population.",
+                subject={"attribute": "item_region", "group": str(r["region"])},
+                evidence={
+                    "n_items": 0,
+                    "item_share": 0.0,
+                    "target_share": target,
+                    "ratio": 0.0,
+                    "tau": tau,
+                },
+                severity="high",
+            )
+        elif ratio is not None and ratio < tau:
+            yield ctx.hit(
+                f"{r['region']} has {int(n)} items ({pct(share or 0)} of items with a known region) "
+                f"against {pct(target)} of the target population: ratio {ratio:.2f} < {tau} "
+                "(the four-fifths rule).",
+                subject={"attribute": "item_region", "group": str(r["region"])},
+                evidence={"n_items": int(n), "item_share": share, "target_share": target,
+                          "ratio": ratio, "tau": tau},
+            )  # fmt: skip
+
+
+@check("LA205")
+def missing_escape(ctx: CheckContext) -> Iterator[Finding]:
+    for r in table_rows(ctx.metric("escape_options"), ["field", "has_escape"]):
+        if bool(r["has_escape"]):
+            continue
+        n_values = num(r.get("n_values"))
+        yield ctx.hit(
+            f"Field {r['field']} offers {int(n_values) if n_values else 'its'} options and no "
+            "'none of these fit' option (no escape value declared or found by name).",
+            subject={"field": str(r["field"])},
+            evidence={"n_values": n_values},
+        )
+
+
+@check("LA206")
+def escape_overuse(ctx: CheckContext) -> Iterator[Finding]:
+    min_ratio, alpha = ctx.param("min_ratio"), ctx.param("alpha")
+    needed = ["field", "attribute", "group", "escape_rate", "rest_rate", "ratio", "p_adjusted"]
+    for r in table_rows(ctx.metric("escape_usage"), needed):
+        if is_suppressed(r):
+            continue
+        ratio, p_adj = num(r["ratio"]), num(r["p_adjusted"])
+        rate, rest = num(r["escape_rate"]), num(r["rest_rate"])
+        if None in (ratio, p_adj, rate, rest) or ratio < min_ratio or p_adj >= alpha:
+            continue
+        n = num(r.get("n_judgments"))
+        n_txt = f" of {int(n)} judgments" if n is not None else ""
+        yield ctx.hit(
+            f"{r['attribute']}={r['group']} chose the escape option on field {r['field']} in "
+            f"{pct(rate)}{n_txt}, against {pct(rest)} for everyone else (ratio {ratio:.2f} >= "
+            f"{min_ratio}, adjusted p = {p_adj:.3g} < {alpha}; thresholds are labelaudit "
+            "conventions): the options may not fit this group's reading of the items.",
+            subject={"field": str(r["field"]), "attribute": str(r["attribute"]), "group": str(r["group"])},
+            evidence={"escape_rate": rate, "rest_rate": rest, "ratio": ratio, "p_adjusted": p_adj,
+                      "p_value": num(r.get("p_value")), "n_judgments": n,
+                      "n_annotators": num(r.get("n_annotators"))},
+        )  # fmt: skip
