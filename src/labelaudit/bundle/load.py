@@ -434,8 +434,10 @@ def _check_labels(
                 evidence={"duplicate_rows": int(dup.sum()), "combinations": n_pairs},
             )
         )
-        df = df[~dup].reset_index(drop=True)
-    _single_judgment_items(df, schema, issues)
+        df = df[~dup]
+        out_of_schema = out_of_schema[~dup]
+    _single_judgment_items(df[~out_of_schema], schema, issues)
+    df = df.reset_index(drop=True)
     return df
 
 

@@ -8,6 +8,7 @@ time, so the user sees every broken file in one run.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -186,9 +187,30 @@ def read_table(path: Path, role: str, problems: list[Problem]) -> pd.DataFrame |
     return None
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: ``yes``/``no``/``on``/``off`` stay strings.
+
+    Label values such as ``[yes, no]`` must not turn into ``[True, False]``.
+    """
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml_text(text: str) -> object:
+    """Parse YAML safely, with YAML 1.2 booleans."""
+    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def read_yaml(path: Path, role: str, problems: list[Problem]) -> dict | None:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(Problem(str(path), f"{role} file not found", fix="check the path"))
         return None
