@@ -32,7 +32,7 @@ Answer key (the effects planted for the audit to find; defaults: 600 items, 60 r
   answer the guideline calls worse (seed 0: GAI ~1.6, p < 0.01).
 * **Process**: ~35% of *Asia* raters' submissions take under 2 s (about 1% elsewhere);
   *Asia* raters are paid 1.10-1.60 USD/h against 3-26 USD/h elsewhere; ``created_at``
-  forms work sessions of 15-60 submissions on separate days.
+  forms work sessions of 10-40 submissions on separate days.
 * **Data issues**: 3 duplicate judgments (one with a changed label), 1 judgment by an
   annotator absent from ``annotators.parquet``; 3 raters' gender is "prefer not to say"
   and 2 are missing.

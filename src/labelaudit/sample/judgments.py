@@ -127,7 +127,7 @@ def _session_times(rng: np.random.Generator, submissions: list, n_annotators: in
         order = [subs[i] for i in rng.permutation(len(subs))]
         sizes = []
         while sum(sizes) < len(order):
-            sizes.append(int(rng.integers(15, 61)))
+            sizes.append(int(rng.integers(10, 41)))
         days = np.sort(rng.choice(28, size=len(sizes), replace=len(sizes) > 28))
         pos = 0
         for size, day in zip(sizes, days, strict=True):
