@@ -112,7 +112,17 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         values = _values(bundle, attr)
         dist_target, basis = _target_for(target, attr)
         for f, pool, counts in scopes:
-            rows, drow = _compare(attr, values, pool, counts, dist_target, basis, cfg.ci_level)
+            rows, drow = _compare(
+                attr,
+                values,
+                pool,
+                counts,
+                dist_target,
+                basis,
+                cfg.ci_level,
+                cfg.min_group_size,
+                secondary=cfg.audience == "vendor",
+            )
             if f is None:
                 rep.extend(rows)
             else:
@@ -243,8 +253,19 @@ def _compare(
     target: dict[str, float] | None,
     basis: str | None,
     level: float,
+    k: int = 1,
+    *,
+    secondary: bool = False,
 ) -> tuple[list[dict], dict | None]:
-    """Rows of the representation table for one attribute and one pool, plus its distance."""
+    """Rows of the representation table for one attribute and one pool, plus its distance.
+
+    Rows of groups with ``0 < n < k`` are left for the privacy step to suppress. When
+    exactly one group is that small, its count would follow from the pool total minus
+    the others; with ``secondary`` (vendor reports) the smallest remaining group is
+    marked suppressed too (secondary suppression, as in statistical disclosure control).
+    The distances pool every suppressed group into one bucket, so they never reveal a
+    suppressed share.
+    """
     disclosed = pool & values.notna().to_numpy()
     n_pool = int(disclosed.sum())
     if n_pool == 0:
@@ -285,6 +306,12 @@ def _compare(
                 "target_basis": basis if t_share is not None else None,
             }
         )
+    small = [r for r in rows if 0 < r["n_annotators"] < k]
+    if secondary and len(small) == 1:
+        others = [r for r in rows if r["n_annotators"] >= k]
+        if others:
+            min(others, key=lambda r: r["n_annotators"])["suppressed"] = True
+    hidden = np.array([0 < r["n_annotators"] < k or r["suppressed"] for r in rows])
     distance = {
         "attribute": attribute,
         "tvd": None,
@@ -297,15 +324,25 @@ def _compare(
         t = np.array([target.get(r["group"], 0.0) for r in rows])
         p = np.array([r["n_annotators"] for r in rows], dtype=float) / n_pool
         t = t / t.sum()
-        distance["tvd"] = total_variation_distance(p, t)
+        distance["tvd"] = total_variation_distance(*_bucketed(p, t, hidden))
         if j_total > 0:
             q = np.array([r["n_judgments"] for r in rows], dtype=float) / j_total
-            distance["tvd_judgments"] = total_variation_distance(q, t)
+            distance["tvd_judgments"] = total_variation_distance(*_bucketed(q, t, hidden))
         distance["n_groups_missing"] = sum(
             1 for r in rows if r["n_annotators"] == 0 and (r["target_share"] or 0) > 0
         )
         distance["n_groups_unnamed"] = sum(1 for r in rows if not r["in_target"])
     return rows, distance
+
+
+def _bucketed(p: np.ndarray, t: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge the hidden groups into one bucket on both sides (a lower bound on the TVD)."""
+    if not hidden.any():
+        return p, t
+    return (
+        np.append(p[~hidden], p[hidden].sum()),
+        np.append(t[~hidden], t[hidden].sum()),
+    )
 
 
 # ------------------------------------------------------------ concentration
@@ -437,7 +474,11 @@ def _methods(target: Target | None, k: int) -> list[dict[str, str]]:
                 "estimate with its own coverage and definitions (self-identified ethnicity, "
                 "nationality versus residence); category labels must match exactly (case "
                 "aside). Independence-based intersectional targets ignore real correlations "
-                f"between attributes. Groups with fewer than {k} annotators are suppressed."
+                f"between attributes. Groups with fewer than {k} annotators are suppressed; in vendor "
+                "reports, when only one group of an attribute is that small, the next smallest "
+                "is suppressed too (otherwise its count follows from the total). The distance "
+                "pools the "
+                "suppressed groups into one bucket, which makes it a lower bound."
             ),
         },
         {
