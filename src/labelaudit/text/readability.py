@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SENTENCE_END = re.compile(r"[.!?;:]+(?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 _EXAMPLE = re.compile(
     r"\b(?:examples?|e\.\s?g\.|for instance|for example|such as)(?!\w)", re.IGNORECASE
