@@ -132,7 +132,10 @@ def pay_below_floor(ctx: CheckContext) -> Iterable[Finding]:
         if nc and attr is not None:
             not_comparable[attr] = not_comparable.get(attr, 0) + 1
         share = figure(row, "share_below_floor")
-        if attr is None or share is None or share <= max_below:
+        if attr is None:
+            continue
+        if share is None or share <= max_below:
+            yield from _relative_pay(ctx, row)
             continue
         n_cmp = figure(row, "n_compared")
         med, floor = figure(row, "median_hourly_pay"), figure(row, "floor")
@@ -164,6 +167,34 @@ def pay_below_floor(ctx: CheckContext) -> Iterable[Finding]:
             evidence={"groups_not_comparable": count},
             severity="info",
         )
+
+
+def _relative_pay(ctx: CheckContext, row: dict) -> Iterable[Finding]:
+    tau = float(ctx.param("relative_tau"))
+    med, rest = figure(row, "median_hourly_pay"), figure(row, "rest_median_hourly_pay")
+    if med is None or not rest or med >= tau * rest:
+        return
+    cur = row["currency"]
+    n = int(figure(row, "n_annotators") or 0)
+    yield ctx.hit(
+        f"Raters with {who(row)} (n = {n}) have a median hourly pay of {med:g} {cur}, "
+        f"{med / rest:.2f} times the {rest:g} {cur} median of the other raters paid in {cur} "
+        f"(threshold {tau:g}, rule parameter relative_tau, a labelaudit convention). Local "
+        "wages may explain part of it; configure floors to compare with a minimum wage.",
+        subject={
+            "attribute": label(row, "attribute"),
+            "group": label(row, "group"),
+            "value": cur,
+        },  # fmt: skip
+        evidence={
+            "median_hourly_pay": med,
+            "rest_median_hourly_pay": rest,
+            "ratio": med / rest,
+            "n_annotators": n,
+            "relative_tau": tau,
+        },  # fmt: skip
+        severity="medium",
+    )
 
 
 @check("LA505")

@@ -60,13 +60,27 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
     min_effect = float(ctx.param("min_effect"))
     min_n = int(ctx.param("min_judgments"))
     need = ("field", "n_judgments", "rate", "ci_low", "ci_high")
-    for row in visible_rows(ctx.metric("position_bias"), need):
+    rows = list(visible_rows(ctx.metric("position_bias"), need))
+
+    def biased(row: dict, reference: float = 0.5) -> bool:
         n, rate = figure(row, "n_judgments"), figure(row, "rate")
         lo, hi = figure(row, "ci_low"), figure(row, "ci_high")
-        if None in (n, rate, lo, hi) or n < min_n:  # type: ignore[operator]
+        if n is None or rate is None or lo is None or hi is None or n < min_n:
+            return False
+        return not (lo <= reference <= hi) and abs(rate - reference) >= min_effect
+
+    overall = {r["field"]: r for r in rows if label(r, "attribute") is None}
+    for row in rows:
+        if not biased(row):
             continue
-        if lo <= 0.5 <= hi or abs(rate - 0.5) < min_effect:  # type: ignore[operator]
-            continue
+        ref = overall.get(row["field"])
+        if label(row, "attribute") is not None and ref is not None and biased(ref):
+            # the overall finding covers it, unless this group departs from the overall rate too
+            ref_rate = figure(ref, "rate")
+            if ref_rate is None or not biased(row, ref_rate):
+                continue
+        n, rate = figure(row, "n_judgments"), figure(row, "rate")
+        lo, hi = figure(row, "ci_low"), figure(row, "ci_high")
         side = "first" if rate > 0.5 else "second"
         yield ctx.hit(
             f"In {row['field']!r}, the response shown first won {pct(rate)} of the "  # type: ignore[arg-type]

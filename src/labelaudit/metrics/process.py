@@ -168,7 +168,7 @@ _SESSION_COLS = ["attribute", "group", "n_sessions", "median_session_minutes",
                  "long_session_share", "n_annotators", "suppressed"]  # fmt: skip
 _PAY_COLS = ["attribute", "group", "currency", "n_annotators", "median_hourly_pay", "floor",
              "floor_currency", "n_compared", "n_not_comparable", "share_below_floor",
-             "suppressed"]  # fmt: skip
+             "rest_median_hourly_pay", "suppressed"]  # fmt: skip
 
 
 # -------------------------------------------------------------- sessions
@@ -310,7 +310,12 @@ def _pay_table(bundle: Bundle, cfg: AuditConfig, attrs: list[str]) -> pd.DataFra
             )
         g = groups.loc[frame.index]
         for (label, currency), part in frame.groupby([g, frame["currency"]], sort=True):
-            rows.append(_pay_row(attr, None if attr is None else label, currency, part))
+            out = _pay_row(attr, None if attr is None else label, currency, part)
+            if attr is not None:
+                # everyone else paid in the same currency, whatever their attribute value
+                rest = frame.loc[(frame["currency"] == currency) & ~frame.index.isin(part.index)]
+                out["rest_median_hourly_pay"] = float(rest["pay"].median()) if len(rest) else np.nan
+            rows.append(out)
     return pd.DataFrame(rows, columns=_PAY_COLS)
 
 
@@ -431,7 +436,8 @@ def _methods(cfg: AuditConfig, have: dict[str, bool], errors: dict[str, str]) ->
                 "paid below the hourly floor configured for their country (or region) in "
                 "rule LA504. Pay is compared with a floor only in the same currency; nothing "
                 "is converted. Rows with n_not_comparable > 0 hold annotators whose pay "
-                "currency differs from their floor's."
+                "currency differs from their floor's. rest_median_hourly_pay is the median of "
+                "every other annotator paid in the same currency."
             ),
             "reference": "",
             "limits": (
