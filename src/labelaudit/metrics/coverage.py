@@ -125,7 +125,8 @@ def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
             row["n_judgments_known"] = len(known)
             row["mismatch_rate"] = float((~known.astype(bool)).mean()) if len(known) else None
         rows.append(row)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[*LANGUAGE_COLUMNS, "n_judgments", "n_judgments_known"])
+    out = out.astype({"n_annotators_speaking": "Int64", "n_judgments_known": "Int64"})
     return out.sort_values(["n_items", "language"], ascending=[False, True], ignore_index=True)
 
 
