@@ -35,5 +35,5 @@ def write_outputs(result: AuditResult, out: Path, cfg: AuditConfig) -> list[Path
 
 
 def _slug(attribute: str, value: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{attribute}={value}")
+    safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in f"{attribute}={value}")
     return safe[:80]
