@@ -10,8 +10,9 @@ import pytest
 from markupsafe import escape
 from report_fixture import PSEUDONYMS, RAW_IDS, make_result
 
+from labelaudit.render import svg
 from labelaudit.render.html import CSP, render_html
-from labelaudit.render.sections import format_value, table_view, top_findings
+from labelaudit.render.sections import fold_suppressed, format_value, table_view, top_findings
 from labelaudit.result import AuditResult
 
 SECTION_IDS = [
@@ -46,9 +47,9 @@ def test_self_contained_no_script_no_remote_loads(internal, vendor):
         assert f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">' in html
         assert "script-src 'none'" in CSP and "default-src 'none'" in CSP
         assert "<script" not in html.lower()
-        assert re.findall(r'\b(?:src|href|action)="([^"]*)"', html) == [
-            f"#{s}" for s in SECTION_IDS
-        ]  # only the table of contents links, all in-page
+        links = re.findall(r'\b(?:src|href|action|xlink:href)="([^"]*)"', html)
+        assert links[: len(SECTION_IDS)] == [f"#{s}" for s in SECTION_IDS]  # contents
+        assert {link for link in links} <= {f"#{s}" for s in SECTION_IDS}  # all in-page
         # the only URL is the SVG namespace, which is an identifier and is never fetched
         assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
 
@@ -112,13 +113,14 @@ def test_methods_show_reference_and_limits(internal):
 
 def test_charts_have_text_alternatives(internal):
     svgs = re.findall(r"<svg[^>]*>.*?</svg>", internal, re.S)
-    # representation (1), alpha by region and gender (2), GAI (1), label shares (1)
-    assert len(svgs) == 5
+    # representation by region (1); per field: alpha (1), GAI (1); label shares by region (1)
+    assert len(svgs) == 4
     for s in svgs:
         assert 'role="img"' in s and 'aria-label="' in s
         assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", s)
     assert "Africa: ratio 0.22, n=12" in internal  # the chart's desc states ratio and n
-    assert "Africa: α 0.72, n=12 raters, 400 items" in internal
+    assert "region: Africa: α 0.72, n=12 raters, 400 items" in internal
+    assert "gender: female: α 0.60, n=150 raters, 1,800 items" in internal
 
 
 def test_item_text_is_truncated_and_examples_quoted(internal):
@@ -174,3 +176,23 @@ def test_minimal_result_renders():
     assert "No target population was given" in html
     assert '<section id="rlhf">' not in html  # optional sections only when present
     assert "<td>f</td>" in html and "0.50" in html
+
+
+def test_suppressed_groups_fold_into_one_chart_row_per_attribute():
+    bars = [
+        svg.Bar("country: CA", 0.5, note="n=12"),
+        svg.Bar("country: BR", None, suppressed=True),
+        svg.Bar("country: DE", None, suppressed=True),
+        svg.Bar("region: Oceania", None, suppressed=True),
+        svg.Bar("country: FR", None, suppressed=True),
+    ]
+    folded = fold_suppressed(bars, ["country", "country", "country", "region", "country"])
+    assert [(b.label, b.note, b.suppressed) for b in folded] == [
+        ("country: CA", "n=12", False),
+        ("country: 3 small groups", "BR, DE, FR", True),
+        ("region: Oceania", "", True),
+    ]
+    chart = svg.dot_whisker(
+        "t", folded, reference=None, reference_label="", suppressed_text="hidden"
+    )
+    assert "country: 3 small groups: hidden (BR, DE, FR)" in chart

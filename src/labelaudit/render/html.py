@@ -42,7 +42,11 @@ def _section_blocks(
     sid: str, tables: dict[str, Any], result: AuditResult, k: int | None
 ) -> list[S.Block]:
     schema = result.context.get("schema", {}) or {}
-    max_examples = int((result.run.get("config") or {}).get("max_examples", 20) or 20)
+    max_examples = int(
+        result.context.get("max_examples")
+        or (result.run.get("config") or {}).get("max_examples")
+        or 20
+    )
     blocks: list[S.Block] = []
     charts: dict[str, list[S.Block]] = {}
     if sid == "representativeness" and "representation" in tables:
@@ -67,14 +71,11 @@ def _section_blocks(
             title = f"Contested items (sample of at most {max_examples}; texts truncated)"
             blocks.append(S.Block("quotes", title=title, items=items))
         elif name == "guideline_flags":
-            items = S.guideline_quotes(df, S.SECTION_ROWS)
+            items = S.guideline_quotes(df, S.QUOTE_ROWS)
             blocks.append(S.Block("quotes", title="Flagged guideline lines", items=items))
         elif not charts.get(name):  # a table the charts could not draw is shown as is
-            blocks.append(
-                S.Block(
-                    "table", table=S.table_view(name, df, k=k, limit=S.SECTION_ROWS, columns=cols)
-                )
-            )
+            view = S.table_view(name, df, k=k, limit=S.SECTION_ROWS, columns=cols, preview=True)
+            blocks.append(S.Block("table", table=view))
     return blocks
 
 

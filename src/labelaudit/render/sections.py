@@ -22,7 +22,8 @@ import pandas as pd
 from labelaudit.render import svg
 from labelaudit.result import AuditResult, Finding
 
-SECTION_ROWS = 60  # rows shown inside a section; the appendix shows more
+SECTION_ROWS = 15  # rows previewed inside a section; the appendix shows them all
+QUOTE_ROWS = 50  # flagged guideline lines quoted
 APPENDIX_ROWS = 1000  # beyond this, findings.json carries the full table
 TEXT_LIMIT = 280  # characters of item text / excerpts shown
 
@@ -56,6 +57,10 @@ PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
     "escape_usage": ("coverage", None),
     "guideline_stats": ("guidelines", None),
     "guideline_flags": ("guidelines", None),
+    "guideline_values": ("guidelines", None),
+    "guideline_examples": ("guidelines", None),
+    "guideline_unknown_labels": ("guidelines", None),
+    "escape_options": ("coverage", None),
     "position_bias": ("rlhf", None),
     "preference_divergence": ("rlhf", None),
     "tie_skip_usage": ("rlhf", None),
@@ -122,6 +127,7 @@ class TableView:
     numeric: list[bool]
     rows: list[dict[str, Any]]  # {"cells": [...], "span": (colspan, text) | None}
     note: str = ""
+    n_rows: int = 0
 
 
 @dataclass
@@ -139,6 +145,7 @@ class FindingView:
 class Block:
     kind: str  # chart | table | quotes | text
     title: str = ""
+    collapsed: bool = False  # shown folded on screen (always unfolded in print)
     svg: str = ""
     table: TableView | None = None
     items: list[dict[str, str]] = field(default_factory=list)
@@ -196,10 +203,34 @@ def suppressed_text(k: int | None) -> str:
     return f"suppressed (fewer than {k} annotators)" if k else "suppressed (group too small)"
 
 
+def preview_order(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Rows to preview first: smallest adjusted p-value, suppressed rows last."""
+    for col in ("p_adjusted", "p_value"):
+        if col in df.columns and pd.api.types.is_numeric_dtype(df[col]):
+            ranked = df.assign(_sup=df.get("suppressed", False)).sort_values(
+                ["_sup", col], kind="stable", na_position="last"
+            )
+            return ranked.drop(columns="_sup"), f"smallest {col.replace('_', ' ')}"
+    return df, ""
+
+
 def table_view(
-    name: str, df: pd.DataFrame, *, k: int | None, limit: int, columns: list[str] | None = None
+    name: str,
+    df: pd.DataFrame,
+    *,
+    k: int | None,
+    limit: int,
+    columns: list[str] | None = None,
+    preview: bool = False,
 ) -> TableView:
-    """Format a metric table; suppressed rows keep their identity and hide every figure."""
+    """Format a metric table; suppressed rows keep their identity and hide every figure.
+
+    With ``preview`` the table is cut to ``limit`` rows (the most notable first) and the
+    note points to the full table in the appendix.
+    """
+    order = ""
+    if preview and len(df) > limit:
+        df, order = preview_order(df)
     cols = [c for c in (columns or list(df.columns)) if c in df.columns and c != "suppressed"]
     ident = [c for c in cols if c in IDENTITY]
     figures = [c for c in cols if c not in IDENTITY]
@@ -214,9 +245,14 @@ def table_view(
         else:
             rows.append({"cells": [format_value(c, row[c]) for c in ordered], "span": None})
     note = ""
-    if len(df) > limit:
+    if len(df) > limit and preview:
+        which = f"the {limit} rows with the {order}" if order else f"the first {limit} rows"
+        note = f"Showing {which} of {len(df):,}; the appendix has the full table."
+    elif len(df) > limit:
         note = f"First {limit:,} of {len(df):,} rows shown; findings.json has them all."
-    return TableView(name, _label(name), [_label(c) for c in ordered], numeric, rows, note)
+    return TableView(
+        name, _label(name), [_label(c) for c in ordered], numeric, rows, note, n_rows=len(df)
+    )
 
 
 def subject_text(subject: dict) -> str:
@@ -298,6 +334,33 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame
     return out
 
 
+def _group_label(r: pd.Series) -> str:
+    attr = r.get("attribute")
+    return f"{attr}: {r.get('group')}" if not _missing(attr) else str(r.get("group"))
+
+
+def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
+    """One row per attribute for all its suppressed groups, where the first one stood.
+
+    Suppressed groups carry no figures, so a row each only adds length; their names are
+    kept in the folded row's label and text alternative.
+    """
+    hidden: dict[Any, list[svg.Bar]] = {}
+    for b, a in zip(bars, attrs, strict=True):
+        if b.suppressed:
+            hidden.setdefault(a, []).append(b)
+    out: list[svg.Bar] = []
+    for b, a in zip(bars, attrs, strict=True):
+        if not b.suppressed or len(hidden[a]) == 1:
+            out.append(b)
+        elif hidden[a][0] is b:
+            n = len(hidden[a])
+            label = f"{a}: {n} small groups" if not _missing(a) else f"{n} small groups"
+            names = ", ".join(x.label.split(": ", 1)[-1] for x in hidden[a])
+            out.append(svg.Bar(label=label, value=None, note=names, suppressed=True))
+    return out
+
+
 def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
     blocks = []
     for (attr,), part in _groups(df, ["attribute"]):
@@ -322,6 +385,7 @@ def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
                     suppressed=bool(r.get("suppressed", False)),
                 )
             )
+        bars = fold_suppressed(bars, [attr] * len(bars))
         title = f"Rater pool vs target by {attr}: share of raters (95% Wilson interval)"
         chart = svg.share_bars(title, bars, suppressed_text=suppressed_text(k))
         blocks.append(Block("chart", title=title, svg=chart))
@@ -333,7 +397,7 @@ def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
     scope = df["scope"] if "scope" in df.columns else pd.Series("within", index=df.index)
     overall = df[scope == "overall"]
     within = df[scope == "within"]
-    for (fld, attr), part in _groups(within, ["field", "attribute"]):
+    for (fld,), part in _groups(within, ["field"]):
         ref = None
         o = overall[overall["field"] == fld] if "field" in overall.columns else overall
         if len(o):
@@ -341,11 +405,15 @@ def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
         bars = []
         for _, r in part.iterrows():
             a = _num(r.get("alpha"))
-            note = f"α {a:.2f}" if a is not None else "α –"
-            note += f", n={_n(r.get('n_annotators'))} raters, {_n(r.get('n_items'))} items"
+            n_a = r.get("n_annotators")
+            if a is None and (_missing(n_a) or n_a == 0):
+                note = "no judgments from this group"
+            else:
+                note = f"α {a:.2f}" if a is not None else "α –"
+                note += f", n={_n(n_a)} raters, {_n(r.get('n_items'))} items"
             bars.append(
                 svg.Bar(
-                    label=str(r.get("group")),
+                    label=_group_label(r),
                     value=a,
                     low=_num(r.get("ci_low")),
                     high=_num(r.get("ci_high")),
@@ -353,7 +421,8 @@ def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
                     suppressed=bool(r.get("suppressed", False)),
                 )
             )
-        title = f"{fld}: Krippendorff's alpha within each {attr} group, with CI"
+        bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
+        title = f"{fld}: Krippendorff's alpha within each rater group, with confidence interval"
         ref_label = f"all raters α={ref:.2f}" if ref is not None else ""
         chart = svg.dot_whisker(
             title,
@@ -375,7 +444,7 @@ def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) 
         for _, r in w.iterrows():
             sizes[(r["field"], r["attribute"], r["group"])] = r["n_annotators"]
     blocks = []
-    for (fld, attr), part in _groups(df, ["field", "attribute"]):
+    for (fld,), part in _groups(df, ["field"]):
         bars = []
         for _, r in part.iterrows():
             g = _num(r.get("gai"))
@@ -383,15 +452,14 @@ def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) 
             note = f"GAI {g:.2f}" if g is not None else "GAI –"
             if p is not None:
                 note += f", p adj {format_value('p_adjusted', p)}"
-            n = sizes.get((fld, attr, r.get("group")))
+            n = sizes.get((fld, r.get("attribute"), r.get("group")))
             if n is not None:
                 note += f", n={_n(n)}"
             bars.append(
-                svg.Bar(
-                    str(r.get("group")), g, note=note, suppressed=bool(r.get("suppressed", False))
-                )
+                svg.Bar(_group_label(r), g, note=note, suppressed=bool(r.get("suppressed", False)))
             )
-        title = f"{fld}: group association index (GAI = IRR / XRR) by {attr}"
+        bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
+        title = f"{fld}: group association index (GAI = IRR / XRR) by rater group"
         chart = svg.ratio_bars(
             title,
             bars,
@@ -417,20 +485,27 @@ def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None) -> list[Bl
             shares = {str(r["value"]): _num(r["share"]) for _, r in g.iterrows()}
             n_j = g["n_judgments"].sum() if "n_judgments" in g.columns else None
             n_a = g["n_annotators"].max() if "n_annotators" in g.columns else None
-            note = f"n={_n(n_j)} judgments, {_n(n_a)} raters"
+            note = "" if sup else f"n={_n(n_j)} judgments, {_n(n_a)} raters"
             bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup))
         title = f"{fld}: share of each label by {attr or 'group'}"
         chart = svg.stacked_shares(title, bars, values, suppressed_text=suppressed_text(k))
-        blocks.append(Block("chart", title=title, svg=chart))
+        blocks.append(Block("chart", title=title, svg=chart, collapsed=True))
     return blocks
 
 
 # ------------------------------------------------------------------ quotes
 def contested_quotes(df: pd.DataFrame, limit: int) -> list[dict[str, str]]:
+    """At most ``limit`` examples, taken in turn from each (field, attribute, group)."""
+    if "suppressed" in df.columns:
+        df = df[~df["suppressed"].fillna(False).astype(bool)]
+    queues = [list(part.iterrows()) for _, part in _groups(df, ["field", "attribute", "group"])]
+    picked: list[pd.Series] = []
+    while len(picked) < limit and any(queues):
+        for q in queues:
+            if q and len(picked) < limit:
+                picked.append(q.pop(0)[1])
     items = []
-    for _, r in df.head(limit).iterrows():
-        if bool(r.get("suppressed", False)):
-            continue
+    for r in picked:
         meta = [
             f"{c.replace('_', ' ')}: {format_value(c, r[c])}"
             for c in ("field", "attribute", "group", "pooled_majority", "group_majority")

@@ -123,6 +123,12 @@ def _axis(x0: float, x_of, ticks: Sequence[float], y_top: float, y_bot: float, f
     return out
 
 
+def _suppressed_note(b: Bar, y: float) -> list[str]:
+    if not b.note:
+        return []
+    return [_text(_LABEL_W + _PLOT_W + 8, y, _shorten(b.note, 40), fill=GREY)]
+
+
 def share_bars(title: str, bars: Sequence[Bar], *, suppressed_text: str) -> str:
     """Pool share (with its interval) beside the target share, one row per group.
 
@@ -150,7 +156,8 @@ def share_bars(title: str, bars: Sequence[Bar], *, suppressed_text: str) -> str:
         body.append(_text(_LABEL_W - 6, y + 14, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
             body.append(_text(_LABEL_W + 4, y + 14, suppressed_text, fill=GREY))
-            desc_parts.append(f"{b.label}: {suppressed_text}")
+            body += _suppressed_note(b, y + 14)
+            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
             continue
         if _finite(b.value):
             body.append(_rect(_LABEL_W, y + 3, x_of(b.value) - _LABEL_W, 14, OKABE_ITO[3]))
@@ -186,8 +193,8 @@ def dot_whisker(
     if _finite(reference):
         vals.append(reference)
     if domain is None:
-        lo = math.floor(min([0.0, *vals]) * 10) / 10
-        hi = max(1.0, math.ceil(max([0.0, *vals]) * 10) / 10)
+        lo = min(0.0, math.floor(min([0.0, *vals]) * 4) / 4)
+        hi = max(1.0, math.ceil(max([0.0, *vals]) * 4) / 4)
         domain = (lo, hi)
     lo, hi = domain
     span = hi - lo or 1.0
@@ -196,7 +203,8 @@ def dot_whisker(
         return _LABEL_W + _PLOT_W * (min(max(v, lo), hi) - lo) / span
 
     y_bot = top + len(bars) * _ROW_H
-    ticks = [lo + span * i / 4 for i in range(5)]
+    step = 0.25 if span <= 1.5 else 0.5
+    ticks = [lo + step * i for i in range(round(span / step) + 1)]
     body = _axis(_LABEL_W, x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
     desc_parts = []
     if _finite(reference):
@@ -210,7 +218,8 @@ def dot_whisker(
         body.append(_text(_LABEL_W - 6, yc + 4, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
             body.append(_text(_LABEL_W + 4, yc + 4, suppressed_text, fill=GREY))
-            desc_parts.append(f"{b.label}: {suppressed_text}")
+            body += _suppressed_note(b, yc + 4)
+            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
             continue
         if _finite(b.low) and _finite(b.high):
             body.append(_line(x_of(b.low), yc, x_of(b.high), yc, OKABE_ITO[3], stroke_width=2))
@@ -250,7 +259,8 @@ def ratio_bars(
         body.append(_text(_LABEL_W - 6, y + 15, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
             body.append(_text(_LABEL_W + 4, y + 15, suppressed_text, fill=GREY))
-            desc_parts.append(f"{b.label}: {suppressed_text}")
+            body += _suppressed_note(b, y + 15)
+            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
             continue
         if _finite(b.value):
             colour = OKABE_ITO[4] if b.value > reference else OKABE_ITO[1]
@@ -278,7 +288,8 @@ def stacked_shares(
         body.append(_text(_LABEL_W - 6, y + 15, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
             body.append(_text(_LABEL_W + 4, y + 15, suppressed_text, fill=GREY))
-            desc_parts.append(f"{b.label}: {suppressed_text}")
+            body += _suppressed_note(b, y + 15)
+            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
             continue
         x = float(_LABEL_W)
         parts = []
