@@ -104,7 +104,10 @@ def test_no_annotator_id_in_either_edition(browser, served):
 
 def test_print_layout_hides_navigation_and_keeps_charts(browser, served):
     page, _ = open_report(browser, served, render_html(make_result()))
+    assert not page.locator("#appendix table").first.is_visible()  # folded on screen
     page.emulate_media(media="print")
+    assert page.locator("#appendix table").first.is_visible()  # unfolded on paper
+    assert page.locator("#disagreement details.chart svg").first.is_visible()
     assert page.locator("nav.toc").evaluate("e => getComputedStyle(e).display") == "none"
     assert (
         page.locator("#disagreement h2").evaluate("e => getComputedStyle(e).breakBefore") == "page"
