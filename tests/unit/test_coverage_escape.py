@@ -70,7 +70,7 @@ def test_group_that_overuses_the_escape_is_flagged():
     assert x["p_value_z"] == pytest.approx(2 * sps.norm.sf(z))
     [hit] = run_rule("LA206", out.tables)
     assert hit.subject == {"field": "tox", "attribute": "region", "group": "X"}
-    assert "40% of 200 judgments" in hit.message and "5.0% for everyone else" in hit.message
+    assert "40% of 200 judgments" in hit.message and "against 5% for everyone else" in hit.message
     assert not bool(x["suppressed"])
 
 
