@@ -10,6 +10,7 @@ import pytest
 import labelaudit.stats.preference as pref
 from labelaudit.stats.preference import (
     first_shown_wins,
+    flip_share_permutation,
     group_decision_shift,
     item_decisions,
     pairwise_direction,
@@ -144,3 +145,20 @@ def test_group_decision_shift_hand_computed() -> None:
         "n_agree": 1,
         "n_decisive": 1,
     }
+
+
+def test_flip_share_permutation_counts_draws_exactly() -> None:
+    # rater 0 opposes raters 1 and 2 on both comparisons: only rater 0 ever flips,
+    # so a random one-rater group flips as often as rater 0 exactly when it is rater 0
+    items = np.array([0, 0, 0, 1, 1, 1])
+    dirs = np.array([1, -1, -1, -1, 1, 1])
+    who = np.array([0, 1, 2, 0, 1, 2])
+    member = np.array([True, False, False])
+    obs, null, p = flip_share_permutation(items, dirs, who, member, 2, 50, np.random.default_rng(7))
+    replay = np.random.default_rng(7)
+    draws = np.array([replay.choice(np.arange(3), size=1, replace=False)[0] for _ in range(50)])
+    assert obs == 1.0
+    assert null == pytest.approx((draws == 0).mean())
+    assert p == pytest.approx((1 + (draws == 0).sum()) / 51)
+    with pytest.raises(ValueError):
+        flip_share_permutation(items, dirs, who, member, 2, 0, np.random.default_rng(0))

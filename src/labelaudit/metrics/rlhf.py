@@ -17,6 +17,7 @@ from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
 from labelaudit.stats.preference import (
     first_shown_wins,
+    flip_share_permutation,
     group_decision_shift,
     pairwise_directions,
     ranking_to_pairs,
@@ -182,8 +183,11 @@ def _field_tables(
     ts.append(_tie_skip_row(all_rows, None, field=f, attribute=None, group=None))
     codes_c = pd.factorize(comp["comparison"])[0] if len(comp) else np.zeros(0, dtype=np.int64)
     n_comp = int(codes_c.max()) + 1 if len(comp) else 0
+    who, raters = pd.factorize(comp["annotator_id"]) if len(comp) else (codes_c, pd.Index([]))
+    rng = np.random.default_rng(cfg.seed)
     for attr in attributes:
         g_comp, labels = judgment_groups(bundle, attr, comp["annotator_id"].to_numpy())
+        g_rater, _ = judgment_groups(bundle, attr, raters.to_numpy())
         g_all, _ = judgment_groups(bundle, attr, all_rows["annotator_id"].to_numpy())
         for gi, label in enumerate(labels):
             in_all = g_all == gi
@@ -202,6 +206,12 @@ def _field_tables(
                 )
             shift = group_decision_shift(codes_c, comp["direction"].to_numpy(), in_c, n_comp)
             m = shift["n_items_compared"]
+            null, p = np.nan, np.nan
+            if m and cfg.n_permutations > 0:
+                _, null, p = flip_share_permutation(
+                    codes_c, comp["direction"].to_numpy(), who, g_rater == gi, n_comp,
+                    cfg.n_permutations, rng, eligible=g_rater >= 0,
+                )  # fmt: skip
             div.append(
                 {
                     "field": f,
@@ -212,6 +222,8 @@ def _field_tables(
                     "flip_share": shift["n_flipped"] / m if m else np.nan,
                     "agrees_with_pooled_share": shift["n_agree"] / m if m else np.nan,
                     "decisive_share": shift["n_decisive"] / m if m else np.nan,
+                    "null_flip_share": null,
+                    "p_value": p,
                     "n_annotators": int(comp.loc[in_c, "annotator_id"].nunique()),
                     "suppressed": False,
                 }
@@ -222,7 +234,8 @@ def _field_tables(
 _POS_COLS = ["field", "attribute", "group", "n_judgments", "first_wins", "rate", "ci_low",
              "ci_high", "tie_rate", "n_annotators", "suppressed"]  # fmt: skip
 _DIV_COLS = ["field", "attribute", "group", "n_items_compared", "n_flipped", "flip_share",
-             "agrees_with_pooled_share", "decisive_share", "n_annotators", "suppressed"]  # fmt: skip
+             "agrees_with_pooled_share", "decisive_share", "null_flip_share", "p_value",
+             "n_annotators", "suppressed"]  # fmt: skip
 _TS_COLS = ["field", "attribute", "group", "n_judgments", "tie_rate", "skip_rate",
             "rest_tie_rate", "rest_skip_rate", "n_annotators", "suppressed"]  # fmt: skip
 
@@ -301,7 +314,10 @@ def _methods(shown: bool, errors: dict[str, str], level: float) -> list[dict[str
                 "response than the pooled majority; agrees_with_pooled_share the share where "
                 "both decisions are the same; decisive_share the share where leaving the "
                 "group out changes the pooled decision. Together they show whose preferences "
-                "a reward model trained on the pooled labels will learn."
+                "a reward model trained on the pooled labels will learn. null_flip_share is "
+                "the mean flip share of the same number of raters drawn at random (with a "
+                "known attribute value; n_permutations draws, seeded), and p_value the "
+                "one-sided share of draws flipping at least as often as the group."
             ),
             "reference": "Kirk et al. (2024). The PRISM Alignment Project. arXiv:2404.16019.",
             "limits": (

@@ -323,3 +323,58 @@ def group_decision_shift(
         "n_agree": int((both & (grp == pooled)).sum()),
         "n_decisive": int((both & (rest != pooled)).sum()),
     }
+
+
+def flip_share_permutation(
+    item_codes: np.ndarray,
+    directions: np.ndarray,
+    judgment_annotator: np.ndarray,
+    member: np.ndarray,
+    n_items: int,
+    n_permutations: int,
+    rng: np.random.Generator,
+    eligible: np.ndarray | None = None,
+) -> tuple[float, float, float]:
+    """Flip share of a group against groups of the same size drawn at random.
+
+    The group's annotators (``member``, one bool per annotator) are swapped for the
+    same number of annotators drawn at random from ``eligible`` (default: everyone);
+    each annotator keeps their own judgments. Returns ``(observed, null_mean, p_value)``
+    with the one-sided p-value ``(1 + #{null >= observed}) / (1 + n_permutations)``.
+
+    Raises
+    ------
+    ValueError
+        When ``n_permutations`` < 1.
+
+    Examples
+    --------
+    >>> items = np.array([0, 0, 0, 1, 1, 1])
+    >>> dirs = np.array([1, -1, -1, 1, 1, -1])
+    >>> who = np.array([0, 1, 2, 0, 1, 2])
+    >>> obs, null, p = flip_share_permutation(
+    ...     items, dirs, who, np.array([True, False, False]), 2, 200, np.random.default_rng(0))
+    >>> obs
+    0.5
+    """
+    if n_permutations < 1:
+        raise ValueError("n_permutations must be >= 1")
+    items = np.asarray(item_codes, dtype=np.int64)
+    d = np.asarray(directions)
+    who = np.asarray(judgment_annotator, dtype=np.int64)
+    member = np.asarray(member, dtype=bool)
+    pool = np.flatnonzero(np.ones(member.size, bool) if eligible is None else eligible)
+    k = int(member.sum())
+
+    def share(m: np.ndarray) -> float:
+        s = group_decision_shift(items, d, m[who], n_items)
+        return s["n_flipped"] / s["n_items_compared"] if s["n_items_compared"] else 0.0
+
+    observed = share(member)
+    null = np.empty(n_permutations)
+    for i in range(n_permutations):
+        m = np.zeros(member.size, dtype=bool)
+        m[rng.choice(pool, size=k, replace=False)] = True
+        null[i] = share(m)
+    p = (1.0 + float((null >= observed).sum())) / (1.0 + n_permutations)
+    return observed, float(null.mean()), p
