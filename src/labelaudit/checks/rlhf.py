@@ -109,11 +109,26 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
 def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
     max_share = float(ctx.param("max_flip_share"))
     min_items = int(ctx.param("min_items"))
+    alpha = float(ctx.param("alpha"))
+    min_ratio = float(ctx.param("min_ratio_to_null"))
     need = ("field", "attribute", "group", "n_items_compared", "flip_share")
     for row in visible_rows(ctx.metric("preference_divergence"), need):
         m, share = figure(row, "n_items_compared"), figure(row, "flip_share")
-        if m is None or share is None or m < min_items or share <= max_share:
+        if m is None or share is None or m < min_items:
             continue
+        p, null = figure(row, "p_value"), figure(row, "null_flip_share")
+        beyond_chance = (
+            p is not None and null is not None and p <= alpha and share >= min_ratio * null
+        )
+        if share <= max_share and not beyond_chance:
+            continue
+        if share > max_share:
+            why = f"threshold {pct(max_share)}, rule parameter max_flip_share, a labelaudit convention"
+        else:
+            why = (
+                f"random groups of as many raters flip {pct(null)} on average; permutation "  # type: ignore[arg-type]
+                f"p = {p:.3g} <= alpha {alpha:g}, rule parameters alpha and min_ratio_to_null"
+            )
         decisive = figure(row, "decisive_share")
         extra = (
             f" Leaving the group out changes the pooled decision on {pct(decisive)} of them."
@@ -123,8 +138,7 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
         yield ctx.hit(
             f"In {row['field']!r}, raters with {who(row)} prefer the other response than the "
             f"pooled majority on {pct(share)} of the {int(m)} comparisons they share with "
-            f"other raters (threshold {pct(max_share)}, rule parameter max_flip_share, a "
-            f"labelaudit convention).{extra}",
+            f"other raters ({why}).{extra}",
             subject={"field": row["field"], "attribute": row["attribute"], "group": row["group"]},
             evidence={
                 "flip_share": share,
@@ -132,7 +146,10 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
                 "n_flipped": figure(row, "n_flipped"),
                 "agrees_with_pooled_share": figure(row, "agrees_with_pooled_share"),
                 "decisive_share": decisive,
+                "null_flip_share": null,
+                "p_value": p,
                 "max_flip_share": max_share,
+                "alpha": alpha,
             },  # fmt: skip
         )
 
