@@ -177,3 +177,30 @@ def test_unreadable_joint_file_is_a_problem(tmp_path):
     raw = {"joint": {"file": "nope.csv", "row_attribute": "a", "column_attributes": ["b"]}}
     assert parse_target(raw, str(tmp_path / "target.yaml"), problems) is None
     assert problems[0].setting == "joint.file"
+
+
+@pytest.mark.realdata
+def test_multipico_target_counts_match_the_data(shared_data):
+    """The documented MultiPICo target holds the item counts per variety country."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    import yaml
+
+    from labelaudit.populations.m49 import lookup
+
+    fixture = (
+        Path(__file__).resolve().parents[1] / "fixtures" / "targets" / "multipico-nationality.yaml"
+    )
+    raw = yaml.safe_load(fixture.read_text(encoding="utf-8"))
+    counted: Counter = Counter()
+    for split in ("dev", "test"):
+        data = json.loads((shared_data / "multipico" / f"MP__MP_{split}.json").read_text())
+        for item in data.values():
+            counted[lookup(item["other_info"]["language_variety"]).name] += 1
+    declared = {lookup(k).name: v for k, v in raw["counts"]["Nationality"].items()}
+    assert declared == dict(counted)
+    problems: list[Problem] = []
+    target = parse_target(raw, str(fixture), problems)
+    assert problems == [] and target.attributes["Nationality"]["India"] == pytest.approx(508 / 6761)

@@ -85,11 +85,18 @@ def under_represented(ctx: CheckContext) -> Iterable[Finding]:
     tau = float(ctx.param("tau"))
     high = float(ctx.param("high_below"))
     floor = float(ctx.param("min_target_share"))
+    k = ctx.facts.get("min_group_size")
+    pools = _pool_sizes(ctx)
     for r in _rows(ctx.metric("representation")):
         n, ps, ts, ratio = (
-            _num(r, k) for k in ("n_annotators", "pool_share", "target_share", "ratio")
+            _num(r, c) for c in ("n_annotators", "pool_share", "target_share", "ratio")
         )
-        if not _visible(r) or None in (n, ps, ts, ratio) or n <= 0 or ts < floor:
+        if not _visible(r):
+            hit = _suppressed_under(ctx, r, k, pools.get(r.get("attribute")), tau, high, floor)
+            if hit is not None:
+                yield hit
+            continue
+        if None in (n, ps, ts, ratio) or n <= 0 or ts < floor:
             continue
         if ratio < tau:
             yield ctx.hit(
@@ -108,6 +115,48 @@ def under_represented(ctx: CheckContext) -> Iterable[Finding]:
                 },
                 severity="high" if ratio < high else "medium",
             )
+
+
+def _pool_sizes(ctx: CheckContext) -> dict:
+    """Annotators who disclosed each attribute (all fields), from the distance table."""
+    return {
+        r.get("attribute"): _num(r, "n_annotators")
+        for r in _rows(ctx.metric("representation_distance"))
+        if r.get("field") is None
+    }
+
+
+def _suppressed_under(
+    ctx: CheckContext,
+    r: dict,
+    k: object,
+    pool: float | None,
+    tau: float,
+    high: float,
+    floor: float,
+) -> Finding | None:
+    """A suppressed group is under-represented even at its largest possible count, k - 1.
+
+    The finding states only the bound (what "suppressed" already implies), never the count.
+    """
+    ts = _num(r, "target_share")
+    if not isinstance(k, int) or k < 2 or not pool or ts is None or ts < floor:
+        return None
+    if _is_false(r.get("in_target")):
+        return None
+    most = (k - 1) / pool
+    bound = most / ts
+    if bound >= tau:
+        return None
+    return ctx.hit(
+        f"{r['attribute']}={r['group']} has fewer than {k} raters (figures suppressed for "
+        f"privacy) among {int(pool)} who disclosed {r['attribute']}: at most {_pct(most)} of "
+        f"raters against {_pct(ts)} of {_target_phrase(ctx)}, a ratio of at most {bound:.2f} "
+        f"< {tau} ({FOUR_FIFTHS}).",
+        subject=_group_subject(r),
+        evidence={"target_share": ts, "ratio_upper_bound": bound, "tau": tau, "min_group_size": k},
+        severity="high" if bound < high else "medium",
+    )
 
 
 # ------------------------------------------------------------------ LA402
@@ -144,11 +193,7 @@ def over_represented(ctx: CheckContext) -> Iterable[Finding]:
 def missing_group(ctx: CheckContext) -> Iterable[Finding]:
     floor = float(ctx.param("min_target_share"))
     high = float(ctx.param("high_at"))
-    pool_sizes = {
-        r.get("attribute"): _num(r, "n_annotators")
-        for r in _rows(ctx.metric("representation_distance"))
-        if r.get("field") is None
-    }
+    pool_sizes = _pool_sizes(ctx)
     for r in _rows(ctx.metric("representation")):
         ts = _num(r, "target_share")
         n = _num(r, "n_annotators")
