@@ -196,3 +196,11 @@ def test_suppressed_groups_fold_into_one_chart_row_per_attribute():
         "t", folded, reference=None, reference_label="", suppressed_text="hidden"
     )
     assert "country: 3 small groups: hidden (BR, DE, FR)" in chart
+
+
+def test_gai_chart_highlights_only_adjusted_significant_groups(internal):
+    gai = next(s for s in re.findall(r"<svg[^>]*>.*?</svg>", internal, re.S) if "GAI" in s)
+    # legend swatch + Africa (p adj 0.004); legend swatch + Asia and Europe (p adj 0.83, 0.66)
+    assert len(re.findall(r'<rect[^>]*fill="#D55E00"', gai)) == 2
+    assert len(re.findall(r'<rect[^>]*fill="#56B4E9"', gai)) == 3
+    assert "region: Africa: GAI 1.47, p adj 0.004, n=12 raters" in gai

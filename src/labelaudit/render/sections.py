@@ -34,6 +34,7 @@ IDENTITY = (
     "annotator_id", "session", "metric",
 )  # fmt: skip
 PERCENT_HINTS = ("share", "rate")
+SIGNIFICANCE = 0.05  # colour only: the rules apply their own thresholds to findings
 
 #: (table, section, columns shown in the section; None = all)
 PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
@@ -454,9 +455,15 @@ def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) 
                 note += f", p adj {format_value('p_adjusted', p)}"
             n = sizes.get((fld, r.get("attribute"), r.get("group")))
             if n is not None:
-                note += f", n={_n(n)}"
+                note += f", n={_n(n)} raters"
             bars.append(
-                svg.Bar(_group_label(r), g, note=note, suppressed=bool(r.get("suppressed", False)))
+                svg.Bar(
+                    _group_label(r),
+                    g,
+                    note=note,
+                    suppressed=bool(r.get("suppressed", False)),
+                    highlight=p is not None and p < SIGNIFICANCE,
+                )
             )
         bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
         title = f"{fld}: group association index (GAI = IRR / XRR) by rater group"
@@ -466,6 +473,7 @@ def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) 
             reference=1.0,
             reference_label="1 = no group effect",
             suppressed_text=suppressed_text(k),
+            legend=(f"adjusted p < {SIGNIFICANCE:g}", "not significant"),
         )
         blocks.append(Block("chart", title=title, svg=chart))
     return blocks

@@ -45,6 +45,7 @@ class Bar:
     reference: float | None = None  # e.g. the target share drawn as a second bar
     note: str = ""  # right-hand annotation (ratio, n)
     suppressed: bool = False
+    highlight: bool = False  # drawn in the accent colour (e.g. significant after adjustment)
 
 
 @dataclass
@@ -239,9 +240,13 @@ def ratio_bars(
     reference: float = 1.0,
     reference_label: str = "1 = no group effect",
     suppressed_text: str,
+    legend: Sequence[str] = ("adjusted p < 0.05", "not significant"),
 ) -> str:
-    """Bars from zero with a reference line (GAI: 1 means no group association)."""
-    top = 30
+    """Bars from zero with a reference line (GAI: 1 means no group association).
+
+    Highlighted bars take the accent colour; ``legend`` names the two colours.
+    """
+    top = 48
     height = top + len(bars) * _ROW_H + 30
     width = _LABEL_W + _PLOT_W + _RIGHT_W
     vals = [b.value for b in bars if _finite(b.value)]
@@ -253,6 +258,7 @@ def ratio_bars(
     y_bot = top + len(bars) * _ROW_H
     ticks = [hi * i / 4 for i in range(5)]
     body = _axis(_LABEL_W, x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
+    body += _legend([(OKABE_ITO[4], legend[0]), (OKABE_ITO[1], legend[1])], _LABEL_W, 14)
     desc_parts = [f"reference line at {reference:g}: {reference_label}"]
     for i, b in enumerate(bars):
         y = top + i * _ROW_H
@@ -263,7 +269,7 @@ def ratio_bars(
             desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
             continue
         if _finite(b.value):
-            colour = OKABE_ITO[4] if b.value > reference else OKABE_ITO[1]
+            colour = OKABE_ITO[4] if b.highlight else OKABE_ITO[1]
             body.append(_rect(_LABEL_W, y + 4, x_of(b.value) - _LABEL_W, 14, colour))
         body.append(_text(_LABEL_W + _PLOT_W + 8, y + 15, b.note))
         desc_parts.append(f"{b.label}: {b.note}")
