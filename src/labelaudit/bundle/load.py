@@ -20,7 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, DataIssue, FieldSpec, Guideline, InputFile
+from labelaudit.bundle.model import (
+    Bundle,
+    DataIssue,
+    FieldSpec,
+    Guideline,
+    InputFile,
+    has_lists,
+    map_distinct,
+)
 from labelaudit.bundle.schema import infer_schema, parse_schema
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError, Problem
@@ -170,19 +178,7 @@ def _ids(s: pd.Series) -> pd.Series:
         text = str(v).strip()
         return text or None
 
-    return _map_unique(s, norm)
-
-
-def _map_unique(s: pd.Series, fn) -> pd.Series:
-    """Apply ``fn`` once per distinct value (ids and labels repeat millions of times)."""
-    try:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    except TypeError:  # unhashable values (lists): row by row
-        return s.map(fn).astype(object)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [fn(u) for u in uniques]
-    mapped[-1] = fn(None)
-    return pd.Series(mapped[codes], index=s.index, dtype=object)
+    return map_distinct(s, norm)
 
 
 def _label(v: object) -> object:
@@ -224,10 +220,11 @@ def _normalise_judgments(
     df["annotator_id"] = _ids(df["annotator_id"])
     if "field" not in df.columns:
         df["field"] = "label"
-    df["field"] = df["field"].map(
-        lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    df["field"] = map_distinct(
+        df["field"],
+        lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v),
     )
-    df["label"] = _map_unique(df["label"], _label)
+    df["label"] = map_distinct(df["label"], _label)
     no_id = df["item_id"].isna() | df["annotator_id"].isna()
     if no_id.any():
         rows = [int(i) + 1 for i in np.flatnonzero(no_id.to_numpy())]
@@ -342,7 +339,11 @@ def _check_labels(
         if not sel.any():
             continue
         labels = df.loc[sel, "label"]
-        is_list = labels.map(lambda v: isinstance(v, list))
+        is_list = (
+            labels.map(lambda v: isinstance(v, list))
+            if has_lists(labels)
+            else pd.Series(False, index=labels.index)
+        )
         if spec.kind == "multi":
             df.loc[sel & ~is_list.reindex(df.index, fill_value=False), "label"] = labels[
                 ~is_list
@@ -353,7 +354,9 @@ def _check_labels(
             continue
         if spec.kind in ("ranking", "text"):
             continue
-        single_list = is_list & labels.map(lambda v: isinstance(v, list) and len(v) == 1)
+        single_list = is_list.copy()
+        if is_list.any():
+            single_list[is_list] = labels[is_list].map(len) == 1
         if single_list.any():
             df.loc[single_list[single_list].index, "label"] = labels[single_list].map(
                 lambda v: v[0]
@@ -382,7 +385,7 @@ def _check_labels(
             from labelaudit.bundle.model import _key
 
             allowed = {_key(v) for v in spec.values}
-            bad = labels.map(lambda v: _key(v) not in allowed)  # noqa: B023
+            bad = map_distinct(labels, lambda v: _key(v) not in allowed).astype(bool)  # noqa: B023
             out_of_schema |= bad.reindex(df.index, fill_value=False)
     if out_of_schema.any():
         examples = sorted({str(v) for v in df.loc[out_of_schema, "label"]})[:5]

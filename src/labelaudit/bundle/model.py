@@ -308,6 +308,33 @@ class Bundle:
         return units
 
 
+def map_distinct(s: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` once per distinct value (ids and labels repeat millions of times).
+
+    >>> map_distinct(pd.Series(["a", "b", "a", None]), lambda v: v and v.upper()).tolist()
+    ['A', 'B', 'A', None]
+    """
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): row by row
+        return s.map(fn).astype(object)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = fn(None)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
+
+
+def has_lists(s: pd.Series) -> bool:
+    """Whether an object column holds any list (multi-choice) values."""
+    if s.dtype != object:
+        return False
+    try:
+        pd.factorize(s)
+    except TypeError:
+        return True
+    return False
+
+
 def _lookup_codes(labels: pd.Series, lookup: dict) -> np.ndarray:
     """Code each label by ``lookup`` (-1 when absent), once per distinct label."""
     try:

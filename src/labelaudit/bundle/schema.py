@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import LEVELS, FieldSpec
+from labelaudit.bundle.model import LEVELS, FieldSpec, has_lists, map_distinct
 from labelaudit.errors import Problem
 from labelaudit.text.escape import find_escape_values
 
@@ -154,7 +154,11 @@ def infer_schema(
     out: dict[str, FieldSpec] = {}
     for name, rows in judgments[~judgments["skipped"]].groupby("field", sort=True):
         labels = rows["label"]
-        is_list = labels.map(lambda v: isinstance(v, list))
+        is_list = (
+            labels.map(lambda v: isinstance(v, list))
+            if has_lists(labels)
+            else pd.Series(False, index=labels.index)
+        )
         if is_list.all():
             vals = sorted({str(x) for v in labels for x in v})
             out[name] = FieldSpec(
@@ -167,7 +171,7 @@ def infer_schema(
                 escape_inferred=True,
             )
             continue
-        nums = labels.map(lambda v: None if isinstance(v, list) else _as_float(v))
+        nums = map_distinct(labels, lambda v: None if isinstance(v, list) else _as_float(v))
         numeric = nums.notna()
         if numeric.all():
             uniq = np.unique(nums.to_numpy(dtype=float))
