@@ -360,6 +360,9 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
             "questions": [u(f"Question one for {f.rule}?"), f"Question two for {f.rule}?"],
             "references": [],
             "audience": "internal" if f.rule == "LA602" else "all",
+            "parameters": {"min_ratio": {"default": 0.8, "source": "four-fifths rule"}}
+            if f.rule == "LA401"
+            else {},
         }
         for f in findings
     }

@@ -204,3 +204,34 @@ def test_gai_chart_highlights_only_adjusted_significant_groups(internal):
     assert len(re.findall(r'<rect[^>]*fill="#D55E00"', gai)) == 2
     assert len(re.findall(r'<rect[^>]*fill="#56B4E9"', gai)) == 3
     assert "region: Africa: GAI 1.47, p adj 0.004, n=12 raters" in gai
+
+
+def test_thresholds_are_listed_with_their_source(internal):
+    assert "min_ratio = 0.8; source: four-fifths rule" in internal
+    result = make_result()
+    result.run["config"]["rules"] = {"LA401": {"min_ratio": 0.7}}
+    html = render_html(result)
+    assert (
+        "min_ratio = 0.7 (set in this run&#39;s config; default 0.8); source: four-fifths rule"
+        in html
+    )
+
+
+def test_split_report_says_what_it_covers():
+    result = make_result()
+    result.context["split"] = {"attribute": "region", "value": "Asia"}
+    result.context["whole"] = {
+        "overall_agreement": [
+            {"field": "toxicity", "alpha": 0.61, "n_annotators": 310, "n_items": 2000}
+        ]
+    }
+    html = render_html(result)
+    assert "split report for region = Asia" in html
+    assert "only the annotators with region = Asia" in html
+    assert "Whole pool, toxicity: alpha 0.61 (n=310 annotators, 2000 items)." in html
+    whole = make_result()
+    whole.context["splits"] = {"Europe": object(), "Asia": object()}
+    whole.context["splits_suppressed"] = ["Oceania"]
+    html = render_html(whole)
+    assert "Separate reports were written for: Asia, Europe." in html
+    assert "No separate report (fewer than the minimum group size): Oceania." in html

@@ -126,7 +126,7 @@ def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
         f"{s.get('annotators', 0):,} annotators, on field(s): "
         f"{', '.join(map(str, s.get('fields', []))) or 'none'}."
     ]
-    attrs: list[str] = []
+    attrs: list[str] = [str(a) for a in ctx.get("group_by") or []]
     for name in ("representation", "agreement", "group_association"):
         df = tables.get(name)
         if df is not None and "attribute" in df.columns:
@@ -144,6 +144,50 @@ def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
     if k:
         lines.append(
             f"Groups with fewer than {k} annotators are suppressed: their figures are not shown."
+        )
+    return lines
+
+
+def _parameters(rule: dict, override: dict) -> list[str]:
+    """Each threshold with the value used and where its default comes from."""
+    out = []
+    for name, p in sorted((rule.get("parameters") or {}).items()):
+        p = p if isinstance(p, dict) else {"default": p}
+        if name in override:
+            used = f"{override[name]} (set in this run's config; default {p.get('default')})"
+        else:
+            used = str(p.get("default"))
+        source = f"; source: {p['source']}" if p.get("source") else ""
+        out.append(f"{name} = {used}{source}")
+    return out
+
+
+def _split_lines(result: AuditResult) -> list[str]:
+    """What a split report covers, or which split reports a whole-run report has."""
+    ctx = result.context
+    lines = []
+    split = ctx.get("split")
+    if split:
+        lines.append(
+            f"This report covers only the annotators with {split.get('attribute')} = "
+            f"{split.get('value')}; compare it with the whole-pool report."
+        )
+        whole = ctx.get("whole") or {}
+        for row in whole.get("overall_agreement") or []:
+            alpha = row.get("alpha")
+            if isinstance(alpha, int | float):
+                lines.append(
+                    f"Whole pool, {row.get('field')}: alpha {alpha:.2f} "
+                    f"(n={row.get('n_annotators')} annotators, {row.get('n_items')} items)."
+                )
+    splits = ctx.get("splits") or {}
+    if splits:
+        lines.append(f"Separate reports were written for: {', '.join(sorted(map(str, splits)))}.")
+    small = ctx.get("splits_suppressed") or []
+    if small:
+        lines.append(
+            "No separate report (fewer than the minimum group size): "
+            f"{', '.join(sorted(map(str, small)))}."
         )
     return lines
 
@@ -179,8 +223,13 @@ def build_view(result: AuditResult) -> dict[str, Any]:
             checklist.append({"rule": code, "title": meta.get("title", code), "questions": qs})
 
     appendix = [S.table_view(name, df, k=k, limit=S.APPENDIX_ROWS) for name, df in tables.items()]
+    overrides = (result.run.get("config") or {}).get("rules") or {}
     triggered_rules = [
-        {"code": code, **{k2: rules[code].get(k2) for k2 in ("title", "summary", "remediation")}}
+        {
+            "code": code,
+            **{k2: rules[code].get(k2) for k2 in ("title", "summary", "remediation")},
+            "parameters": _parameters(rules[code], overrides.get(code) or {}),
+        }
         for code in sorted({f.rule for f in findings})
         if code in rules
     ]
@@ -193,6 +242,7 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "tool_version": str(result.tool.get("version", "")),
         "vendor": result.audience == "vendor",
         "split": ctx.get("split"),
+        "split_lines": _split_lines(result),
         "counts": counts,
         "n_findings": len(findings),
         "top": [S.finding_view(f) for f in S.top_findings(findings)],
