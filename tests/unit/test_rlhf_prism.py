@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
+from labelaudit.metrics.rlhf import rlhf_analysis
 from labelaudit.sources.prism import read_prism
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "prism"
@@ -83,3 +85,44 @@ def test_wrong_layout_names_the_missing_columns(tmp_path: Path) -> None:
     bad.write_text('{"user_id": "u1", "score": 5}\n', encoding="utf-8")
     with pytest.raises(InputError, match="missing conversation_id, turn, within_turn_id"):
         read_prism(bad)
+
+
+def prism_bundle():
+    from labelaudit.bundle.load import build_bundle
+
+    raw = read_prism(FIXTURE / "utterances.jsonl", FIXTURE / "survey.jsonl")
+    return build_bundle(raw, AuditConfig())
+
+
+def test_prism_bundle_position_bias_end_to_end() -> None:
+    out = rlhf_analysis(prism_bundle(), AuditConfig(group_by=["gender"]))
+    overall = out.tables["position_bias"].iloc[0]
+    # 11 comparisons: six "a" (first shown), three "b", two ties
+    assert (overall["n_judgments"], overall["first_wins"]) == (9, 6)
+    assert overall["tie_rate"] == pytest.approx(2 / 11)
+    # one rater per turn-level comparison: no group can be compared with others
+    assert out.tables["preference_divergence"]["n_items_compared"].tolist() == [0, 0, 0]
+
+
+def test_prism_divergence_pooled_by_model_pair() -> None:
+    cfg = AuditConfig(group_by=["gender"], n_permutations=0)
+    cfg.preference_unit = "model_pair"  # not an AuditConfig field yet: read with getattr
+    out = rlhf_analysis(prism_bundle(), cfg)
+    div = out.tables["preference_divergence"].set_index("group")
+    # x vs y: user1 tie, user2 y, user3 tie -> y. x vs z: user1 x, user2 z -> tie.
+    # y vs z: user1 y, user2 y -> y. w vs *: user1 only; c1 turn 1 is w vs w (dropped).
+    female, male = div.loc["Female"], div.loc["Male"]
+    assert (female["n_items_compared"], female["n_flipped"]) == (3, 0)
+    assert female["agrees_with_pooled_share"] == pytest.approx(1 / 3)  # y vs z
+    assert female["decisive_share"] == pytest.approx(1 / 3)  # x vs z: without her, z
+    assert (male["n_items_compared"], male["agrees_with_pooled_share"]) == (3, pytest.approx(2 / 3))
+    assert male["decisive_share"] == pytest.approx(2 / 3)  # x vs y and x vs z
+    nb = div.loc["Non-binary / third gender"]
+    assert (nb["n_items_compared"], nb["agrees_with_pooled_share"], nb["decisive_share"]) == (
+        1,
+        0,
+        0,
+    )
+    assert out.facts["rlhf"]["comparison_unit"] == "model_pair"
+    # position bias still reads each turn's display order
+    assert out.tables["position_bias"].iloc[0]["first_wins"] == 6

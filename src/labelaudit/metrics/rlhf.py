@@ -95,6 +95,40 @@ def comparisons(bundle: Bundle, spec: FieldSpec) -> pd.DataFrame:
     return out
 
 
+def by_model_pair(bundle: Bundle, comp: pd.DataFrame) -> pd.DataFrame:
+    """Re-key pairwise comparisons by the pair of models compared (items' model_a/model_b).
+
+    ``comparison`` becomes ``"m1 vs m2"`` (models in string order) and ``direction`` is
+    turned around where the item showed them the other way round, so judgments of the
+    same two models on different prompts vote on one decision. Items without both
+    models, or comparing a model with itself, are left out.
+    """
+    items = bundle.items
+    if items is None or not {"model_a", "model_b"} <= set(items.columns) or comp.empty:
+        return comp.iloc[0:0]
+    models = items.set_index("item_id")[["model_a", "model_b"]]
+    ma = comp["item_id"].map(models["model_a"])
+    mb = comp["item_id"].map(models["model_b"])
+    keep = (ma.notna() & mb.notna() & (ma.astype(str) != mb.astype(str))).to_numpy()
+    out = comp[keep].copy()
+    ma, mb = ma[keep].astype(str), mb[keep].astype(str)
+    swapped = (ma > mb).to_numpy()
+    lo = np.where(swapped, mb, ma)
+    hi = np.where(swapped, ma, mb)
+    out["comparison"] = [f"{a} vs {b}" for a, b in zip(lo, hi, strict=True)]
+    out["direction"] = np.where(swapped, -out["direction"], out["direction"])
+    return out
+
+
+def _unit(cfg: AuditConfig) -> str:
+    """What a comparison is for divergence: "item" (default) or "model_pair".
+
+    Read with getattr because ``preference_unit`` is not (yet) an AuditConfig field.
+    """
+    unit = str(getattr(cfg, "preference_unit", "item") or "item")
+    return unit if unit in ("item", "model_pair") else "item"
+
+
 def _num_key(v: object) -> object:
     try:
         return float(v)  # type: ignore[arg-type]
@@ -164,6 +198,8 @@ def _field_tables(
 ) -> tuple[list[dict], list[dict], list[dict]]:
     comp = comparisons(bundle, spec)
     pos: list[dict] = []
+    # position bias always reads the item-level comparisons; divergence may pool them
+    decided = by_model_pair(bundle, comp) if _unit(cfg) == "model_pair" else comp
     div: list[dict] = []
     ts: list[dict] = []
     f = spec.name
@@ -181,9 +217,11 @@ def _field_tables(
         for lab, s in zip(all_rows["label"], all_rows["skipped"], strict=True)
     ]
     ts.append(_tie_skip_row(all_rows, None, field=f, attribute=None, group=None))
-    codes_c = pd.factorize(comp["comparison"])[0] if len(comp) else np.zeros(0, dtype=np.int64)
-    n_comp = int(codes_c.max()) + 1 if len(comp) else 0
-    who, raters = pd.factorize(comp["annotator_id"]) if len(comp) else (codes_c, pd.Index([]))
+    codes_c = (
+        pd.factorize(decided["comparison"])[0] if len(decided) else np.zeros(0, dtype=np.int64)
+    )
+    n_comp = int(codes_c.max()) + 1 if len(decided) else 0
+    who, raters = pd.factorize(decided["annotator_id"]) if len(decided) else (codes_c, pd.Index([]))
     rng = np.random.default_rng(cfg.seed)
     for attr in attributes:
         g_comp, labels = judgment_groups(bundle, attr, comp["annotator_id"].to_numpy())
@@ -198,19 +236,21 @@ def _field_tables(
                     )
                 )
             in_c = g_comp == gi
-            if not in_c.any():
-                continue
-            if spec.kind == "pairwise":
+            if spec.kind == "pairwise" and in_c.any():
                 pos.append(
                     _position_row(comp[in_c], cfg.ci_level, field=f, attribute=attr, group=label)
                 )
-            shift = group_decision_shift(codes_c, comp["direction"].to_numpy(), in_c, n_comp)
+            in_d = g_rater[who] == gi if len(decided) else np.zeros(0, dtype=bool)
+            if not in_d.any():
+                continue
+            dirs = decided["direction"].to_numpy()
+            shift = group_decision_shift(codes_c, dirs, in_d, n_comp)
             m = shift["n_items_compared"]
             null, p = np.nan, np.nan
             if m and cfg.n_permutations > 0:
                 _, null, p = flip_share_permutation(
-                    codes_c, comp["direction"].to_numpy(), who, g_rater == gi, n_comp,
-                    cfg.n_permutations, rng, eligible=g_rater >= 0,
+                    codes_c, dirs, who, g_rater == gi, n_comp, cfg.n_permutations, rng,
+                    eligible=g_rater >= 0,
                 )  # fmt: skip
             div.append(
                 {
@@ -224,7 +264,7 @@ def _field_tables(
                     "decisive_share": shift["n_decisive"] / m if m else np.nan,
                     "null_flip_share": null,
                     "p_value": p,
-                    "n_annotators": int(comp.loc[in_c, "annotator_id"].nunique()),
+                    "n_annotators": int(np.unique(who[in_d]).size),
                     "suppressed": False,
                 }
             )
@@ -265,6 +305,7 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         "rlhf": {
             "fields": [s.name for s in specs],
             "first_shown_source": "items.shown_first" if shown else "assumed: response A",
+            "comparison_unit": _unit(cfg),
             "errors": errors,
         }
     }
@@ -275,11 +316,18 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "tie_skip_usage": pd.DataFrame(ts, columns=_TS_COLS),
         },
         facts=facts,
-        methods=_methods(shown, errors, cfg.ci_level),
+        methods=_methods(shown, errors, cfg.ci_level, _unit(cfg)),
     )
 
 
-def _methods(shown: bool, errors: dict[str, str], level: float) -> list[dict[str, str]]:
+def _methods(shown: bool, errors: dict[str, str], level: float, unit: str) -> list[dict[str, str]]:
+    pooled = (
+        " Comparisons are pooled by model pair (preference_unit = model_pair): every judgment "
+        "of the same two models, on any prompt, votes on one decision, which is what a "
+        "reward model ranking those models learns."
+        if unit == "model_pair"
+        else ""
+    )
     first = (
         "The first-shown response is read from the items' shown_first column (a or b)."
         if shown
@@ -317,7 +365,7 @@ def _methods(shown: bool, errors: dict[str, str], level: float) -> list[dict[str
                 "a reward model trained on the pooled labels will learn. null_flip_share is "
                 "the mean flip share of the same number of raters drawn at random (with a "
                 "known attribute value; n_permutations draws, seeded), and p_value the "
-                "one-sided share of draws flipping at least as often as the group."
+                "one-sided share of draws flipping at least as often as the group." + pooled
             ),
             "reference": "Kirk et al. (2024). The PRISM Alignment Project. arXiv:2404.16019.",
             "limits": (
