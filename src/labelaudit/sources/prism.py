@@ -25,8 +25,10 @@ Conversion: every pair of rated responses in one turn becomes one comparison ite
 scored higher, ``b`` when B did, ``tie`` on equal scores. ``within_turn_id`` order is
 taken as display order (``shown_first = "a"``): that is an assumption about the
 PRISM interface, so read position-bias figures on PRISM with care. Each comparison has
-one rater (the participant), so agreement statistics do not apply to it; group
-analyses compare groups' preference rates instead.
+one rater (the participant), so agreement statistics do not apply to it. Items carry
+``model_a`` and ``model_b``: with ``preference_unit = "model_pair"`` the preference
+analysis pools every judgment of the same two models into one decision, so groups can
+be compared on which model they prefer.
 """
 
 from __future__ import annotations
