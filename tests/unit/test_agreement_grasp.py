@@ -62,7 +62,8 @@ def test_sparse_group_counts_equal_direct_counts():
         np.testing.assert_array_equal(got[g], value_counts(items[sel], vals[sel], 30, 4))
 
 
-def test_irr_xrr_equal_alpha_and_kappa_x_on_subsets():
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_irr_xrr_equal_alpha_and_kappa_x_on_subsets(level):
     rng = np.random.default_rng(1)
     items = np.repeat(np.arange(50), 6)
     anns = np.concatenate([rng.choice(12, 6, replace=False) for _ in range(50)])
@@ -70,14 +71,14 @@ def test_irr_xrr_equal_alpha_and_kappa_x_on_subsets():
     groups = np.arange(12) % 2
     m = indicator_matrix(items, vals, anns, 50, 3, 12)
     total = value_counts(items, vals, 50, 3)
-    irr, xrr = irr_xrr(m, np.eye(2)[groups], total, "ordinal", np.arange(3.0))
+    num = np.array([1.0, 2.0, 4.0])
+    irr, xrr = irr_xrr(m, np.eye(2)[groups], total, level, num)
     for g in range(2):
         sel = groups[anns] == g
         cg = value_counts(items[sel], vals[sel], 50, 3)
-        assert irr[g] == pytest.approx(alpha_from_counts(cg, "ordinal", np.arange(3.0)))
-        assert xrr[g] == pytest.approx(
-            kappa_x_from_counts(cg, total - cg, "ordinal", np.arange(3.0))
-        )
+        assert irr[g] == pytest.approx(alpha_from_counts(cg, level, num), abs=1e-12)
+        expected = kappa_x_from_counts(cg, total - cg, level, num)
+        assert xrr[g] == pytest.approx(expected, abs=1e-12)
 
 
 def test_permutation_keeps_group_sizes_missing_and_strata():

@@ -27,6 +27,7 @@ from labelaudit.stats.alpha import _check_level, distance_matrix
 __all__ = [
     "kappa_x_from_counts",
     "kappa_x_batch",
+    "kappa_x_from_cross",
     "kappa_x_item_contributions",
     "kappa_x_from_contributions",
 ]
@@ -69,14 +70,26 @@ def kappa_x_batch(
     cross = np.matmul((x * w[..., None]).transpose(0, 2, 1), y)  # (K, V, V)
     xm = (x * both[..., None]).sum(axis=1)
     ym = (y * both[..., None]).sum(axis=1)
-    out = _finish(cross, xm, ym, level, numeric)
+    out = kappa_x_from_cross(cross, xm, ym, level, numeric)
     return out[0] if squeeze else out
 
 
-def _finish(
+def kappa_x_from_cross(
     cross: np.ndarray, xm: np.ndarray, ym: np.ndarray, level: str, numeric: np.ndarray
 ) -> np.ndarray:
-    """kappa_x from weighted cross-coincidences (K,V,V) and margins (K,V) each."""
+    """kappa_x from weighted cross-coincidences (K, V, V) and shared-item margins (K, V).
+
+    ``cross[k, c, d] = sum_u x_uc y_ud (m_xu + m_yu) / (m_xu m_yu)`` over items rated by
+    both replications; ``xm``/``ym`` are their value totals on those items.
+
+    Examples
+    --------
+    One item, each side gave one of each value (d_o = d_e = 1/2):
+
+    >>> cross, margins = np.ones((1, 2, 2)), np.array([[1.0, 1.0]])
+    >>> kappa_x_from_cross(cross, margins, margins, "nominal", [0, 1]).tolist()
+    [0.0]
+    """
     nx = xm.sum(axis=1)
     ny = ym.sum(axis=1)
     delta = distance_matrix(level, numeric, xm + ym if level == "ordinal" else None)
@@ -170,7 +183,7 @@ def kappa_x_from_contributions(agg: np.ndarray, level: str, numeric: np.ndarray)
     ym = agg[:, -nv:]
     if level == "ordinal":
         cross = agg[:, : nv * nv].reshape(-1, nv, nv)
-        return _finish(cross, xm, ym, level, numeric)
+        return kappa_x_from_cross(cross, xm, ym, level, numeric)
     delta = distance_matrix(level, numeric)
     nx = xm.sum(axis=1)
     ny = ym.sum(axis=1)

@@ -26,9 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from labelaudit.stats.alpha import alpha_from_coincidences, coincidences
-from labelaudit.stats.counts import group_value_counts
-from labelaudit.stats.crossrep import kappa_x_batch
+from labelaudit.stats.alpha import alpha_from_coincidences
+from labelaudit.stats.crossrep import kappa_x_from_cross
 
 __all__ = [
     "GraspResult",
@@ -90,11 +89,58 @@ def irr_xrr(
     ([0.0], [nan])
     """
     nv = len(numeric)
-    counts = group_value_counts(indicator, membership, nv)
-    rest = np.asarray(total, dtype=np.float64)[None] - counts
-    irr = alpha_from_coincidences(coincidences(counts), level, numeric)
-    xrr = kappa_x_batch(counts, rest, level, numeric)
+    prod = np.asarray(indicator @ np.asarray(membership, dtype=np.float64))
+    # (items, values, K) view of the product: reductions over values then run over
+    # contiguous (items, K) slices, which is what makes large permutation batches cheap
+    x = prod.reshape(-1, nv, prod.shape[1])
+    t = np.asarray(total, dtype=np.float64)
+    mx = x.sum(axis=1)
+    my = t.sum(axis=1)[:, None] - mx  # the rest's judgments per item, without building them
+    w = np.zeros_like(mx)
+    np.divide(1.0, mx - 1.0, out=w, where=mx >= 2)
+    both = (mx >= 1) & (my >= 1)
+    w2 = np.zeros_like(mx)
+    np.divide(mx + my, mx * my, out=w2, where=both)
+    bothf = both.astype(np.float64)
+    xb = np.einsum("uvk,uk->kv", x, bothf)  # (K, V) margins on shared items
+    yb = bothf.T @ t - xb
+    if level == "nominal":
+        return _nominal_irr_xrr(x, t, mx, my, w, w2, xb, yb)
+    k = x.shape[2]
+    o = np.empty((k, nv, nv))
+    cross = np.empty((k, nv, nv))
+    for c in range(nv):
+        xw = x[:, c, :] * w
+        xw2 = x[:, c, :] * w2
+        for d in range(nv):
+            o[:, c, d] = (xw * x[:, d, :]).sum(axis=0)
+            # rest's count of value d is t_d - x_d
+            cross[:, c, d] = t[:, d] @ xw2 - (xw2 * x[:, d, :]).sum(axis=0)
+        o[:, c, c] -= xw.sum(axis=0)
+    irr = alpha_from_coincidences(o, level, numeric)
+    xrr = kappa_x_from_cross(cross, xb, yb, level, numeric)
     return np.atleast_1d(irr), np.atleast_1d(xrr)
+
+
+def _nominal_irr_xrr(x, t, mx, my, w, w2, xb, yb) -> tuple[np.ndarray, np.ndarray]:
+    """Closed forms for nominal data: sum_cd n_c n_d [c != d] = m^2 - sum_c n_c^2."""
+    s2 = np.einsum("uvk,uvk->uk", x, x)
+    xt = np.einsum("uvk,uv->uk", x, t)  # sum_c x_c t_c, so sum_c x_c y_c = xt - s2
+    d_obs = (w * (mx * mx - s2)).sum(axis=0)
+    nc = np.einsum("uvk,uk->vk", x, (mx >= 2).astype(np.float64))
+    n = nc.sum(axis=0)
+    d_exp = n * n - (nc * nc).sum(axis=0)
+    irr = np.full(n.shape, np.nan)
+    ok = (n >= 2) & (d_exp > 1e-12 * np.maximum(n, 1.0) ** 2)
+    irr[ok] = 1.0 - (n[ok] - 1.0) * d_obs[ok] / d_exp[ok]
+    num = (w2 * (mx * my - (xt - s2))).sum(axis=0)
+    nx, ny = xb.sum(axis=1), yb.sum(axis=1)
+    exp = nx * ny - (xb * yb).sum(axis=1)
+    xrr = np.full(nx.shape, np.nan)
+    good = (nx > 0) & (ny > 0)
+    good[good] = exp[good] > 1e-12 * (nx[good] * ny[good])
+    xrr[good] = 1.0 - (num[good] / (nx[good] + ny[good])) / (exp[good] / (nx[good] * ny[good]))
+    return irr, xrr
 
 
 def permute_codes(
