@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -192,3 +193,31 @@ def test_missing_columns_are_named_in_methods() -> None:
     (note,) = out.methods
     assert "judgments.lead_time_s" in note["text"] and "judgments.created_at" in note["text"]
     assert "annotators.hourly_pay" in note["text"]
+
+
+def loo_reference(items: list[int], values: list[int]) -> list[float]:
+    """Brute force: for each judgment, the unique majority of the item's other judgments."""
+    out = []
+    for k, (i, v) in enumerate(zip(items, values, strict=True)):
+        others = [w for j, (i2, w) in enumerate(zip(items, values, strict=True))
+                  if i2 == i and j != k]  # fmt: skip
+        if not others:
+            out.append(float("nan"))
+            continue
+        counts = {w: others.count(w) for w in set(others)}
+        top = max(counts.values())
+        leaders = [w for w, c in counts.items() if c == top]
+        out.append(float("nan") if len(leaders) > 1 else float(leaders[0] == v))
+    return out
+
+
+def test_loo_majority_agreement_matches_brute_force() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n = int(rng.integers(1, 25))
+        n_values = int(rng.integers(1, 5))
+        items = rng.integers(0, int(rng.integers(1, 6)), n)
+        values = rng.integers(0, n_values, n)
+        got = timing.loo_majority_agreement(items, values, n_values)
+        want = np.array(loo_reference(items.tolist(), values.tolist()))
+        np.testing.assert_array_equal(got, want)

@@ -85,15 +85,30 @@ def loo_majority_agreement(
         return np.zeros(0, dtype=float)
     if vals.min() < 0 or vals.max() >= n_values:
         raise ValueError(f"value codes must be in [0, {n_values})")
-    uniq, inv = np.unique(items, return_inverse=True)
-    counts = np.zeros((uniq.size, n_values), dtype=np.int64)
-    np.add.at(counts, (inv, vals), 1)
-    others = counts[inv].copy()
-    others[np.arange(vals.size), vals] -= 1
-    top = others.max(axis=1)
-    n_top = (others == top[:, None]).sum(axis=1)
-    out = (others[np.arange(vals.size), vals] == top).astype(float)
-    out[(top == 0) | (n_top > 1)] = np.nan
+    # sparse (item, value) counts: no dense item x value matrix for many-valued fields
+    _, item_idx = np.unique(items, return_inverse=True)
+    pair_key = item_idx * np.int64(n_values) + vals
+    pairs, pair_idx, c = np.unique(pair_key, return_inverse=True, return_counts=True)
+    p_item = pairs // n_values
+    n_it = int(item_idx.max()) + 1
+    top1 = np.zeros(n_it, dtype=np.int64)
+    np.maximum.at(top1, p_item, c)
+    at1 = c == top1[p_item]
+    n_top1 = np.bincount(p_item, weights=at1, minlength=n_it).astype(np.int64)
+    top2 = np.zeros(n_it, dtype=np.int64)
+    np.maximum.at(top2, p_item, np.where(at1, 0, c))
+    cv = c[pair_idx]  # how many judgments of this item chose this judgment's value
+    t1, n1, t2 = top1[item_idx], n_top1[item_idx], top2[item_idx]
+    out = np.full(vals.size, np.nan)
+    is_top = cv == t1
+    # the value is the item's only top value: after removing this judgment it either
+    # still leads alone (agree), or ties with the runners-up / nothing is left (NaN)
+    alone = is_top & (n1 == 1)
+    out[alone & (cv - 1 > t2)] = 1.0
+    # tied at the top with exactly one other value: that value is the others' majority
+    out[is_top & (n1 == 2)] = 0.0
+    # below the top: the others' majority is the top value(s), unique only if n1 == 1
+    out[~is_top & (n1 == 1)] = 0.0
     return out
 
 
