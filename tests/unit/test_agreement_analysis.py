@@ -177,3 +177,15 @@ def test_random_labels_leave_gai_undefined_with_la009():
     assert len(undefined) > 0 and undefined["gai"].isna().all()
     assert len(_findings(out, "LA009")) == len(undefined)
     assert len(_findings(out, "LA101")) == 1  # alpha near 0: high severity
+
+
+def test_intersections_are_audited_as_their_own_attribute():
+    cfg = AuditConfig(
+        n_boot=10, n_permutations=20, group_by=["region"], intersections=[["region", "coin"]]
+    )
+    t = agreement_analysis(_bundle(), cfg).tables["agreement"]
+    tox = t[(t["field"] == "toxicity") & (t["scope"] == "within")]
+    assert set(tox["attribute"]) == {"region", "region×coin"}
+    inter = tox[tox["attribute"] == "region×coin"]
+    assert set(inter["group"]) == {"north×heads", "north×tails", "south×heads", "south×tails"}
+    assert (inter["n_annotators"] == N_ANN // 4).all()

@@ -309,6 +309,7 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "scored_items": scored,
             "attributes": attrs,
             "n_boot": cfg.n_boot,
+            "ci_level": cfg.ci_level,
             "n_permutations": cfg.n_permutations,
             "xrr_epsilon": float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON)),
             "stratify_by": cfg.stratify_by,
