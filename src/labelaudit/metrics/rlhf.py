@@ -250,7 +250,7 @@ def _field_tables(
             if m and cfg.n_permutations > 0:
                 _, null, p = flip_share_permutation(
                     codes_c, dirs, who, g_rater == gi, n_comp, cfg.n_permutations, rng,
-                    eligible=g_rater >= 0,
+                    eligible=g_rater >= 0, stop_after=10 if cfg.early_stop else None,
                 )  # fmt: skip
             div.append(
                 {
@@ -365,7 +365,8 @@ def _methods(shown: bool, errors: dict[str, str], level: float, unit: str) -> li
                 "a reward model trained on the pooled labels will learn. null_flip_share is "
                 "the mean flip share of the same number of raters drawn at random (with a "
                 "known attribute value; n_permutations draws, seeded), and p_value the "
-                "one-sided share of draws flipping at least as often as the group." + pooled
+                "one-sided share of draws flipping at least as often as the group (with "
+                "early_stop, drawing stops after 10 such draws: Besag and Clifford 1991)." + pooled
             ),
             "reference": "Kirk et al. (2024). The PRISM Alignment Project. arXiv:2404.16019.",
             "limits": (

@@ -334,6 +334,7 @@ def flip_share_permutation(
     n_permutations: int,
     rng: np.random.Generator,
     eligible: np.ndarray | None = None,
+    stop_after: int | None = None,
 ) -> tuple[float, float, float]:
     """Flip share of a group against groups of the same size drawn at random.
 
@@ -341,6 +342,8 @@ def flip_share_permutation(
     same number of annotators drawn at random from ``eligible`` (default: everyone);
     each annotator keeps their own judgments. Returns ``(observed, null_mean, p_value)``
     with the one-sided p-value ``(1 + #{null >= observed}) / (1 + n_permutations)``.
+    With ``stop_after`` = h, drawing stops once h draws reached the observed share
+    and the p-value is h / draws (Besag and Clifford 1991, sequential Monte Carlo).
 
     Raises
     ------
@@ -360,21 +363,36 @@ def flip_share_permutation(
     if n_permutations < 1:
         raise ValueError("n_permutations must be >= 1")
     items = np.asarray(item_codes, dtype=np.int64)
-    d = np.asarray(directions)
+    d = np.asarray(directions, dtype=float)
     who = np.asarray(judgment_annotator, dtype=np.int64)
     member = np.asarray(member, dtype=bool)
     pool = np.flatnonzero(np.ones(member.size, bool) if eligible is None else eligible)
     k = int(member.sum())
+    # pooled sums and counts are the same in every draw: compute them once
+    total_sum = np.bincount(items, weights=d, minlength=n_items)
+    total_n = np.bincount(items, minlength=n_items)
+    pooled = np.sign(total_sum)
 
     def share(m: np.ndarray) -> float:
-        s = group_decision_shift(items, d, m[who], n_items)
-        return s["n_flipped"] / s["n_items_compared"] if s["n_items_compared"] else 0.0
+        sel = m[who]
+        g_sum = np.bincount(items[sel], weights=d[sel], minlength=n_items)
+        g_n = np.bincount(items[sel], minlength=n_items)
+        both = (g_n > 0) & (g_n < total_n)
+        n_both = int(both.sum())
+        if not n_both:
+            return 0.0
+        g = np.sign(g_sum)
+        return float((both & (g != 0) & (g == -pooled)).sum()) / n_both
 
     observed = share(member)
-    null = np.empty(n_permutations)
-    for i in range(n_permutations):
+    null = []
+    hits = 0
+    for _ in range(n_permutations):
         m = np.zeros(member.size, dtype=bool)
         m[rng.choice(pool, size=k, replace=False)] = True
-        null[i] = share(m)
-    p = (1.0 + float((null >= observed).sum())) / (1.0 + n_permutations)
-    return observed, float(null.mean()), p
+        null.append(share(m))
+        hits += null[-1] >= observed
+        if stop_after is not None and hits >= stop_after:
+            return observed, float(np.mean(null)), hits / len(null)
+    p = (1.0 + hits) / (1.0 + n_permutations)
+    return observed, float(np.mean(null)), p
