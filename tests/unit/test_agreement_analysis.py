@@ -189,3 +189,18 @@ def test_intersections_are_audited_as_their_own_attribute():
     inter = tox[tox["attribute"] == "region×coin"]
     assert set(inter["group"]) == {"north×heads", "north×tails", "south×heads", "south×tails"}
     assert (inter["n_annotators"] == N_ANN // 4).all()
+
+
+def test_rest_of_a_near_total_group_is_not_described():
+    b = _bundle()
+    b.annotators["team"] = ["small"] * 2 + ["big"] * (N_ANN - 2)
+    cfg = AuditConfig(n_boot=10, n_permutations=20, group_by=["team"])
+    out = agreement_analysis(b, cfg)
+    diff = out.tables["agreement_difference"]
+    big = diff[(diff["field"] == "toxicity") & (diff["group"] == "big")].iloc[0]
+    assert big["n_annotators_rest"] == 2
+    assert np.isnan(big["alpha_rest"]) and np.isnan(big["ci_low"])
+    small = diff[(diff["field"] == "toxicity") & (diff["group"] == "small")].iloc[0]
+    assert small["n_annotators"] == 2  # the privacy step will suppress this row
+    assoc = out.tables["group_association"]
+    assert assoc.loc[assoc["group"] == "small", "p_value"].isna().all()  # too small to test

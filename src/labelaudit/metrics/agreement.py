@@ -51,7 +51,7 @@ ASSOCIATION_COLUMNS = [
 ]  # fmt: skip
 DIFFERENCE_COLUMNS = [
     "field", "attribute", "group", "alpha_group", "alpha_rest", "difference",
-    "ci_low", "ci_high", "n_annotators", "suppressed",
+    "ci_low", "ci_high", "n_annotators", "suppressed", "n_annotators_rest",
 ]  # fmt: skip
 
 
@@ -145,6 +145,11 @@ def _group_figures(unit: Unit, indicator: sp.spmatrix, codes: np.ndarray, n_grou
             np.bincount(pairs[:, 0], minlength=n_groups) if pairs.size else np.zeros(n_groups, int)
         )
         figures[scope] = (n_items, n_judg, n_ann)
+    # every group annotator behind any figure of the group (privacy counts these)
+    pairs = np.unique(np.column_stack([g_j, ann_j]), axis=0)
+    figures["any"] = (
+        np.bincount(pairs[:, 0], minlength=n_groups) if pairs.size else np.zeros(n_groups, int)
+    )
     return counts, figures
 
 
@@ -173,6 +178,7 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
     if cfg.stratify_by and bundle.annotators is not None and cfg.stratify_by in bundle.annotators:
         strata = bundle.group_codes(cfg.stratify_by)[0]
     eps = float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON))
+    n_unit_annotators = int(np.unique(unit.annotators).size)
     for attr_index, attr in enumerate(attrs):
         codes, labels = bundle.group_codes(attr)
         g = len(labels)
@@ -189,9 +195,8 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
         wc = parts[2].shape[1] if parts else 0
         stacks.append(GroupSlices(attr, labels, wa, wc, np.hstack(parts) if parts else None))
         n_ann_within = figs["within"][2]
-        testable = (n_ann_within >= cfg.min_group_size) & (
-            figs["within"][2].sum() - n_ann_within >= 2
-        )
+        n_ann_any = figs["any"]
+        testable = (n_ann_within >= cfg.min_group_size) & (n_ann_any.sum() - n_ann_any >= 2)
         res = grasp_test(
             indicator, codes, g, unit.total, level, num,
             n_permutations=cfg.n_permutations,
@@ -212,14 +217,18 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
             association.append({
                 **base, "attribute": attr, "group": label, "irr": res.irr[k], "xrr": res.xrr[k],
                 "gai": res.gai[k], "p_value": res.p_value[k], "p_adjusted": np.nan,
-                "suppressed": False, "n_annotators": int(n_ann_within[k]),
+                "suppressed": False, "n_annotators": int(n_ann_any[k]),
                 "n_permutations": int(res.n_permutations[k]),
             })  # fmt: skip
+            # the rest can be a handful of people too (a group that is nearly everyone):
+            # its alpha would then describe them, so it is left out
+            n_rest = n_unit_annotators - int(n_ann_any[k])
+            a_rest = alpha_rest[k] if n_rest >= cfg.min_group_size else np.nan
             difference.append({
                 **base, "attribute": attr, "group": label, "alpha_group": res.irr[k],
-                "alpha_rest": alpha_rest[k], "difference": res.irr[k] - alpha_rest[k],
-                "ci_low": np.nan, "ci_high": np.nan, "n_annotators": int(n_ann_within[k]),
-                "suppressed": False,
+                "alpha_rest": a_rest, "difference": res.irr[k] - a_rest,
+                "ci_low": np.nan, "ci_high": np.nan, "n_annotators": int(n_ann_any[k]),
+                "n_annotators_rest": n_rest, "suppressed": False,
             })  # fmt: skip
     _bootstrap(unit, cfg, unit_index, stacks, agreement, difference)
     return agreement, association, difference
@@ -273,8 +282,9 @@ def _bootstrap(unit, cfg, unit_index, stacks, agreement, difference) -> None:
             agreement[row + 1]["ci_low"], agreement[row + 1]["ci_high"] = percentile_interval(
                 cross, ci
             )
-            lo, hi = percentile_interval(within - rest, ci)
-            difference[drow]["ci_low"], difference[drow]["ci_high"] = lo, hi
+            if np.isfinite(difference[drow]["alpha_rest"]):
+                lo, hi = percentile_interval(within - rest, ci)
+                difference[drow]["ci_low"], difference[drow]["ci_high"] = lo, hi
             row += 2
             drow += 1
 
