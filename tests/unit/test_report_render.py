@@ -83,7 +83,7 @@ def test_vendor_edition_leaves_out_internal_rules(internal, vendor):
 def test_summary_puts_most_important_findings_first(internal):
     summary = internal.split('<section id="summary">')[1].split("</section>")[0]
     rules = re.findall(r'<span class="note">\((LA\d{3})\)</span>', summary)
-    assert rules == ["LA301", "LA401", "LA201", "LA602"]
+    assert rules == ["LA401", "LA301", "LA201", "LA602"]
     assert "12,003 judgments of 2,000 items by 310 annotators" in summary
     assert "Deployment users, 2026 Q3 (source: product analytics)" in summary
 
@@ -91,9 +91,10 @@ def test_summary_puts_most_important_findings_first(internal):
 def test_top_findings_are_three_to_five_distinct_rules():
     result = make_result()
     top = top_findings(result.findings)
-    assert [f.rule for f in top] == ["LA301", "LA401", "LA201", "LA602"]
+    assert [f.rule for f in top] == ["LA401", "LA301", "LA201", "LA602"]
     only_low = [f for f in result.findings if f.severity in ("low", "info")]
-    assert [f.rule for f in top_findings(only_low)] == ["LA002", "LA501", "LA601"]
+    # within a severity, guideline findings come before data hygiene
+    assert [f.rule for f in top_findings(only_low)] == ["LA501", "LA002", "LA601"]
 
 
 def test_checklist_has_triggered_rule_and_standing_questions(internal):

@@ -119,6 +119,31 @@ def _data_overview(result: AuditResult) -> list[S.Block]:
     return blocks
 
 
+def _lede(result: AuditResult, covered_attrs: list[str]) -> str:
+    """One sentence a first-time reader can take in: what was audited, against what."""
+    s, ctx = result.summary, result.context
+    fields = ", ".join(map(str, s.get("fields", []))) or "no fields"
+    text = (
+        f"Audited {s.get('judgments', 0):,} judgments of {s.get('items', 0):,} items by "
+        f"{s.get('annotators', 0):,} annotators ({fields})"
+    )
+    if covered_attrs:
+        text += f", comparing rater groups by {', '.join(covered_attrs)}"
+    target = ctx.get("target")
+    if target:
+        text += f", against the target population \u201c{target.get('name')}\u201d"
+    return text + "."
+
+
+def _group_attrs(result: AuditResult, tables: dict[str, Any]) -> list[str]:
+    attrs: list[str] = [str(a) for a in result.context.get("group_by") or []]
+    for name in ("representation", "agreement", "group_association"):
+        df = tables.get(name)
+        if df is not None and "attribute" in df.columns:
+            attrs += [str(a) for a in df["attribute"].dropna().unique()]
+    return list(dict.fromkeys(attrs))
+
+
 def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
     s, ctx = result.summary, result.context
     lines = [
@@ -126,13 +151,9 @@ def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
         f"{s.get('annotators', 0):,} annotators, on field(s): "
         f"{', '.join(map(str, s.get('fields', []))) or 'none'}."
     ]
-    attrs: list[str] = [str(a) for a in ctx.get("group_by") or []]
-    for name in ("representation", "agreement", "group_association"):
-        df = tables.get(name)
-        if df is not None and "attribute" in df.columns:
-            attrs += [str(a) for a in df["attribute"].dropna().unique()]
+    attrs = _group_attrs(result, tables)
     if attrs:
-        lines.append(f"Rater groups compared by: {', '.join(dict.fromkeys(attrs))}.")
+        lines.append(f"Rater groups compared by: {', '.join(attrs)}.")
     target = ctx.get("target")
     if target:
         lines.append(
@@ -247,6 +268,7 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "n_findings": len(findings),
         "top": [S.finding_view(f) for f in S.top_findings(findings)],
         "covered": _covered(result, tables),
+        "lede": _lede(result, _group_attrs(result, tables)),
         "sections": section_views,
         "methods": list(ctx.get("methods") or []),
         "standing_limits": S.STANDING_LIMITS,

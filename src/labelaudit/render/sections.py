@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.render import svg
-from labelaudit.result import AuditResult, Finding
+from labelaudit.result import SEVERITY_RANK, AuditResult, Finding
 
 SECTION_ROWS = 15  # rows previewed inside a section; the appendix shows them all
 QUOTE_ROWS = 50  # flagged guideline lines quoted
@@ -295,20 +295,35 @@ def visible_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
     return tables
 
 
+#: within a severity, the audit's own questions come before data hygiene and process
+TOP_CATEGORY_ORDER = (
+    "representativeness", "disagreement", "coverage", "guidelines", "data", "process",
+)  # fmt: skip
+
+
+def _importance(f: Finding) -> tuple:
+    cat = TOP_CATEGORY_ORDER.index(f.category) if f.category in TOP_CATEGORY_ORDER else 9
+    return (SEVERITY_RANK.get(f.severity, 9), cat, *f.sort_key()[1:])
+
+
 def top_findings(findings: list[Finding], most: int = 5, least: int = 3) -> list[Finding]:
-    """The most important few: high and medium first, one per rule before repeats."""
+    """The most important few: high and medium first, one per rule before repeats.
+
+    At least ``least`` findings are shown when there are that many, even if only low or
+    info; at most ``most``.
+    """
+    ranked = sorted(findings, key=_importance)
     chosen: list[Finding] = []
     seen: set[str] = set()
-    serious = [f for f in findings if f.severity in ("high", "medium")]
-    for f in serious:
-        if f.rule not in seen and len(chosen) < most:
+    for f in ranked:
+        if f.severity in ("high", "medium") and f.rule not in seen and len(chosen) < most:
             chosen.append(f)
             seen.add(f.rule)
-    for f in findings:
+    for f in ranked:
         target = most if f.severity in ("high", "medium") else least
         if f not in chosen and len(chosen) < target:
             chosen.append(f)
-    return sorted(chosen, key=Finding.sort_key)
+    return sorted(chosen, key=_importance)
 
 
 # ------------------------------------------------------------------ charts
