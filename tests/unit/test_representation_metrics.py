@@ -118,6 +118,7 @@ def test_total_variation_distance_by_hand():
     assert row["tvd_judgments"] == pytest.approx(0.2)
     assert row["n_annotators"] == 10
     assert row["n_groups_missing"] == 1 and row["n_groups_unnamed"] == 0
+    assert str(dist["n_groups_missing"].dtype) == "Int64"  # counts stay integers in JSON
     assert row["field"] is None or (isinstance(row["field"], float) and math.isnan(row["field"]))
 
 

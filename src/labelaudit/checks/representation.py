@@ -359,9 +359,11 @@ def groups_not_in_target(ctx: CheckContext) -> Iterable[Finding]:
                 f"{len(groups)} {attr} group(s) in the pool are not named by the target: {listed}"
             )
         if extra:
+            which = "smaller" if groups else ""
             parts.append(
-                f"{extra} smaller group(s) (fewer raters than the minimum group size) "
-                "are not named either"
+                f"{extra} {which + ' ' if which else ''}{attr} group(s) with fewer raters than "
+                "the minimum group size (not named, for privacy) are not in the target"
+                + (" either" if groups else "")
             )
         yield ctx.hit(
             "; ".join(parts) + ". They are compared with a target share of 0.",

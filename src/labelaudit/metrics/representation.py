@@ -136,7 +136,9 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         "representation_by_field": pd.DataFrame(
             by_field, columns=["field", *REPRESENTATION_COLUMNS]
         ),
-        "representation_distance": pd.DataFrame(dist, columns=DISTANCE_COLUMNS),
+        "representation_distance": pd.DataFrame(dist, columns=DISTANCE_COLUMNS).astype(
+            {"n_annotators": "Int64", "n_groups_missing": "Int64", "n_groups_unnamed": "Int64"}
+        ),
         "concentration": _concentration(scopes, k),
         "perspective_diversity": _perspective(bundle, attrs, fields, ann_codes, scored),
         "metadata_completeness": _completeness(bundle, scopes[0][1]),
@@ -366,7 +368,8 @@ def _concentration(scopes: list[tuple[str | None, np.ndarray, np.ndarray]], k: i
             row["top10_share"], row["n_top"] = top_share(x, TOP_FRACTION)
             row["gini"] = gini(x)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["field", "n_annotators", "top10_share", "gini", "n_top"])
+    table = pd.DataFrame(rows, columns=["field", "n_annotators", "top10_share", "gini", "n_top"])
+    return table.astype({"n_top": "Int64"})
 
 
 # -------------------------------------------------------- perspective diversity
