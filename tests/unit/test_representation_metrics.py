@@ -352,3 +352,22 @@ def test_us_census_intersections_count_cells_and_suppress_small_ones(shared_data
     assert not final.loc["18-24 years old×Black×Female", "suppressed"]
     empty = final[final["in_target"] & (final["n_annotators"] == 0)]
     assert len(empty) == 69 and not empty["suppressed"].any()
+
+
+def test_country_names_and_codes_match_the_target_spelling():
+    country = {
+        **{f"a{i}": "USA" for i in range(1, 5)},
+        "a5": "us",
+        "a6": "United Kingdom",
+        "a7": "GB",
+        "a8": "Syria",
+        "a9": "Syrian Arab Republic",
+        "a10": "Narnia",
+        "a11": "",
+    }
+    ann = pd.DataFrame({"annotator_id": list(country), "country": list(country.values())})
+    target = Target("t", "s", {"country": {"United States": 0.5, "UK": 0.3, "SY": 0.2}})
+    out = _run(_bundle(annotators=ann, target=target), min_group_size=1, group_by=["country"])
+    rep = _by_group(out.tables["representation"], "country")
+    assert rep["n_annotators"].to_dict() == {"United States": 5, "SY": 2, "UK": 2, "Narnia": 1}
+    assert not rep.loc["Narnia", "in_target"]

@@ -22,7 +22,7 @@ import pandas as pd
 from labelaudit.bundle.model import Bundle, Target
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
-from labelaudit.populations.m49 import regions_of, unrecognised
+from labelaudit.populations.m49 import lookup, regions_of, unrecognised
 from labelaudit.stats.representation import (
     effective_groups_per_item,
     gini,
@@ -274,9 +274,7 @@ def _compare(
         return [], None
     vals = values[disclosed].to_numpy()
     judg = counts[disclosed]
-    # the pool's spelling defers to the target's when they differ only in case
-    spelling = {g.casefold(): g for g in (target or {})}
-    vals = np.array([spelling.get(str(v).casefold(), v) for v in vals], dtype=object)
+    vals = _target_spelling(vals, target)
     groups, inv = np.unique(vals, return_inverse=True)
     n_g = np.bincount(inv, minlength=len(groups))
     j_g = np.bincount(inv, weights=judg, minlength=len(groups))
@@ -335,6 +333,28 @@ def _compare(
         )
         distance["n_groups_unnamed"] = sum(1 for r in rows if not r["in_target"])
     return rows, distance
+
+
+def _target_spelling(vals: np.ndarray, target: dict[str, float] | None) -> np.ndarray:
+    """Pool values in the target's spelling when they differ only in case or, when every
+    target group is a country, when both name the same country ("USA" == "United States")."""
+    if not target:
+        return vals
+    spelling = {g.casefold(): g for g in target}
+    countries = {g: lookup(g) for g in target}
+    by_iso = (
+        {c.iso2: g for g, c in countries.items() if c is not None}
+        if all(c is not None for c in countries.values())
+        else {}
+    )
+    out = []
+    for v in vals:
+        same = spelling.get(str(v).casefold())
+        if same is None and by_iso:
+            country = lookup(v)
+            same = by_iso.get(country.iso2) if country is not None else None
+        out.append(v if same is None else same)
+    return np.array(out, dtype=object)
 
 
 def _bucketed(p: np.ndarray, t: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
