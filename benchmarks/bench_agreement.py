@@ -80,9 +80,20 @@ def synthetic_bundle(n_judgments: int, seed: int = 0) -> Bundle:
     return Bundle(judgments=judgments, schema=schema, annotators=annotators)
 
 
-def labelaudit_bootstrap_only(bundle: Bundle, cfg: AuditConfig) -> float:
+class Clock:
+    """Wall-clock and CPU seconds of a block (CPU time is steadier on a shared machine)."""
+
+    def __enter__(self) -> Clock:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+
+
+def labelaudit_bootstrap_only(bundle: Bundle, cfg: AuditConfig) -> None:
     """Like-for-like: overall + within-group alpha intervals only, via reweighting."""
-    t0 = time.perf_counter()
     unit = prepare_unit(bundle.coded("harm"), bundle.item_ids.size)
     m = indicator_matrix(unit.items, unit.values, unit.annotators, unit.n_items, 3,
                          bundle.annotator_ids.size)  # fmt: skip
@@ -105,12 +116,10 @@ def labelaudit_bootstrap_only(bundle: Bundle, cfg: AuditConfig) -> float:
         )
     r = np.vstack(reps)
     [percentile_interval(r[:, k], cfg.ci_level) for k in range(r.shape[1])]
-    return time.perf_counter() - t0
 
 
-def krippendorff_alternative(bundle: Bundle, cfg: AuditConfig, n_timed: int) -> tuple[float, int]:
-    """krippendorff.alpha per group per replicate; returns (seconds for n_timed, calls)."""
-    t0 = time.perf_counter()
+def krippendorff_alternative(bundle: Bundle, cfg: AuditConfig, n_timed: int) -> int:
+    """krippendorff.alpha per group per replicate, n_timed replicates; returns the calls."""
     unit = prepare_unit(bundle.coded("harm"), bundle.item_ids.size)
     group_counts = [unit.total]
     for attr in ("region", "gender", "age_band"):
@@ -127,7 +136,7 @@ def krippendorff_alternative(bundle: Bundle, cfg: AuditConfig, n_timed: int) -> 
         for counts in group_counts:
             krippendorff.alpha(value_counts=counts[idx], level_of_measurement="nominal")
             calls += 1
-    return time.perf_counter() - t0, calls
+    return calls
 
 
 def machine() -> str:
@@ -162,26 +171,31 @@ def main() -> None:
     bundle = synthetic_bundle(args.judgments)
     bundle.coded("harm")  # warm the id indexes so neither side pays for them
 
-    t0 = time.perf_counter()
-    out = agreement_analysis(bundle, cfg)
-    t_full = time.perf_counter() - t0
-    t_boot = labelaudit_bootstrap_only(bundle, cfg)
-    t_alt, calls = krippendorff_alternative(bundle, cfg, args.timed_replicates)
-    t_alt_full = t_alt * cfg.n_boot / args.timed_replicates
+    with Clock() as full:
+        out = agreement_analysis(bundle, cfg)
+    with Clock() as boot:
+        labelaudit_bootstrap_only(bundle, cfg)
+    with Clock() as alt:
+        calls = krippendorff_alternative(bundle, cfg, args.timed_replicates)
+    scale = cfg.n_boot / args.timed_replicates
     assoc = out.tables["group_association"]
     perms = int(assoc["n_permutations"].sum())
 
     rows = [
         ("labelaudit: whole agreement analysis (alpha overall/within, kappa_x cross, "
          "group-vs-rest difference, all with 1,000 bootstrap replicates; GRASP with up to "
-         f"1,000 permutations per group, {perms:,} group-permutations run)", t_full, None),
-        ("labelaudit: like-for-like part (overall + within-group alpha intervals)", t_boot, None),
+         f"1,000 permutations per group, {perms:,} group-permutations run)",
+         full.wall, full.cpu, ""),
+        ("labelaudit: like-for-like part (overall + within-group alpha intervals)",
+         boot.wall, boot.cpu, ""),
         (f"krippendorff package, per group per replicate ({calls:,} calls = "
-         f"{args.timed_replicates} replicates timed, extrapolated x{cfg.n_boot // args.timed_replicates} "
-         f"to {cfg.n_boot})", t_alt_full, t_alt),
+         f"{args.timed_replicates} replicates timed, extrapolated x{scale:g} to {cfg.n_boot})",
+         alt.wall * scale, alt.cpu * scale,
+         f" (measured {alt.wall:.1f} / {alt.cpu:.1f})"),
     ]  # fmt: skip
-    ratio_like = t_alt_full / t_boot
-    ratio_full = t_alt_full / t_full
+    t_alt_full = alt.cpu * scale
+    ratio_like = t_alt_full / boot.cpu
+    ratio_full = t_alt_full / full.cpu
     lines = [
         "# Agreement engine benchmark",
         "",
@@ -196,13 +210,15 @@ def main() -> None:
         "(region 6 groups, gender 2, age_band 4). Settings: n_boot=1000, n_permutations=1000, "
         "early_stop=True, seed=0.",
         "",
-        "| what | seconds |",
-        "|---|---:|",
+        "| what | wall seconds | CPU seconds |",
+        "|---|---:|---:|",
     ]
-    for name, t, measured in rows:
-        extra = f" (measured {measured:.1f} s)" if measured is not None else ""
-        lines.append(f"| {name} | {t:.1f}{extra} |")
+    for name, wall, cpu, measured in rows:
+        lines.append(f"| {name} | {wall:.1f} | {cpu:.1f}{measured} |")
     lines += [
+        "",
+        "Ratios use CPU seconds (process time), steadier than wall-clock time on a shared "
+        "machine; wall-clock times are shown beside them.",
         "",
         f"Speed-up, like for like (same intervals): **{ratio_like:.0f}x**.",
         f"Speed-up, whole labelaudit analysis (which also computes kappa_x, the differences "
