@@ -55,7 +55,7 @@ def test_report_renders_offline_without_errors(browser, served):
     )
     assert all(b > 10_000 for b in boxes)
     top = page.locator("#summary .finding").first.inner_text()
-    assert "Items in a language no rater speaks" in top
+    assert "Group under-represented in the rater pool" in top
     page.close()
 
 
