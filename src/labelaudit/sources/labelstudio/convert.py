@@ -1,0 +1,419 @@
+"""Turn Label Studio tasks (with their annotations) into :class:`RawTables`.
+
+Both routes end here: the live pull (tasks listed through the SDK) and a full JSON
+export (the same task dicts written to a file). One judgment row is written per
+annotation result. Results that break the label config are passed through unchanged so
+the loader reports them as ``data`` findings; only results that cannot be judgments at
+all (free text, unsupported region types, empty values) are counted in ``skipped_rows``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from labelaudit.errors import InputError, Problem
+from labelaudit.sources.base import RawTables
+from labelaudit.sources.labelstudio.label_config import LabelConfig
+
+JUDGMENT_COLUMNS = [
+    "item_id",
+    "annotator_id",
+    "field",
+    "label",
+    "created_at",
+    "lead_time_s",
+    "on_behalf",
+]
+
+#: result ``type`` -> key of ``value`` that holds the judgment
+_VALUE_KEYS = {
+    "choices": "choices",
+    "labels": "labels",
+    "rating": "rating",
+    "number": "number",
+    "pairwise": "selected",
+    "ranker": "ranker",
+    "textarea": "text",
+}
+_LIST_TYPES = frozenset({"choices", "labels"})
+_NUMERIC_TYPES = frozenset({"rating", "number"})
+
+#: columns of an annotator metadata file that identify a person: never kept
+PERSONAL_COLUMNS = frozenset(
+    {"email", "e-mail", "username", "first_name", "last_name", "full_name", "name", "phone"}
+)
+
+
+def as_dict(obj: Any) -> Any:
+    """A plain dict from an SDK (pydantic) object, or the object itself."""
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if hasattr(obj, "dict") and not isinstance(obj, dict):
+        return obj.dict()
+    return obj
+
+
+def _user_id(user: Any, emails: Mapping[str, str]) -> str | None:
+    """Annotator id from ``completed_by``/``updated_by`` (an int or a user object)."""
+    if user is None or user == {}:
+        return None
+    if isinstance(user, Mapping):
+        if user.get("id") is not None:
+            return str(user["id"])
+        email = user.get("email")
+        if email:
+            known = emails.get(str(email).strip().lower())
+            if known is not None:
+                return known
+            # an email must not become an id: keep a stable, non-reversible stand-in
+            return "user-" + hashlib.sha256(str(email).strip().lower().encode()).hexdigest()[:12]
+        return None
+    if isinstance(user, float) and user.is_integer():
+        return str(int(user))
+    return str(user)
+
+
+def _result_type(result: Mapping) -> str | None:
+    rtype = result.get("type")
+    if rtype:
+        return str(rtype).lower()
+    value = result.get("value") or {}
+    for rt, key in _VALUE_KEYS.items():
+        if key in value:
+            return rt
+    return None
+
+
+def _extract(rtype: str, value: Mapping) -> Any:
+    """The raw judgment of one result, or None when the result holds none."""
+    key = _VALUE_KEYS[rtype]
+    raw = value.get(key)
+    if raw is None:
+        return None
+    if rtype in _LIST_TYPES:
+        vals = [str(v) for v in (raw if isinstance(raw, list) else [raw])]
+        return vals or None
+    if rtype in _NUMERIC_TYPES:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            return str(raw)
+    if rtype == "ranker":
+        if isinstance(raw, Mapping):  # buckets -> ids, in bucket order
+            return [str(v) for bucket in raw.values() for v in (bucket or [])] or None
+        return [str(v) for v in raw] or None
+    return str(raw)
+
+
+class _Converter:
+    def __init__(self, config: LabelConfig | None, where: str, emails: Mapping[str, str]):
+        self.config = config
+        self.fields: dict[str, dict] = dict(config.schema["fields"]) if config else {}
+        self.where = where
+        self.emails = emails
+        self.rows: list[dict] = []
+        self.items: list[dict] = []
+        self.skipped: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+        self.cancelled: list[tuple[str, str, Any, float | None, bool]] = []
+        self.seen_fields: dict[str, None] = {}
+
+    def problem(self, index: int, message: str) -> None:
+        if len(self.problems) < 20:
+            self.problems.append(
+                Problem(
+                    self.where,
+                    f"task {index} (0-based position in the file): {message}",
+                    fix="re-export the project from Label Studio, or fix that task by hand",
+                )
+            )
+
+    def task(self, index: int, task: Any) -> None:
+        task = as_dict(task)
+        if not isinstance(task, Mapping):
+            self.problem(index, f"expected a task object, found {type(task).__name__}")
+            return
+        if task.get("id") is None:
+            self.problem(index, "the task has no 'id'")
+            return
+        data = task.get("data", {})
+        if not isinstance(data, Mapping):
+            self.problem(index, "'data' is not an object")
+            return
+        item_id = str(task["id"])
+        item = {"item_id": item_id}
+        for key, val in data.items():
+            if key == "item_id":
+                continue
+            item[key] = json.dumps(val, ensure_ascii=False) if isinstance(val, dict | list) else val
+        self.items.append(item)
+        annotations = task.get("annotations")
+        if annotations is None:
+            annotations = task.get("completions", [])  # exports before Label Studio 1.0
+        if not isinstance(annotations, list):
+            self.problem(index, "'annotations' is not a list")
+            return
+        for ann in annotations:
+            self.annotation(index, item_id, as_dict(ann))
+
+    def annotation(self, index: int, item_id: str, ann: Any) -> None:
+        if not isinstance(ann, Mapping):
+            self.problem(index, "an annotation is not an object")
+            return
+        annotator = _user_id(ann.get("completed_by"), self.emails)
+        if annotator is None:
+            self.problem(index, f"annotation {ann.get('id')} has no 'completed_by'")
+            return
+        editor = _user_id(ann.get("updated_by"), self.emails)
+        on_behalf = editor is not None and editor != annotator
+        created = ann.get("created_at")
+        lead = ann.get("lead_time")
+        lead = float(lead) if isinstance(lead, int | float) else None
+        results = ann.get("result") or []
+        if not isinstance(results, list):
+            self.problem(index, f"annotation {ann.get('id')}: 'result' is not a list")
+            return
+        if ann.get("was_cancelled") or ann.get("skipped"):
+            self.counts["cancelled_annotations"] += 1
+            if results:
+                self.skipped["cancelled_annotation_result"] += len(results)
+            self.cancelled.append((item_id, annotator, created, lead, on_behalf))
+            return
+        n_before = len(self.rows)
+        for res in results:
+            self.result(index, item_id, annotator, created, lead, on_behalf, res)
+        if not results:
+            self.skipped["empty_annotation"] += 1
+        elif len(self.rows) == n_before:
+            self.counts["annotations_without_scored_result"] += 1
+
+    def result(self, index, item_id, annotator, created, lead, on_behalf, res) -> None:
+        if not isinstance(res, Mapping):
+            self.problem(index, "an annotation result is not an object")
+            return
+        name = res.get("from_name")
+        rtype = _result_type(res)
+        if rtype == "textarea":
+            self.skipped["textarea_result"] += 1
+            return
+        if rtype not in _VALUE_KEYS or not name:
+            self.skipped[f"unsupported_result:{rtype or 'unknown'}"] += 1
+            return
+        label = _extract(rtype, res.get("value") or {})
+        if label is None:
+            self.skipped["empty_result"] += 1
+            return
+        spec = self.fields.get(name)
+        if self.config is not None and spec is None:
+            self.counts["unknown_from_name"] += 1
+        if isinstance(label, list) and rtype in _LIST_TYPES:
+            kind = spec.get("kind") if spec else None
+            if kind == "multi":
+                pass
+            elif len(label) == 1:
+                label = label[0]
+            elif kind == "single":
+                self.counts["multiple_values_on_single_choice"] += 1
+        if spec and spec.get("values") and spec.get("kind") in ("single", "multi", "pairwise"):
+            allowed = {str(v) for v in spec["values"]}
+            got = label if isinstance(label, list) else [label]
+            if any(str(v) not in allowed for v in got):
+                self.counts["unknown_value"] += 1
+        self.seen_fields.setdefault(name, None)
+        self.rows.append(
+            {
+                "item_id": item_id,
+                "annotator_id": annotator,
+                "field": name,
+                "label": label,
+                "created_at": created,
+                "lead_time_s": lead,
+                "on_behalf": on_behalf,
+            }
+        )
+
+    def scored_fields(self) -> list[str]:
+        if self.config is not None:
+            return [f for f, s in self.fields.items() if s.get("kind") != "text"]
+        return list(self.seen_fields)
+
+    def finish(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self.problems:
+            raise InputError(self.problems)
+        # a cancelled (skipped) annotation is a skipped judgment of every scored field
+        for item_id, annotator, created, lead, on_behalf in self.cancelled:
+            for name in self.scored_fields():
+                self.rows.append(
+                    {
+                        "item_id": item_id,
+                        "annotator_id": annotator,
+                        "field": name,
+                        "label": None,
+                        "created_at": created,
+                        "lead_time_s": lead,
+                        "on_behalf": on_behalf,
+                    }
+                )
+        if self.config is None:
+            _listify_multi_fields(self.rows)
+        judgments = pd.DataFrame(self.rows, columns=JUDGMENT_COLUMNS)
+        judgments["created_at"] = pd.to_datetime(judgments["created_at"], utc=True, errors="coerce")
+        judgments["lead_time_s"] = judgments["lead_time_s"].astype("float64")
+        judgments["on_behalf"] = judgments["on_behalf"].astype(bool)
+        judgments["label"] = judgments["label"].astype(object)
+        items = pd.DataFrame(self.items)
+        if items.empty:
+            items = pd.DataFrame({"item_id": pd.Series([], dtype=object)})
+        items = items.drop_duplicates("item_id", keep="first").reset_index(drop=True)
+        return judgments, items
+
+
+def _listify_multi_fields(rows: list[dict]) -> None:
+    # without a label config, a field that ever holds several choices is multi-choice:
+    # give all its labels the same (list) shape
+    multi = {r["field"] for r in rows if isinstance(r["label"], list)}
+    for r in rows:
+        if r["field"] in multi and isinstance(r["label"], str):
+            r["label"] = [r["label"]]
+
+
+def tasks_to_raw(
+    tasks: Iterable[Any],
+    *,
+    config: LabelConfig | None,
+    where: str,
+    emails: Mapping[str, str] | None = None,
+) -> RawTables:
+    """Convert Label Studio task dicts (full JSON export shape) into raw tables.
+
+    Parameters
+    ----------
+    tasks : iterable of dict
+        Tasks with ``id``, ``data`` and ``annotations`` (or the pre-1.0 ``completions``).
+    config : LabelConfig or None
+        The parsed label config; without it the schema is left to inference (None).
+    where : str
+        Name of the file or server, used in error messages.
+    emails : mapping, optional
+        Lower-cased email -> user id, to resolve ``completed_by`` objects without an id.
+
+    Returns
+    -------
+    RawTables
+        ``source`` holds ``counts`` (cancelled annotations and label-config breaches) and
+        ``notes``; ``skipped_rows`` counts results that could not become judgments.
+
+    Raises
+    ------
+    InputError
+        Naming the task position for every malformed task (up to 20).
+
+    Examples
+    --------
+    >>> raw = tasks_to_raw(
+    ...     [{"id": 7, "data": {"text": "hi"}, "annotations": [{"completed_by": 3,
+    ...       "result": [{"from_name": "tox", "type": "choices",
+    ...                   "value": {"choices": ["toxic"]}}]}]}],
+    ...     config=None, where="demo.json")
+    >>> raw.judgments[["item_id", "annotator_id", "field", "label"]].values.tolist()
+    [['7', '3', 'tox', 'toxic']]
+    """
+    conv = _Converter(config, where, emails or {})
+    for index, task in enumerate(tasks):
+        conv.task(index, task)
+    judgments, items = conv.finish()
+    annotators = pd.DataFrame(
+        {"annotator_id": pd.Series(pd.unique(judgments["annotator_id"]), dtype=object)}
+    )
+    notes = list(config.notes) if config else []
+    return RawTables(
+        judgments=judgments,
+        annotators=annotators,
+        items=items,
+        schema=config.schema if config else None,
+        skipped_rows=dict(sorted(conv.skipped.items())),
+        source={"counts": dict(sorted(conv.counts.items())), "notes": notes},
+    )
+
+
+def read_annotator_metadata(path: Path) -> pd.DataFrame:
+    """Read an annotator metadata file (CSV, Parquet or JSON Lines) as a table."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet" or path.is_dir():
+            table = pd.read_parquet(path)
+        elif suffix == ".jsonl":
+            table = pd.read_json(path, lines=True, dtype=False)
+        else:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            [Problem(str(path), f"cannot read the annotator metadata file: {exc}")]
+        ) from None
+    return table
+
+
+def attach_annotator_metadata(raw: RawTables, path: Path | None, emails: Mapping[str, str]) -> None:
+    """Join annotator metadata keyed by user id or email; drop every personal column.
+
+    Sets ``source["annotators_without_metadata"]`` (annotators with judgments but no
+    metadata row) and ``source["metadata_rows_unmatched"]`` (rows whose email or id
+    matches no Label Studio user seen).
+    """
+    ids = raw.annotators["annotator_id"].astype(str).tolist()
+    if path is None:
+        raw.source["annotators_without_metadata"] = len(ids)
+        return
+    table = read_annotator_metadata(Path(path))
+    cols = {c.lower(): c for c in table.columns}
+    key = next((cols[c] for c in ("annotator_id", "user_id", "id") if c in cols), None)
+    if key is not None:
+        keys = table[key].map(_id_text)
+    elif "email" in cols:
+        keys = table[cols["email"]].map(lambda e: emails.get(str(e).strip().lower()))
+    else:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "the annotator metadata file has no 'annotator_id', 'user_id', 'id' "
+                    "or 'email' column",
+                    fix="add a column with each annotator's Label Studio user id or email",
+                )
+            ]
+        )
+    meta = table.drop(columns=[c for c in table.columns if c.lower() in PERSONAL_COLUMNS | {key}])
+    meta.insert(0, "annotator_id", keys)
+    unmatched = int(meta["annotator_id"].isna().sum())
+    meta = meta.dropna(subset=["annotator_id"]).drop_duplicates("annotator_id", keep="first")
+    known = set(emails.values()) | set(ids)
+    if emails:
+        unmatched += int((~meta["annotator_id"].isin(known)).sum())
+        meta = meta[meta["annotator_id"].isin(known)]
+    merged = pd.DataFrame({"annotator_id": ids}).merge(meta, on="annotator_id", how="outer")
+    # pool members listed in the file but without judgments stay: they are part of the pool
+    order = {a: i for i, a in enumerate(ids)}
+    merged = merged.sort_values(
+        "annotator_id", key=lambda s: s.map(lambda a: order.get(a, len(order))), kind="stable"
+    ).reset_index(drop=True)
+    raw.annotators = merged
+    raw.source["annotators_without_metadata"] = len(set(ids) - set(meta["annotator_id"]))
+    raw.source["metadata_rows_unmatched"] = unmatched
+    raw.files["annotators"] = str(path)
+
+
+def _id_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
