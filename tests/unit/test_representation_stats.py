@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+import labelaudit.populations.alignment as alignment_module
 import labelaudit.populations.m49 as m49_module
 import labelaudit.stats.representation as rep_module
 from labelaudit.stats.representation import (
@@ -20,7 +21,7 @@ from labelaudit.stats.representation import (
 )
 
 
-@pytest.mark.parametrize("module", [rep_module, m49_module])
+@pytest.mark.parametrize("module", [rep_module, m49_module, alignment_module])
 def test_doctests_pass(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

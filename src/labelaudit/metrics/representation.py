@@ -22,7 +22,8 @@ import pandas as pd
 from labelaudit.bundle.model import Bundle, Target
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
-from labelaudit.populations.m49 import lookup, regions_of, unrecognised
+from labelaudit.populations.alignment import in_target_spelling, target_shares
+from labelaudit.populations.m49 import regions_of, unrecognised
 from labelaudit.stats.representation import (
     effective_groups_per_item,
     gini,
@@ -110,7 +111,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     rep, by_field, dist = [], [], []
     for attr in attrs:
         values = _values(bundle, attr)
-        dist_target, basis = _target_for(target, attr)
+        dist_target, basis = target_shares(target, attr)
         for f, pool, counts in scopes:
             rows, drow = _compare(
                 attr,
@@ -218,34 +219,6 @@ def _label(value: object) -> str:
     return str(value).strip()
 
 
-def _target_for(
-    target: Target | None, attribute: str
-) -> tuple[dict[str, float] | None, str | None]:
-    """Target shares for an attribute (or intersection) and how they were obtained."""
-    if target is None:
-        return None, None
-    parts = attribute.split("×")
-    if attribute in target.attributes:
-        return target.attributes[attribute], "joint" if len(parts) > 1 else "marginal"
-    if len(parts) == 1:
-        return None, None
-    joint = target.joint
-    if joint is not None and all(p in joint.columns for p in parts):
-        cells = joint.groupby(parts, sort=False)["share"].sum()
-        labels = ["×".join(map(str, key)) for key in cells.index]
-        return dict(zip(labels, cells.to_numpy(dtype=float), strict=True)), "joint"
-    if all(p in target.attributes for p in parts):
-        dist: dict[str, float] = {"": 1.0}
-        for p in parts:
-            dist = {
-                (f"{a}×{g}" if a else g): sa * sg
-                for a, sa in dist.items()
-                for g, sg in target.attributes[p].items()
-            }
-        return dist, "independence"
-    return None, None
-
-
 # ----------------------------------------------------------- representation
 def _compare(
     attribute: str,
@@ -274,7 +247,7 @@ def _compare(
         return [], None
     vals = values[disclosed].to_numpy()
     judg = counts[disclosed]
-    vals = _target_spelling(vals, target)
+    vals = in_target_spelling(vals, target)
     groups, inv = np.unique(vals, return_inverse=True)
     n_g = np.bincount(inv, minlength=len(groups))
     j_g = np.bincount(inv, weights=judg, minlength=len(groups))
@@ -333,28 +306,6 @@ def _compare(
         )
         distance["n_groups_unnamed"] = sum(1 for r in rows if not r["in_target"])
     return rows, distance
-
-
-def _target_spelling(vals: np.ndarray, target: dict[str, float] | None) -> np.ndarray:
-    """Pool values in the target's spelling when they differ only in case or, when every
-    target group is a country, when both name the same country ("USA" == "United States")."""
-    if not target:
-        return vals
-    spelling = {g.casefold(): g for g in target}
-    countries = {g: lookup(g) for g in target}
-    by_iso = (
-        {c.iso2: g for g, c in countries.items() if c is not None}
-        if all(c is not None for c in countries.values())
-        else {}
-    )
-    out = []
-    for v in vals:
-        same = spelling.get(str(v).casefold())
-        if same is None and by_iso:
-            country = lookup(v)
-            same = by_iso.get(country.iso2) if country is not None else None
-        out.append(v if same is None else same)
-    return np.array(out, dtype=object)
 
 
 def _bucketed(p: np.ndarray, t: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
