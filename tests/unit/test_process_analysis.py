@@ -74,6 +74,9 @@ def test_fast_threshold_comes_from_rule_parameters() -> None:
     fast = process_analysis(timed_bundle(), cfg).tables["fast_judgments"]
     # under 9.5 s: 1.0, 8.0, 9.0, 1.5, 0.5
     assert row(fast, None)["n_fast"] == 5
+    settings = process_analysis(timed_bundle(), cfg).facts["process"]["settings"]
+    assert settings == {"fast_min_seconds": 9.5, "fast_relative_to_median": 0.2,
+                        "session_gap_minutes": 30.0, "long_session_minutes": 120.0}  # fmt: skip
 
 
 def test_time_per_judgment_median_and_iqr() -> None:

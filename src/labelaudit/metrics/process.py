@@ -367,9 +367,16 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             facts={"process": {"columns": have}},
             methods=[_skipped_note(have)],
         )
+    p1, p3 = rule_params(cfg, "LA501"), rule_params(cfg, "LA503")
+    settings = {
+        "fast_min_seconds": float(p1["min_seconds"]),
+        "fast_relative_to_median": float(p1["relative_to_median"]),
+        "session_gap_minutes": float(p3["session_gap_minutes"]),
+        "long_session_minutes": float(p3["long_session_minutes"]),
+    }
     return AnalysisOutput(
         tables=tables,
-        facts={"process": {"columns": have, "errors": errors}},
+        facts={"process": {"columns": have, "errors": errors, "settings": settings}},
         methods=_methods(cfg, have, errors),
     )
 
