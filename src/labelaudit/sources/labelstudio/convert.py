@@ -66,6 +66,9 @@ def _user_id(user: Any, emails: Mapping[str, str]) -> str | None:
         return None
     if isinstance(user, Mapping):
         if user.get("id") is not None:
+            if user.get("email") and isinstance(emails, dict):
+                # remembered only to match an email-keyed metadata file; never stored
+                emails.setdefault(str(user["email"]).strip().lower(), str(user["id"]))
             return str(user["id"])
         email = user.get("email")
         if email:
@@ -174,7 +177,7 @@ class _Converter:
             return
         editor = _user_id(ann.get("updated_by"), self.emails)
         on_behalf = editor is not None and editor != annotator
-        created = ann.get("created_at")
+        created = _timestamp(ann.get("created_at"))
         lead = ann.get("lead_time")
         lead = float(lead) if isinstance(lead, int | float) else None
         results = ann.get("result") or []
@@ -222,11 +225,8 @@ class _Converter:
                 label = label[0]
             elif kind == "single":
                 self.counts["multiple_values_on_single_choice"] += 1
-        if spec and spec.get("values") and spec.get("kind") in ("single", "multi", "pairwise"):
-            allowed = {str(v) for v in spec["values"]}
-            got = label if isinstance(label, list) else [label]
-            if any(str(v) not in allowed for v in got):
-                self.counts["unknown_value"] += 1
+        if spec and spec.get("values") and _outside(label, spec["values"]):
+            self.counts["unknown_value"] += 1
         self.seen_fields.setdefault(name, None)
         self.rows.append(
             {
@@ -265,7 +265,7 @@ class _Converter:
         if self.config is None:
             _listify_multi_fields(self.rows)
         judgments = pd.DataFrame(self.rows, columns=JUDGMENT_COLUMNS)
-        judgments["created_at"] = pd.to_datetime(judgments["created_at"], utc=True, errors="coerce")
+        judgments["created_at"] = pd.to_datetime(judgments["created_at"], utc=True)
         judgments["lead_time_s"] = judgments["lead_time_s"].astype("float64")
         judgments["on_behalf"] = judgments["on_behalf"].astype(bool)
         judgments["label"] = judgments["label"].astype(object)
@@ -274,6 +274,28 @@ class _Converter:
             items = pd.DataFrame({"item_id": pd.Series([], dtype=object)})
         items = items.drop_duplicates("item_id", keep="first").reset_index(drop=True)
         return judgments, items
+
+
+def _outside(label: Any, values: list) -> bool:
+    """True when a label (or one of its values) is not among the schema's values."""
+    if isinstance(label, float):
+        return label not in {float(v) for v in values if isinstance(v, int | float)}
+    allowed = {str(v) for v in values}
+    got = label if isinstance(label, list) else [label]
+    return any(str(v) not in allowed for v in got)
+
+
+def _timestamp(value: Any) -> pd.Timestamp | None:
+    # exports before Label Studio 1.0 wrote created_at as Unix seconds
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return pd.Timestamp(value, unit="s", tz="UTC")
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _listify_multi_fields(rows: list[dict]) -> None:
@@ -290,7 +312,7 @@ def tasks_to_raw(
     *,
     config: LabelConfig | None,
     where: str,
-    emails: Mapping[str, str] | None = None,
+    emails: dict[str, str] | None = None,
 ) -> RawTables:
     """Convert Label Studio task dicts (full JSON export shape) into raw tables.
 
@@ -302,8 +324,9 @@ def tasks_to_raw(
         The parsed label config; without it the schema is left to inference (None).
     where : str
         Name of the file or server, used in error messages.
-    emails : mapping, optional
+    emails : dict, optional
         Lower-cased email -> user id, to resolve ``completed_by`` objects without an id.
+        Pairs seen in ``completed_by`` objects are added to it (for the metadata join).
 
     Returns
     -------
@@ -326,7 +349,7 @@ def tasks_to_raw(
     >>> raw.judgments[["item_id", "annotator_id", "field", "label"]].values.tolist()
     [['7', '3', 'tox', 'toxic']]
     """
-    conv = _Converter(config, where, emails or {})
+    conv = _Converter(config, where, emails if emails is not None else {})
     for index, task in enumerate(tasks):
         conv.task(index, task)
     judgments, items = conv.finish()
@@ -361,12 +384,15 @@ def read_annotator_metadata(path: Path) -> pd.DataFrame:
     return table
 
 
-def attach_annotator_metadata(raw: RawTables, path: Path | None, emails: Mapping[str, str]) -> None:
+def attach_annotator_metadata(
+    raw: RawTables, path: Path | None, emails: Mapping[str, str], *, users_known: bool = False
+) -> None:
     """Join annotator metadata keyed by user id or email; drop every personal column.
 
     Sets ``source["annotators_without_metadata"]`` (annotators with judgments but no
-    metadata row) and ``source["metadata_rows_unmatched"]`` (rows whose email or id
-    matches no Label Studio user seen).
+    metadata row) and ``source["metadata_rows_unmatched"]`` (rows whose email matches no
+    user, or, when ``users_known`` (the server's user list was read), whose id matches no
+    user).
     """
     ids = raw.annotators["annotator_id"].astype(str).tolist()
     if path is None:
@@ -395,7 +421,7 @@ def attach_annotator_metadata(raw: RawTables, path: Path | None, emails: Mapping
     unmatched = int(meta["annotator_id"].isna().sum())
     meta = meta.dropna(subset=["annotator_id"]).drop_duplicates("annotator_id", keep="first")
     known = set(emails.values()) | set(ids)
-    if emails:
+    if users_known:
         unmatched += int((~meta["annotator_id"].isin(known)).sum())
         meta = meta[meta["annotator_id"].isin(known)]
     merged = pd.DataFrame({"annotator_id": ids}).merge(meta, on="annotator_id", how="outer")

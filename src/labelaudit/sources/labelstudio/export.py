@@ -27,8 +27,10 @@ from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawGuideline, RawTables
 from labelaudit.sources.labelstudio.convert import (
     _VALUE_KEYS,
+    _id_text,
     _result_type,
     attach_annotator_metadata,
+    read_annotator_metadata,
     tasks_to_raw,
 )
 from labelaudit.sources.labelstudio.label_config import (
@@ -130,6 +132,7 @@ def read_export(
         raise InputError([Problem("label config", str(exc))]) from None
     fmt = detect_format(text)
     where = str(path)
+    emails = _metadata_emails(annotators_file)
     if fmt == "JSON":
         try:
             data = json.loads(text)
@@ -140,13 +143,13 @@ def read_export(
                 fix="re-export the project; the file may be truncated",
             ) from None
         tasks = data if isinstance(data, list) else [data]
-        raw = tasks_to_raw(tasks, config=config, where=where)
+        raw = tasks_to_raw(tasks, config=config, where=where, emails=emails)
         if any(isinstance(t, dict) and "completions" in t for t in tasks):
             raw.source["notes"].append("old export format: 'completions' read as annotations")
     else:
         records = _json_min_records(path, text) if fmt == "JSON_MIN" else _csv_records(text)
         tasks = _records_to_tasks(records, config, path)
-        raw = tasks_to_raw(tasks, config=config, where=where)
+        raw = tasks_to_raw(tasks, config=config, where=where, emails=emails)
         raw.source["notes"].extend(n.format(fmt=fmt) for n in _FLAT_NOTES)
         if config is None:
             raw.source["notes"].append(
@@ -157,8 +160,25 @@ def read_export(
     raw.files["judgments"] = where
     if instructions:
         raw.guidelines.append(RawGuideline("instructions.html", instructions, "html"))
-    attach_annotator_metadata(raw, annotators_file, {})
+    attach_annotator_metadata(raw, annotators_file, emails)
     return raw
+
+
+def _metadata_emails(annotators_file: Path | None) -> dict[str, str]:
+    """Email -> user id from a metadata file that has both (JSON_MIN/CSV name annotators
+    by email when the export stored a user object)."""
+    if annotators_file is None:
+        return {}
+    table = read_annotator_metadata(Path(annotators_file))
+    cols = {c.lower(): c for c in table.columns}
+    key = next((cols[c] for c in ("annotator_id", "user_id", "id") if c in cols), None)
+    if key is None or "email" not in cols:
+        return {}
+    return {
+        str(e).strip().lower(): _id_text(i)
+        for e, i in zip(table[cols["email"]], table[key], strict=True)
+        if isinstance(e, str) and e.strip() and _id_text(i) is not None
+    }
 
 
 def _json_min_records(path: Path, text: str) -> list[dict]:

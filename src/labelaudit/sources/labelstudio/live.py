@@ -239,7 +239,7 @@ def pull_project(
             "notes": notes,
         }
     )
-    attach_annotator_metadata(raw, annotators_file, emails)
+    attach_annotator_metadata(raw, annotators_file, emails, users_known=True)
     log.info(
         "pulled Label Studio project %s: %d tasks, %d judgments",
         project_id,
