@@ -28,6 +28,7 @@ LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 __all__ = [
     "LEVELS",
     "distance_matrix",
+    "centred",
     "coincidences",
     "alpha_from_coincidences",
     "alpha_from_counts",
@@ -91,6 +92,19 @@ def distance_matrix(
     ranks = np.empty_like(mid)
     ranks[..., order] = mid
     return (ranks[..., :, None] - ranks[..., None, :]) ** 2
+
+
+def centred(numeric: np.ndarray) -> np.ndarray:
+    """Scale values shifted to their midrange: interval distances are unchanged by a
+    shift, and moments of centred values lose less precision.
+
+    Examples
+    --------
+    >>> centred(np.array([1.0, 2.0, 5.0])).tolist()
+    [-2.0, -1.0, 2.0]
+    """
+    v = np.asarray(numeric, dtype=np.float64)
+    return v - (v.min() + v.max()) / 2.0 if v.size else v
 
 
 def coincidences(counts: np.ndarray) -> np.ndarray:
@@ -180,10 +194,12 @@ def alpha_from_counts(counts: np.ndarray, level: str, numeric: np.ndarray) -> fl
 def item_contributions(counts: np.ndarray, level: str, numeric: np.ndarray) -> np.ndarray:
     """Per-item terms whose (weighted) sum determines alpha: a (U, F) matrix.
 
-    For nominal, interval and ratio data the distances are fixed, so each item
-    contributes its observed disagreement ``sum_ck n_uc n_uk delta_ck / (m_u - 1)``
-    and its pairable value counts (F = 1 + V). Ordinal distances depend on the
-    margins, so each item contributes its whole coincidence matrix (F = V * V).
+    For nominal and ratio data the distances are fixed, so each item contributes its
+    observed disagreement ``sum_ck n_uc n_uk delta_ck / (m_u - 1)`` and its pairable
+    value counts (F = 1 + V). Interval data need only moments: the disagreement, m_u,
+    sum of values and sum of squares (F = 4, whatever the number of scale points).
+    Ordinal distances depend on the margins, so each item contributes its whole
+    coincidence matrix (F = V * V).
     Aggregate with ``weights @ contributions`` and finish with
     :func:`alpha_from_contributions`.
 
@@ -204,6 +220,14 @@ def item_contributions(counts: np.ndarray, level: str, numeric: np.ndarray) -> n
         idx = np.arange(nv)
         per[:, idx, idx] -= n * w[:, None]
         return per.reshape(n.shape[0], nv * nv)
+    if level == "interval":
+        v = centred(numeric)
+        s1, s2 = n @ v, n @ (v * v)
+        d = np.zeros_like(m)
+        np.divide(2.0 * (m * s2 - s1 * s1), m - 1.0, out=d, where=pairable)
+        return np.column_stack([d, m, s1, s2]) * np.column_stack(
+            [np.ones_like(m), pairable, pairable, pairable]
+        )
     delta = distance_matrix(level, numeric)
     d = np.zeros_like(m)
     np.divide(((n @ delta) * n).sum(axis=1), m - 1.0, out=d, where=pairable)
@@ -223,6 +247,9 @@ def alpha_from_contributions(agg: np.ndarray, level: str, numeric: np.ndarray) -
     nv = len(numeric)
     if level == "ordinal":
         return alpha_from_coincidences(agg.reshape(-1, nv, nv), level, numeric)
+    if level == "interval":
+        n, s1, s2 = agg[:, 1], agg[:, 2], agg[:, 3]
+        return _alpha(n, agg[:, 0], 2.0 * (n * s2 - s1 * s1))
     nc = agg[:, 1:]
     delta = distance_matrix(level, numeric)
     return _alpha(nc.sum(axis=1), agg[:, 0], _expected(nc, delta))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labelaudit.stats.alpha import _check_level, distance_matrix
+from labelaudit.stats.alpha import _check_level, centred, distance_matrix
 
 __all__ = [
     "kappa_x_from_counts",
@@ -99,13 +99,7 @@ def kappa_x_from_cross(
     else:
         num = (cross * delta).sum(axis=(1, 2))
         exp = np.einsum("kc,kcd,kd->k", xm, delta, ym)
-    out = np.full(nx.shape, np.nan)
-    ok = (nx > 0) & (ny > 0)
-    d_o = np.where(ok, num / np.where(ok, nx + ny, 1.0), np.nan)
-    d_e = np.where(ok, exp / np.where(ok, nx * ny, 1.0), np.nan)
-    good = ok & (d_e > 1e-12)
-    out[good] = 1.0 - d_o[good] / d_e[good]
-    return out
+    return _kappa(num, exp, nx, ny)
 
 
 def kappa_x_from_counts(
@@ -137,8 +131,9 @@ def kappa_x_item_contributions(
 ) -> np.ndarray:
     """Per-item terms of kappa_x, a (U, F) matrix to reweight for the bootstrap.
 
-    Nominal/interval/ratio: [weighted cross disagreement, X counts (V), Y counts (V)]
-    (F = 1 + 2V). Ordinal: [weighted cross coincidences (V*V), X (V), Y (V)], because
+    Nominal/ratio: [weighted cross disagreement, X counts (V), Y counts (V)]
+    (F = 1 + 2V). Interval: [weighted cross disagreement, then count, sum and sum of
+    squares of the values for X and for Y] (F = 7). Ordinal: [weighted cross coincidences (V*V), X (V), Y (V)], because
     the mid-rank distances depend on the resampled margins. Items not rated by both
     replications contribute zeros.
 
@@ -157,6 +152,12 @@ def kappa_x_item_contributions(
     np.divide(mx + my, mx * my, out=w, where=both)
     xb = x * both[:, None]
     yb = y * both[:, None]
+    if level == "interval":
+        v = centred(numeric)
+        sx1, sx2, sy1, sy2 = x @ v, x @ (v * v), y @ v, y @ (v * v)
+        lead = w * (mx * sy2 + my * sx2 - 2.0 * sx1 * sy1)
+        moments = np.column_stack([lead, mx, sx1, sx2, my, sy1, sy2])
+        return moments * np.column_stack([np.ones_like(mx)] + [both] * 6)
     if level == "ordinal":
         per = (x * w[:, None])[:, :, None] * y[:, None, :]
         lead = per.reshape(x.shape[0], -1)
@@ -179,18 +180,24 @@ def kappa_x_from_contributions(agg: np.ndarray, level: str, numeric: np.ndarray)
     """
     agg = np.atleast_2d(np.asarray(agg, dtype=np.float64))
     nv = len(numeric)
+    if level == "interval":
+        nx, sx1, sx2, ny, sy1, sy2 = (agg[:, i] for i in range(1, 7))
+        return _kappa(agg[:, 0], nx * sy2 + ny * sx2 - 2.0 * sx1 * sy1, nx, ny)
     xm = agg[:, -2 * nv : -nv]
     ym = agg[:, -nv:]
     if level == "ordinal":
         cross = agg[:, : nv * nv].reshape(-1, nv, nv)
         return kappa_x_from_cross(cross, xm, ym, level, numeric)
     delta = distance_matrix(level, numeric)
-    nx = xm.sum(axis=1)
-    ny = ym.sum(axis=1)
     exp = np.einsum("kc,cd,kd->k", xm, delta, ym)
+    return _kappa(agg[:, 0], exp, xm.sum(axis=1), ym.sum(axis=1))
+
+
+def _kappa(num: np.ndarray, exp: np.ndarray, nx: np.ndarray, ny: np.ndarray) -> np.ndarray:
+    """1 - d_o / d_e from the weighted cross disagreement and the all-pairs disagreement."""
     out = np.full(nx.shape, np.nan)
     ok = (nx > 0) & (ny > 0)
-    d_o = np.where(ok, agg[:, 0] / np.where(ok, nx + ny, 1.0), np.nan)
+    d_o = np.where(ok, num / np.where(ok, nx + ny, 1.0), np.nan)
     d_e = np.where(ok, exp / np.where(ok, nx * ny, 1.0), np.nan)
     good = ok & (d_e > 1e-12)
     out[good] = 1.0 - d_o[good] / d_e[good]

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from labelaudit.stats.alpha import alpha_from_coincidences
-from labelaudit.stats.crossrep import kappa_x_from_cross
+from labelaudit.stats.alpha import _alpha, alpha_from_coincidences, centred
+from labelaudit.stats.crossrep import _kappa, kappa_x_from_cross
 
 __all__ = [
     "GraspResult",
@@ -101,6 +101,8 @@ def irr_xrr(
     both = (mx >= 1) & (my >= 1)
     w2 = np.zeros_like(mx)
     np.divide(mx + my, mx * my, out=w2, where=both)
+    if level == "interval":
+        return _interval_irr_xrr(x, t, mx, my, w, w2, both, numeric)
     bothf = both.astype(np.float64)
     xb = np.einsum("uvk,uk->kv", x, bothf)  # (K, V) margins on shared items
     yb = bothf.T @ t - xb
@@ -120,6 +122,24 @@ def irr_xrr(
     irr = alpha_from_coincidences(o, level, numeric)
     xrr = kappa_x_from_cross(cross, xb, yb, level, numeric)
     return np.atleast_1d(irr), np.atleast_1d(xrr)
+
+
+def _interval_irr_xrr(x, t, mx, my, w, w2, both, numeric) -> tuple[np.ndarray, np.ndarray]:
+    """Interval data from moments: sum_cd n_c n_d (v_c - v_d)^2 = 2 (m S2 - S1^2)."""
+    v = centred(numeric)
+    sx1 = np.einsum("uvk,v->uk", x, v)
+    sx2 = np.einsum("uvk,v->uk", x, v * v)
+    sy1 = (t @ v)[:, None] - sx1
+    sy2 = (t @ (v * v))[:, None] - sx2
+    p = mx >= 2
+    d_obs = (w * 2.0 * (mx * sx2 - sx1 * sx1)).sum(axis=0)
+    n, s1, s2 = (mx * p).sum(axis=0), (sx1 * p).sum(axis=0), (sx2 * p).sum(axis=0)
+    irr = _alpha(n, d_obs, 2.0 * (n * s2 - s1 * s1))
+    num = (w2 * (mx * sy2 + my * sx2 - 2.0 * sx1 * sy1)).sum(axis=0)
+    nx, ax1, ax2 = (mx * both).sum(axis=0), (sx1 * both).sum(axis=0), (sx2 * both).sum(axis=0)
+    ny, ay1, ay2 = (my * both).sum(axis=0), (sy1 * both).sum(axis=0), (sy2 * both).sum(axis=0)
+    xrr = _kappa(num, nx * ay2 + ny * ax2 - 2.0 * ax1 * ay1, nx, ny)
+    return irr, xrr
 
 
 def _nominal_irr_xrr(x, t, mx, my, w, w2, xb, yb) -> tuple[np.ndarray, np.ndarray]:
