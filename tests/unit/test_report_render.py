@@ -184,7 +184,7 @@ def test_suppressed_groups_fold_into_one_chart_row_per_attribute():
         svg.Bar("country: CA", 0.5, note="n=12"),
         svg.Bar("country: BR", None, suppressed=True),
         svg.Bar("country: DE", None, suppressed=True),
-        svg.Bar("region: Oceania", None, suppressed=True),
+        svg.Bar("region: Oceania", None, note="n=?", suppressed=True),
         svg.Bar("country: FR", None, suppressed=True),
     ]
     folded = fold_suppressed(bars, ["country", "country", "country", "region", "country"])
@@ -236,3 +236,17 @@ def test_split_report_says_what_it_covers():
     html = render_html(whole)
     assert "Separate reports were written for: Asia, Europe." in html
     assert "No separate report (fewer than the minimum group size): Oceania." in html
+
+
+def test_findings_of_one_rule_share_their_advice():
+    result = make_result()
+    extra = copy.deepcopy(next(f for f in result.findings if f.rule == "LA401"))
+    extra.subject = {"attribute": "region", "group": "Asia"}
+    extra.severity = "medium"
+    extra.message = "region=Asia is under-represented (ratio 0.70 < 0.8, n=180)."
+    result.findings.append(extra)
+    html = render_html(result)
+    section = html.split('<section id="representativeness">')[1].split("</section>")[0]
+    assert "(LA401, 2 findings)" in section
+    assert section.count("What to do: Recruit raters from this group.") == 1
+    assert '<span class="badge medium">medium</span>region=Asia is under-represented' in section

@@ -111,7 +111,9 @@ def _data_overview(result: AuditResult) -> list[S.Block]:
     skipped = ctx.get("skipped") or {}
     if skipped:
         parts = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in sorted(skipped.items()))
-        blocks.append(S.Block("text", text=f"Rows counted but not scored: {parts}."))
+        blocks.append(
+            S.Block("text", text=f"Rows counted but left out of the statistics, by issue: {parts}.")
+        )
     guidelines = ctx.get("guidelines") or []
     if guidelines:
         parts = ", ".join(f"{g.get('name')} ({g.get('n_lines', '?')} lines)" for g in guidelines)

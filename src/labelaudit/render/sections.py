@@ -143,6 +143,31 @@ class FindingView:
 
 
 @dataclass
+class FindingGroup:
+    """Findings of one rule in one section: the shared advice is said once."""
+
+    rule: str
+    title: str
+    severity: str  # the most severe of its findings
+    recommendation: str
+    items: list[FindingView] = field(default_factory=list)
+    mixed: bool = False  # findings of different severities (each then shows its own)
+
+
+def group_findings(views: list[FindingView]) -> list[FindingGroup]:
+    """Group by rule in order of first appearance (findings arrive most severe first)."""
+    groups: dict[str, FindingGroup] = {}
+    for v in views:
+        g = groups.get(v.rule)
+        if g is None:
+            groups[v.rule] = FindingGroup(v.rule, v.title, v.severity, v.recommendation, [v])
+            continue
+        g.items.append(v)
+        g.mixed = g.mixed or v.severity != g.severity
+    return list(groups.values())
+
+
+@dataclass
 class Block:
     kind: str  # chart | table | quotes | text
     title: str = ""
@@ -160,6 +185,10 @@ class SectionView:
     intro: str
     findings: list[FindingView] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def finding_groups(self) -> list[FindingGroup]:
+        return group_findings(self.findings)
 
 
 # ------------------------------------------------------------------ formatting
@@ -367,8 +396,10 @@ def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
             hidden.setdefault(a, []).append(b)
     out: list[svg.Bar] = []
     for b, a in zip(bars, attrs, strict=True):
-        if not b.suppressed or len(hidden[a]) == 1:
+        if not b.suppressed:
             out.append(b)
+        elif len(hidden[a]) == 1:  # a suppressed row keeps its name and nothing else
+            out.append(svg.Bar(label=b.label, value=None, suppressed=True))
         elif hidden[a][0] is b:
             n = len(hidden[a])
             label = f"{a}: {n} small groups" if not _missing(a) else f"{n} small groups"
