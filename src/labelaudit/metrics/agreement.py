@@ -12,6 +12,12 @@ Tables (see findings.json ``metrics``):
 
 Multi-choice fields are audited one option at a time (``field:option``), as binary
 nominal fields. Facts: ``facts["agreement"]`` (excluded and scored item counts).
+
+Counts on grouped rows describe the group's side: ``within`` rows count the items the
+group judged at least twice and the group's judgments and annotators on them; ``cross``
+rows count the items judged by the group and by someone else, and the group's judgments
+and annotators on them. ``group_association`` and ``agreement_difference`` carry every
+group annotator behind any of the group's figures, so small-group suppression is exact.
 """
 
 from __future__ import annotations
@@ -27,11 +33,9 @@ from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
 from labelaudit.progress import track
 from labelaudit.stats.alpha import (
-    alpha_from_coincidences,
     alpha_from_contributions,
     alpha_from_counts,
     bootstrap_weights,
-    coincidences,
     item_contributions,
     percentile_interval,
 )
@@ -179,7 +183,9 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
         strata = bundle.group_codes(cfg.stratify_by)[0]
     eps = float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON))
     n_unit_annotators = int(np.unique(unit.annotators).size)
-    for attr_index, attr in enumerate(attrs):
+    for attr_index, attr in track(
+        list(enumerate(attrs)), desc=f"agreement {unit.name}", total=len(attrs)
+    ):
         codes, labels = bundle.group_codes(attr)
         g = len(labels)
         counts, figs = _group_figures(unit, indicator, codes, g)
@@ -204,7 +210,9 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
             strata=None if (strata is None or attr == cfg.stratify_by) else strata,
             test=testable, early_stop=cfg.early_stop, xrr_epsilon=eps,
         )  # fmt: skip
-        alpha_rest = alpha_rest_of(rest, level, num)
+        alpha_rest = [
+            alpha_from_contributions(parts[3 * k + 1].sum(axis=0), level, num)[0] for k in range(g)
+        ]
         for k, label in enumerate(labels):
             row = {**base, "attribute": attr, "group": label, "level": level, "suppressed": False}
             for scope, value in (("within", res.irr[k]), ("cross", res.xrr[k])):
@@ -232,11 +240,6 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
             })  # fmt: skip
     _bootstrap(unit, cfg, unit_index, stacks, agreement, difference)
     return agreement, association, difference
-
-
-def alpha_rest_of(rest: np.ndarray, level: str, numeric: np.ndarray) -> np.ndarray:
-    """Alpha among everyone outside each group: (g, items, values) counts -> (g,)."""
-    return np.atleast_1d(alpha_from_coincidences(coincidences(rest), level, numeric))
 
 
 def _bootstrap(unit, cfg, unit_index, stacks, agreement, difference) -> None:
