@@ -250,3 +250,19 @@ def test_findings_of_one_rule_share_their_advice():
     assert "(LA401, 2 findings)" in section
     assert section.count("What to do: Recruit raters from this group.") == 1
     assert '<span class="badge medium">medium</span>region=Asia is under-represented' in section
+
+
+def test_groups_without_judgments_fold_into_one_row():
+    empty = "no judgments from this group"
+    bars = [
+        svg.Bar("country: AU", None, note=empty),
+        svg.Bar("country: CA", 0.5, note="n=12"),
+        svg.Bar("country: FR", None, note=empty),
+        svg.Bar("region: Oceania", None, note=empty),
+    ]
+    folded = fold_suppressed(bars, ["country", "country", "country", "region"])
+    assert [(b.label, b.note, b.suppressed) for b in folded] == [
+        ("country: 2 groups without judgments", "AU, FR", False),
+        ("country: CA", "n=12", False),
+        ("region: Oceania", empty, False),
+    ]

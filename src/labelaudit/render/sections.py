@@ -384,27 +384,40 @@ def _group_label(r: pd.Series) -> str:
     return f"{attr}: {r.get('group')}" if not _missing(attr) else str(r.get("group"))
 
 
+NO_JUDGMENTS = "no judgments from this group"
+
+
 def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
     """One row per attribute for all its suppressed groups, where the first one stood.
 
     Suppressed groups carry no figures, so a row each only adds length; their names are
-    kept in the folded row's label and text alternative.
+    kept in the folded row's label and text alternative. Groups without any judgment
+    (no figure to draw) are folded the same way.
     """
-    hidden: dict[Any, list[svg.Bar]] = {}
-    for b, a in zip(bars, attrs, strict=True):
+
+    def kind(b: svg.Bar) -> str | None:
         if b.suppressed:
-            hidden.setdefault(a, []).append(b)
+            return "suppressed"
+        return "empty" if b.value is None and b.note == NO_JUDGMENTS else None
+
+    hidden: dict[tuple, list[svg.Bar]] = {}
+    for b, a in zip(bars, attrs, strict=True):
+        if kind(b):
+            hidden.setdefault((a, kind(b)), []).append(b)
     out: list[svg.Bar] = []
     for b, a in zip(bars, attrs, strict=True):
-        if not b.suppressed:
+        k = kind(b)
+        if k is None:
             out.append(b)
-        elif len(hidden[a]) == 1:  # a suppressed row keeps its name and nothing else
-            out.append(svg.Bar(label=b.label, value=None, suppressed=True))
-        elif hidden[a][0] is b:
-            n = len(hidden[a])
-            label = f"{a}: {n} small groups" if not _missing(a) else f"{n} small groups"
-            names = ", ".join(x.label.split(": ", 1)[-1] for x in hidden[a])
-            out.append(svg.Bar(label=label, value=None, note=names, suppressed=True))
+            continue
+        same = hidden[(a, k)]
+        if len(same) == 1:  # a suppressed row keeps its name and nothing else
+            out.append(b if k == "empty" else svg.Bar(label=b.label, value=None, suppressed=True))
+        elif same[0] is b:
+            what = "small groups" if k == "suppressed" else "groups without judgments"
+            label = f"{a}: {len(same)} {what}" if not _missing(a) else f"{len(same)} {what}"
+            names = ", ".join(x.label.split(": ", 1)[-1] for x in same)
+            out.append(svg.Bar(label=label, value=None, note=names, suppressed=k == "suppressed"))
     return out
 
 
@@ -454,7 +467,7 @@ def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
             a = _num(r.get("alpha"))
             n_a = r.get("n_annotators")
             if a is None and (_missing(n_a) or n_a == 0):
-                note = "no judgments from this group"
+                note = NO_JUDGMENTS
             else:
                 note = f"α {a:.2f}" if a is not None else "α –"
                 note += f", n={_n(n_a)} raters, {_n(r.get('n_items'))} items"

@@ -28,9 +28,9 @@ OKABE_ITO: tuple[str, ...] = (
 )
 GREY = "#767676"
 _ROW_H = 22
-_LABEL_W = 190
+_LABEL_W = 230
 _PLOT_W = 360
-_RIGHT_W = 260
+_RIGHT_W = 250
 _FONT = 12
 
 
@@ -80,7 +80,7 @@ def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, **attrs: obje
     return f"<line{_attrs(base)}/>"
 
 
-def _shorten(s: str, limit: int = 28) -> str:
+def _shorten(s: str, limit: int = 34) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
