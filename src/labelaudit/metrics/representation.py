@@ -96,8 +96,9 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     ann_codes = pd.Index(bundle.annotator_ids).get_indexer(j["annotator_id"].to_numpy())
     scored = ~j["skipped"].to_numpy(dtype=bool)
     n_ann = len(bundle.annotator_ids)
-    fields = [f for f in bundle.fields if f in set(j["field"])] or sorted(set(j["field"]))
-    field_arr = j["field"].to_numpy()
+    field_arr = j["field"].to_numpy(dtype=object)
+    present = set(pd.unique(field_arr))
+    fields = [f for f in bundle.fields if f in present] or sorted(present)
     # (field or None, pool mask, judgments per annotator)
     scopes: list[tuple[str | None, np.ndarray, np.ndarray]] = []
     # by-field figures only differ from the overall ones when there are several fields
@@ -364,12 +365,13 @@ def _perspective(
     ]
     j = bundle.judgments
     item_codes = pd.Index(bundle.item_ids).get_indexer(j["item_id"].to_numpy())
-    field_arr = j["field"].to_numpy()
+    field_arr = j["field"].to_numpy(dtype=object)
+    masks = {f: scored & (field_arr == f) for f in fields}
     rows = []
     for attr in attrs:
         codes, _ = pd.factorize(_values(bundle, attr), use_na_sentinel=True)
         for f in fields:
-            sel = scored & (field_arr == f)
+            sel = masks[f]
             g = codes[ann_codes[sel]]
             it = item_codes[sel][g >= 0]
             g = g[g >= 0]
@@ -378,7 +380,9 @@ def _perspective(
             if not keep.any():
                 continue
             p = np.bincount(g) / g.size
-            expected = np.array([np.sum(p**m) for m in n_judg[keep]])
+            # sum_g p_g^m depends on the item only through m: compute it once per size
+            sizes, size_of_item = np.unique(n_judg[keep], return_inverse=True)
+            expected = np.array([np.sum(p**m) for m in sizes])[size_of_item]
             rows.append(
                 {
                     "attribute": attr,

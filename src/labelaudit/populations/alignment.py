@@ -76,11 +76,11 @@ def in_target_spelling(vals: np.ndarray, target: dict[str, float] | None) -> np.
         if all(c is not None for c in countries.values())
         else {}
     )
-    out = []
-    for v in vals:
+    renamed: dict = {}
+    for v in set(vals.tolist()):
         same = spelling.get(str(v).casefold())
         if same is None and by_iso:
             country = lookup(v)
             same = by_iso.get(country.iso2) if country is not None else None
-        out.append(v if same is None else same)
-    return np.array(out, dtype=object)
+        renamed[v] = v if same is None else same
+    return np.array([renamed[v] for v in vals], dtype=object)

@@ -296,9 +296,10 @@ def effective_groups_per_item(
         return empty.astype(np.int64), empty.astype(np.int64), empty
     if items.min() < 0 or groups.min() < 0:
         raise ValueError("codes must be non-negative")
-    # sparse (item, group) cells: never a dense items x groups matrix
-    pairs, cell_counts = np.unique(np.stack([items, groups], axis=1), axis=0, return_counts=True)
-    uniq_items, item_pos, n_groups = np.unique(pairs[:, 0], return_inverse=True, return_counts=True)
+    # sparse (item, group) cells keyed item * G + group: never a dense items x groups matrix
+    width = int(groups.max()) + 1
+    cells, cell_counts = np.unique(items * width + groups, return_counts=True)
+    _, item_pos, n_groups = np.unique(cells // width, return_inverse=True, return_counts=True)
     n_judg = np.bincount(item_pos, weights=cell_counts).astype(np.int64)
     p = cell_counts / n_judg[item_pos]
     if kind == "shannon":
