@@ -173,14 +173,19 @@ def flips_by_group(
         raise ValueError("group codes must lie below n_groups")
     n_items, k = pooled.shape
     known = groups >= 0
-    flat = (groups[known] * n_items + items[known]) * k + values[known]
-    gc = np.bincount(flat, minlength=n_groups * n_items * k).reshape(n_groups * n_items, k)
-    g_major = plurality(gc).reshape(n_groups, n_items)
-    p_major = plurality(pooled)
-    enough = gc.sum(axis=1).reshape(n_groups, n_items) >= min_group_judgments
-    compared = enough & (g_major >= 0) & (p_major >= 0)[None, :]
-    flipped = compared & (g_major != p_major[None, :])
-    return compared.sum(axis=1), flipped.sum(axis=1)
+    # only the (group, item) cells that occur: a dense groups x items grid would not fit
+    # in memory for intersections on large data sets
+    cells, inv = np.unique(groups[known] * n_items + items[known], return_inverse=True)
+    gc = np.bincount(inv * k + values[known], minlength=len(cells) * k).reshape(-1, k)
+    g_major = plurality(gc)
+    p_major = plurality(pooled)[cells % n_items]
+    compared = (gc.sum(axis=1) >= min_group_judgments) & (g_major >= 0) & (p_major >= 0)
+    flipped = compared & (g_major != p_major)
+    cell_group = cells // n_items
+    return (
+        np.bincount(cell_group[compared], minlength=n_groups),
+        np.bincount(cell_group[flipped], minlength=n_groups),
+    )
 
 
 def flips_permutation_baseline(
@@ -218,25 +223,49 @@ def flips_permutation_baseline(
     ([0.5, 0.5], [0.5, 1.0])
     """
     items = np.asarray(item_codes, dtype=np.int64)
+    values = np.asarray(value_codes, dtype=np.int64)
     groups = np.asarray(judgment_groups, dtype=np.int64)
     nan = np.full(n_groups, np.nan)
     if n_resamples <= 0 or n_groups < 1:
         return nan, nan.copy()
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n_items, k = np.shape(pooled_counts)
     kw = {"min_group_judgments": min_group_judgments}
-    n_cmp, n_flip = flips_by_group(items, value_codes, groups, n_groups, pooled_counts, **kw)
+    n_cmp, n_flip = flips_by_group(items, values, groups, n_groups, pooled_counts, **kw)
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = np.where(n_cmp > 0, n_flip / np.maximum(n_cmp, 1), np.nan)
+    # Shuffling values among an item's grouped judgments is the same as shuffling their
+    # group labels, and keeps the (group, item) cells fixed: precompute them once.
     known = np.flatnonzero(groups >= 0)
-    by_item = known[np.argsort(items[known], kind="stable")]
-    sorted_groups = groups[by_item]
+    cells, cell_of = np.unique(groups[known] * n_items + items[known], return_inverse=True)
+    can_compare = np.bincount(cell_of, minlength=len(cells)) >= min_group_judgments
+    live = np.zeros(n_items, dtype=bool)
+    live[cells[can_compare] % n_items] = True  # other items cannot change any result
+    known = known[live[items[known]]]
+    order = known[np.argsort(items[known], kind="stable")]
+    cells, cell_of = np.unique(groups[order] * n_items + items[order], return_inverse=True)
+    p_major = plurality(pooled_counts)[cells % n_items]
+    sizes = np.bincount(cell_of, minlength=len(cells))
+    keep = (sizes >= min_group_judgments) & (p_major >= 0)  # cells that can ever compare
+    eligible = keep[cell_of]
+    cell_of = (np.cumsum(keep) - 1)[cell_of[eligible]]
+    cell_group, p_major = (cells // n_items)[keep], p_major[keep]
+    per_item = np.bincount(items[order], minlength=n_items)
+    starts = np.concatenate([[0], np.cumsum(per_item)[:-1]])
+    # items with the same number of grouped judgments are shuffled together as rows
+    blocks = [starts[per_item == m][:, None] + np.arange(m) for m in np.unique(per_item) if m > 1]
+    base = values[order]
     total, seen, at_least = np.zeros(n_groups), np.zeros(n_groups), np.zeros(n_groups)
-    perm = groups.copy()
     for _ in range(n_resamples):
-        # same item blocks, random order inside each block: labels move only within items
-        shuffled = known[np.argsort(items[known] + rng.random(len(known)))]
-        perm[shuffled] = sorted_groups
-        c, f = flips_by_group(items, value_codes, perm, n_groups, pooled_counts, **kw)
+        v = base.copy()
+        for pos in blocks:
+            v[pos] = rng.permuted(v[pos], axis=1)
+        counts = np.bincount(cell_of * k + v[eligible], minlength=len(cell_group) * k)
+        g_major = plurality(counts.reshape(-1, k))
+        compared = g_major >= 0
+        flipped = compared & (g_major != p_major)
+        c = np.bincount(cell_group[compared], minlength=n_groups)
+        f = np.bincount(cell_group[flipped], minlength=n_groups)
         ok = c > 0
         share = np.where(ok, f / np.maximum(c, 1), np.nan)
         total[ok] += share[ok]
