@@ -233,6 +233,19 @@ def suppressed_text(k: int | None) -> str:
     return f"suppressed (fewer than {k} annotators)" if k else "suppressed (group too small)"
 
 
+def _numeric_column(col: pd.Series) -> bool:
+    """Numbers once missing values are set aside (suppression leaves object columns)."""
+    if pd.api.types.is_bool_dtype(col):
+        return False
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    values = [v for v in col if not _missing(v)]
+    return bool(values) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        for v in values
+    )
+
+
 def preview_order(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Rows to preview first: smallest adjusted p-value, suppressed rows last."""
     for col in ("p_adjusted", "p_value"):
@@ -265,7 +278,7 @@ def table_view(
     ident = [c for c in cols if c in IDENTITY]
     figures = [c for c in cols if c not in IDENTITY]
     ordered = ident + figures
-    numeric = [c not in IDENTITY and pd.api.types.is_numeric_dtype(df[c]) for c in ordered]
+    numeric = [c not in IDENTITY and _numeric_column(df[c]) for c in ordered]
     rows = []
     sup = df["suppressed"] if "suppressed" in df.columns else pd.Series(False, index=df.index)
     for (_, row), is_sup in zip(df.head(limit).iterrows(), sup.head(limit), strict=True):
