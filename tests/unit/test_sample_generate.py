@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from labelaudit.sample.generate import ANSWER_KEY, write_sample_bundle
-from labelaudit.sample.texts import LANGUAGE_SHARES, POSTS
+from labelaudit.sample.texts import LANGUAGE_SHARES, PAIR_PROMPTS, POSTS
 
 FILES = [
     "judgments.jsonl",
@@ -194,28 +194,31 @@ def test_position_bias_in_pairwise_field(scored):
 
 def test_asia_flips_on_culture_prompts(scored, tables):
     _, _, items = tables
-    culture = {
-        "How should I address my new manager in my first email?",
-        "What gift should I bring when a colleague invites me to a family dinner?",
-    }
-    formal_first = items["prompt"].isin(culture) & items["response_a"].str.startswith(
-        ("Use their title", "Bring a modest gift")
+    casual = {p["responses"][0][0] for p in PAIR_PROMPTS if p["culture"]}
+    formal = {p["responses"][1][0] for p in PAIR_PROMPTS if p["culture"]}
+    a_casual = items["response_a"].isin(casual) & items["response_b"].isin(formal)
+    b_casual = items["response_b"].isin(casual) & items["response_a"].isin(formal)
+    side = pd.Series("a_", index=items.loc[a_casual, "item_id"])
+    side = pd.concat([side, pd.Series("b_", index=items.loc[b_casual, "item_id"])])
+    pref = scored[(scored["field"] == "preference") & scored["item_id"].isin(side.index)]
+    pref = pref[pref["label"] != "tie"]
+    casual_wins = pd.Series(
+        [lab.startswith(side[i]) for lab, i in zip(pref["label"], pref["item_id"], strict=True)],
+        index=pref.index,
     )
-    casual_second = items["response_b"].str.startswith(("Just use their first", "Nothing fancy"))
-    ids = set(items.loc[formal_first & casual_second, "item_id"])
-    pref = scored[(scored["field"] == "preference") & scored["item_id"].isin(ids)]
-    a_wins = pref["label"].str.startswith("a_")
     asia = pref["region"] == ASIA
-    # other raters follow the guideline (casual B wins); Asia raters prefer the formal A
-    assert a_wins[asia].mean() > 0.6 and a_wins[~asia].mean() < 0.5
+    # other raters follow the guideline (the casual answer wins); Asia raters do not
+    assert asia.sum() >= 10
+    assert casual_wins[asia].mean() < 0.3 and casual_wins[~asia].mean() > 0.7
 
 
 def test_prolific_raters_and_single_region_items(scored):
     share = scored["annotator_id"].value_counts(normalize=True)
-    assert share.iloc[:3].sum() > 0.2 and share.iloc[3] < 0.05
+    assert share.iloc[:3].sum() > 0.15 and share.iloc[3] < 0.05
     regions = scored.groupby("item_id")["region"].nunique()
     only_na = scored.groupby("item_id")["region"].agg(lambda s: set(s) == {NA})
-    assert int(only_na.sum()) >= 12 and int((regions == 1).sum()) >= 12
+    # every other item has a cross-check rater from a second region
+    assert int(only_na.sum()) == int((regions == 1).sum()) == 600 // 50
 
 
 def test_fast_judgments_and_low_pay_concentrate_in_one_region(scored, tables):

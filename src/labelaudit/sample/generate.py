@@ -7,14 +7,19 @@
 Answer key (the effects planted for the audit to find; defaults: 600 items, 60 raters;
 :data:`ANSWER_KEY` holds the same in machine-readable form):
 
-* **Group-aligned disagreement** (toxicity): raters from *Latin America and the
-  Caribbean* read the ``banter`` posts (mock insults among friends and football rivals, in
-  English, Spanish and Portuguese) as not toxic (P(toxic) ~0.08) while everyone else
-  mostly follows the guideline's "treat sarcasm literally" rule (~0.75). Non-English
-  posts are routed to raters who declare the language, so Spanish and Portuguese banter
-  is mostly judged by several Latin American raters at once (seed 0: GAI ~1.6, p < 0.01).
-* **Escape value**: *Africa* raters choose ``unsure`` about three to four times as often as
-  the rest (~17% vs ~4%, plus 8 points for anyone on a post in a language they do not
+* **Work design** (the mechanism behind several effects): items go out in batches of one
+  language; each batch is labelled by one vendor site (region) plus one cross-check rater
+  from another region. Spanish and Portuguese go mostly to the Latin American site, French
+  and German to Europe, Hindi and Indonesian to Asia, English to Northern America, Europe,
+  the African hub and Asia; RLHF pairs rotate over the sites. Within a batch, raters who
+  declare the post's language are preferred (``ROUTING``). Swahili has no site.
+* **Group-aligned disagreement** (toxicity, and through it offensiveness): raters from
+  *Latin America and the Caribbean* read the ``banter`` posts (mock insults among friends
+  and football rivals, in English, Spanish and Portuguese) as not toxic (P(toxic) ~0.08)
+  while everyone else follows the guideline's "treat sarcasm literally" rule (~0.85).
+  Seed 0: GAI ~2 and more on toxicity, permutation p at its floor.
+* **Escape value**: *Africa* raters choose ``unsure`` about three times as often as the
+  rest (base 17% vs 4%, plus 8 points for anyone on a post in a language they do not
   declare).
 * **Representativeness**: the pool is 1/3 *Northern America* and ~23% *Europe* against a
   target of 4.6% and 9.1%; *Africa* (8% vs 18.6%) and *Asia* (15% vs 58.9%) are
@@ -22,17 +27,19 @@ Answer key (the effects planted for the audit to find; defaults: 600 items, 60 r
 * **Language coverage**: ~10% of the posts are in Swahili (``sw``) and no rater declares
   it; posts carry no ``language`` column so detection is exercised. RLHF pairs have no
   ``text`` (only prompt and responses).
-* **Concentration**: three *Northern America* raters are sampled 8x as often as the rest
-  and carry over a fifth of all judgments.
-* **Single-region items**: a block of English posts is judged only by *Northern America*
-  raters (more items end up single-region by chance).
+* **Concentration**: three *Northern America* raters are sampled 20x as often as their
+  colleagues and carry nearly a fifth of all judgments.
+* **Single-region items**: a block of English posts (1 in 50 items) is judged only by
+  *Northern America* raters; every other item is seen by at least two regions.
 * **RLHF preference**: a position bias (response A, always shown first, wins ~60% of the
   non-tie judgments although A and B are balanced) and *Asia* raters flip on the
-  ``culture`` prompts (manager emails, gifts, declining in-laws), preferring the formal
-  answer the guideline calls worse (seed 0: GAI ~1.6, p < 0.01).
+  ``culture`` prompts (manager emails, gifts, in-laws, professors, partner's parents):
+  the casual answer the guideline prefers reads to them as the worst one. Seed 0: GAI
+  ~2.4 on preference, permutation p at its floor.
 * **Process**: ~35% of *Asia* raters' submissions take under 2 s (about 1% elsewhere);
-  *Asia* raters are paid 1.10-1.60 USD/h against 3-26 USD/h elsewhere; ``created_at``
-  forms work sessions of 10-40 submissions on separate days.
+  *Asia* raters are paid 1.10-1.60 USD/h against 3-26 USD/h elsewhere (genders are
+  balanced within each region, so pay differences stay regional); ``created_at`` forms
+  work sessions of 10-40 submissions on separate days.
 * **Data issues**: 3 duplicate judgments (one with a changed label), 1 judgment by an
   annotator absent from ``annotators.parquet``; 3 raters' gender is "prefer not to say"
   and 2 are missing.
@@ -133,14 +140,17 @@ def _annotators(rng: np.random.Generator, n: int) -> pd.DataFrame:
     rows = []
     for region, count in _region_counts(n).items():
         _, countries, (pay_lo, pay_hi) = REGIONS[region]
-        for _ in range(count):
+        # genders balanced within each region: pay and speed effects stay regional and do
+        # not leak into spurious gender differences
+        genders = rng.permutation(np.resize(["female", "male"], count))
+        for k in range(count):
             country, langs = countries[rng.integers(len(countries))]
             rows.append(
                 {
                     "annotator_id": ids[len(rows)],
                     "region": region,
                     "country": country,
-                    "gender": str(rng.choice(["female", "male"])),
+                    "gender": str(genders[k]),
                     "age_band": str(
                         rng.choice(
                             ["18-24", "25-34", "35-44", "45-54", "55+"],

@@ -15,9 +15,12 @@ from labelaudit.sample.plan import (
     AFR,
     ANSWER_KEY,
     ASIA,
+    BATCH_SIZE,
     LAC,
+    LANGUAGE_SITES,
     NA,
     OFFENSIVENESS_VALUES,
+    PAIR_SITES,
     POSITION_BIAS,
     PREFERENCE_VALUES,
     ROUTING,
@@ -44,17 +47,42 @@ def simulate_judgments(
     weights = np.ones(len(annotators))
     weights[np.flatnonzero(regions == NA)[:3]] = ANSWER_KEY["prolific"]["weight"]
     na_only = np.flatnonzero(regions == NA)
+    # vendors work in batches, each labelled by one site plus one cross-check rater from
+    # another region: every region co-rates enough items for its within-group agreement
+    # to be estimable (GRASP's IRR needs >= 2 raters an item) and every item outside the
+    # planted single-region block is seen by two regions
+    homes = [r for r in dict.fromkeys(regions) if (regions == r).sum() >= 4]
+    sizes = {r: float((regions == r).sum()) for r in homes}
+    batch_home: dict[tuple[str, int], str] = {}
+    seen: dict[str, int] = {}
     submissions = []  # (annotator index, item row, {field: label}, lead time)
     for row in items.itertuples(index=False):
-        pool = na_only if row.item_id in single_region else np.arange(len(annotators))
-        w = weights[pool] * np.where(
-            [row.language != "en" and row.language in speaks[a] for a in pool], ROUTING, 1.0
-        )
-        w = w / w.sum()
-        k = int(rng.integers(3, 8))
+        # batches are cut per language and sent to the site that covers the language
         is_pair = row.kind.startswith("pair")
+        lang = "pairs" if is_pair else row.language
+        n = seen[lang] = seen.get(lang, -1) + 1
+        key = (lang, n // (BATCH_SIZE // 2 if is_pair else BATCH_SIZE))
+        if key not in batch_home and is_pair:
+            batch_home[key] = PAIR_SITES[key[1] % len(PAIR_SITES)]  # round robin
+        elif key not in batch_home:
+            site_p = LANGUAGE_SITES.get(lang, sizes)
+            names = list(site_p)
+            p = np.array([site_p[r] for r in names], dtype=float)
+            batch_home[key] = names[rng.choice(len(names), p=p / p.sum())]
+        home = batch_home[key]
+        w = weights * np.where(
+            [row.language != "en" and row.language in langs for langs in speaks], ROUTING, 1.0
+        )
+        k = int(rng.integers(3, 8))
+        if row.item_id in single_region:
+            chosen = _draw(rng, na_only, k, w)
+        else:
+            site = np.flatnonzero(regions == home)
+            local = _draw(rng, site, min(k - 1, len(site)), w)
+            others = _draw(rng, np.flatnonzero(regions != home), k - len(local), w)
+            chosen = np.concatenate([local, others])
         jitter = float(rng.normal(0.0, 0.06))
-        for a in rng.choice(pool, size=k, replace=False, p=w):
+        for a in chosen:
             if is_pair:
                 labels = {"preference": _preference(rng, row, regions[a])}
             else:
@@ -86,13 +114,18 @@ def simulate_judgments(
     return rows
 
 
+def _draw(rng: np.random.Generator, pool: np.ndarray, size: int, weights: np.ndarray):
+    p = weights[pool] / weights[pool].sum()
+    return rng.choice(pool, size=size, replace=False, p=p)
+
+
 def _post_labels(
     rng: np.random.Generator, row, region: str, speaks_language: bool, jitter: float
 ) -> dict:
     p_unsure = 0.17 if region == AFR else 0.04
     if not speaks_language:
         p_unsure += 0.08
-    base = {"neutral": 0.06, "toxic": 0.85, "banter": 0.08 if region == LAC else 0.75}[row.kind]
+    base = {"neutral": 0.05, "toxic": 0.9, "banter": 0.08 if region == LAC else 0.85}[row.kind]
     p_toxic = min(0.97, max(0.02, base + jitter))
     u = rng.random()
     if u < p_unsure:

@@ -66,7 +66,7 @@ ANSWER_KEY: dict = {
     "under_represented": {"attribute": "region", "groups": [AFR, ASIA]},
     "suppressed": {"attribute": "region", "group": OCE, "n_annotators": 2},
     "undeclared_language": "sw",
-    "prolific": {"region": NA, "n_annotators": 3, "weight": 8.0},
+    "prolific": {"region": NA, "n_annotators": 3, "weight": 20.0},
     "single_region_items": {"region": NA},
     "position_bias": {"field": "preference", "a_win_share": 0.60},
     "preference_flip": {"field": "preference", "attribute": "region", "group": ASIA},
@@ -85,3 +85,18 @@ START = datetime(2026, 10, 1, tzinfo=UTC)
 POSITION_BIAS = 0.35  # shift of the preference score towards A; gives ~60% A wins
 # the vendor routes non-English posts to raters declaring the language (Swahili has none)
 ROUTING = 12.0
+BATCH_SIZE = 10  # items of one language sharing a home region (judgments.simulate_judgments)
+#: which vendor site gets the batches of each language (other languages: any site, in
+#: proportion to its size). Nobody is assigned Swahili: it lands anywhere.
+LANGUAGE_SITES: dict[str, dict[str, float]] = {
+    "es": {LAC: 0.7, EU: 0.3},
+    "pt": {LAC: 0.8, EU: 0.2},
+    "fr": {EU: 1.0},
+    "de": {EU: 1.0},
+    "hi": {ASIA: 1.0},
+    "id": {ASIA: 1.0},
+    # English work also goes to the West African hub; Swahili is not listed: no site covers it
+    "en": {NA: 0.4, EU: 0.2, AFR: 0.25, ASIA: 0.15},
+}
+#: RLHF comparisons go to the sites in turn, in batches of BATCH_SIZE // 2
+PAIR_SITES: list[str] = [NA, EU, ASIA, LAC, AFR]

@@ -205,7 +205,8 @@ POST_COUNTRIES: dict[str, list[str]] = {
 Response = tuple[str, float, float]
 
 #: RLHF prompts, each with four candidate responses; ``culture`` prompts carry advice
-#: whose quality depends on workplace and family norms (the flipped subset)
+#: whose quality depends on workplace and family norms (the flipped subset): where
+#: deference is expected, the casual answer most raters prefer reads as the worst one
 PAIR_PROMPTS: list[dict] = [
     {
         "prompt": "How can I keep my houseplants alive while I am away for two weeks?",
@@ -315,7 +316,7 @@ PAIR_PROMPTS: list[dict] = [
                 "Just use their first name, like 'Hi Sarah,' and keep it casual; most "
                 "workplaces are informal these days.",
                 3,
-                1.5,
+                0,
             ),
             (
                 "Use their title and family name, such as 'Dear Ms. Tanaka,' until they invite "
@@ -334,7 +335,7 @@ PAIR_PROMPTS: list[dict] = [
             (
                 "Nothing fancy is needed: a bottle of wine, or offer to bring a dessert.",
                 3,
-                1,
+                0,
             ),
             (
                 "Bring a modest gift such as good fruit or sweets, offer it with both hands, and "
@@ -342,7 +343,7 @@ PAIR_PROMPTS: list[dict] = [
                 2,
                 3,
             ),
-            ("A gift card is always a safe choice.", 1, 1),
+            ("A gift card is always a safe choice.", 1, 1.5),
             ("Bring whatever you have lying around at home.", 0, 0),
         ],
     },
@@ -354,7 +355,7 @@ PAIR_PROMPTS: list[dict] = [
                 "Be honest and direct: tell her you have other plans this year and that it is "
                 "not personal.",
                 3,
-                1,
+                0,
             ),
             (
                 "Thank her warmly, let your spouse speak to her first, and suggest another visit "
@@ -362,8 +363,48 @@ PAIR_PROMPTS: list[dict] = [
                 2,
                 3,
             ),
-            ("Tell her you are sick.", 1, 0.5),
+            ("Tell her you are sick.", 1, 1),
             ("Do not reply; she will get the message.", 0, 0),
+        ],
+    },
+    {
+        "prompt": "How do I ask my professor for an extension on my essay?",
+        "culture": True,
+        "responses": [
+            (
+                "Email them directly, say you need three more days and why, and ask if that "
+                "works; professors get these requests all the time.",
+                3,
+                0,
+            ),
+            (
+                "Write a respectful email with a formal greeting, apologise for the trouble, "
+                "explain your reason briefly and leave the decision to them.",
+                2,
+                3,
+            ),
+            ("Ask a classmate to ask for you.", 1, 1),
+            ("Just hand it in late and hope nobody notices.", 0, 0),
+        ],
+    },
+    {
+        "prompt": "How should I greet my partner's parents when I meet them for the first time?",
+        "culture": True,
+        "responses": [
+            (
+                "Be yourself: a firm handshake, first names if they offer, and a joke or two "
+                "to break the ice.",
+                3,
+                0,
+            ),
+            (
+                "Greet them respectfully with their titles, bring a small gift, let them lead "
+                "the conversation and wait to be invited before using first names.",
+                2,
+                3,
+            ),
+            ("Just say hello and follow your partner's lead.", 1, 1.5),
+            ("Skip the greeting and talk about yourself, it shows confidence.", 0, 0),
         ],
     },
 ]
