@@ -70,3 +70,19 @@ def test_world_regions_preset_through_the_pipeline():
     assert {f.subject["group"] for f in rules["LA402"]} == {"Europe"}
     tvd = result.metrics["representation_distance"]
     assert tvd.loc[tvd["attribute"] == "region", "tvd"].iloc[0] > 0.3
+
+
+def test_a_field_with_its_own_pool_gets_its_own_findings():
+    extra = [
+        {"item_id": "p1", "annotator_id": "a7", "field": "pref", "label": "a", "skipped": False},
+        {"item_id": "p1", "annotator_id": "a10", "field": "pref", "label": "b", "skipped": False},
+    ]
+    findings, _ = _findings(_bundle(extra_rows=extra), min_group_size=1)
+    by_field = [f for f in findings if f.subject.get("field") == "pref"]
+    keys = {(f.rule, f.subject["group"]) for f in by_field}
+    # pref pool: Asia 1, Africa 1 (ratio .5/.2 = 2.5); Europe is absent from pref only.
+    # Findings already made overall (LA401 Asia/Africa, LA403 Oceania) are not repeated.
+    assert keys == {("LA403", "Europe"), ("LA402", "Africa")}
+    europe = next(f for f in by_field if f.subject["group"] == "Europe")
+    assert europe.message.startswith("On field 'pref', no rater belongs to region=Europe")
+    assert "among 2 raters" in europe.message

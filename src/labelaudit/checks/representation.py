@@ -79,6 +79,41 @@ def _interval(row: dict) -> str:
     )
 
 
+# ------------------------------------------------------- overall, then by field
+def _scoped_rows(ctx: CheckContext, flagged: set) -> Iterator[tuple[dict, str | None]]:
+    """Overall rows, then by-field rows of groups not already flagged overall.
+
+    RLHF preference fields often have their own pool: a group can be fine overall and
+    missing from one field. Reporting only what differs keeps findings from repeating.
+    """
+    for r in _rows(ctx.metric("representation")):
+        yield r, None
+    for r in _rows(ctx.metric("representation_by_field")):
+        if r.get("field") is not None and (r.get("attribute"), r.get("group")) not in flagged:
+            yield r, str(r["field"])
+
+
+def _where(field: str | None) -> str:
+    return "" if field is None else f"On field {field!r}, "
+
+
+def _subject(row: dict, field: str | None) -> dict:
+    group = None if row.get("group") is None else str(row["group"])
+    return {"attribute": row.get("attribute"), "group": group, "field": field}
+
+
+def _pool_sizes(ctx: CheckContext) -> dict:
+    """Annotators who disclosed each attribute, by (attribute, field or None)."""
+    return {
+        (r.get("attribute"), r.get("field")): _num(r, "n_annotators")
+        for r in _rows(ctx.metric("representation_distance"))
+    }
+
+
+def _figures(r: dict) -> tuple[float | None, ...]:
+    return tuple(_num(r, c) for c in ("n_annotators", "pool_share", "target_share", "ratio"))
+
+
 # ------------------------------------------------------------------ LA401
 @check("LA401")
 def under_represented(ctx: CheckContext) -> Iterable[Finding]:
@@ -87,23 +122,20 @@ def under_represented(ctx: CheckContext) -> Iterable[Finding]:
     floor = float(ctx.param("min_target_share"))
     k = ctx.facts.get("min_group_size")
     pools = _pool_sizes(ctx)
-    for r in _rows(ctx.metric("representation")):
-        n, ps, ts, ratio = (
-            _num(r, c) for c in ("n_annotators", "pool_share", "target_share", "ratio")
-        )
+    flagged: set = set()
+    for r, field in _scoped_rows(ctx, flagged):
+        n, ps, ts, ratio = _figures(r)
         if not _visible(r):
-            hit = _suppressed_under(ctx, r, k, pools.get(r.get("attribute")), tau, high, floor)
-            if hit is not None:
-                yield hit
-            continue
-        if None in (n, ps, ts, ratio) or n <= 0 or ts < floor:
-            continue
-        if ratio < tau:
-            yield ctx.hit(
-                f"{r['attribute']}={r['group']} is {_pct(ps)} of raters (n={int(n)}) but "
-                f"{_pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} < {tau} "
-                f"({FOUR_FIFTHS}){_interval(r)}.",
-                subject=_group_subject(r),
+            pool = pools.get((r.get("attribute"), field))
+            hit = _suppressed_under(ctx, r, field, k, pool, tau, high, floor)
+        elif None in (n, ps, ts, ratio) or n <= 0 or ts < floor or ratio >= tau:
+            hit = None
+        else:
+            hit = ctx.hit(
+                f"{_where(field)}{r['attribute']}={r['group']} is {_pct(ps)} of raters "
+                f"(n={int(n)}) but {_pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} < "
+                f"{tau} ({FOUR_FIFTHS}){_interval(r)}.",
+                subject=_subject(r, field),
                 evidence={
                     "n_annotators": int(n),
                     "pool_share": ps,
@@ -115,20 +147,16 @@ def under_represented(ctx: CheckContext) -> Iterable[Finding]:
                 },
                 severity="high" if ratio < high else "medium",
             )
-
-
-def _pool_sizes(ctx: CheckContext) -> dict:
-    """Annotators who disclosed each attribute (all fields), from the distance table."""
-    return {
-        r.get("attribute"): _num(r, "n_annotators")
-        for r in _rows(ctx.metric("representation_distance"))
-        if r.get("field") is None
-    }
+        if hit is not None:
+            if field is None:
+                flagged.add((r.get("attribute"), r.get("group")))
+            yield hit
 
 
 def _suppressed_under(
     ctx: CheckContext,
     r: dict,
+    field: str | None,
     k: object,
     pool: float | None,
     tau: float,
@@ -149,11 +177,11 @@ def _suppressed_under(
     if bound >= tau:
         return None
     return ctx.hit(
-        f"{r['attribute']}={r['group']} has fewer than {k} raters (figures suppressed for "
-        f"privacy) among {int(pool)} who disclosed {r['attribute']}: at most {_pct(most)} of "
-        f"raters against {_pct(ts)} of {_target_phrase(ctx)}, a ratio of at most {bound:.2f} "
-        f"< {tau} ({FOUR_FIFTHS}).",
-        subject=_group_subject(r),
+        f"{_where(field)}{r['attribute']}={r['group']} has fewer than {k} raters (figures "
+        f"suppressed for privacy) among {int(pool)} who disclosed {r['attribute']}: at most "
+        f"{_pct(most)} of raters against {_pct(ts)} of {_target_phrase(ctx)}, a ratio of at "
+        f"most {bound:.2f} < {tau} ({FOUR_FIFTHS}).",
+        subject=_subject(r, field),
         evidence={"target_share": ts, "ratio_upper_bound": bound, "tau": tau, "min_group_size": k},
         severity="high" if bound < high else "medium",
     )
@@ -165,18 +193,19 @@ def over_represented(ctx: CheckContext) -> Iterable[Finding]:
     tau = float(ctx.param("tau"))
     medium = float(ctx.param("medium_above"))
     floor = float(ctx.param("min_target_share"))
-    for r in _rows(ctx.metric("representation")):
-        n, ps, ts, ratio = (
-            _num(r, k) for k in ("n_annotators", "pool_share", "target_share", "ratio")
-        )
+    flagged: set = set()
+    for r, field in _scoped_rows(ctx, flagged):
+        n, ps, ts, ratio = _figures(r)
         if not _visible(r) or None in (n, ps, ts, ratio) or n <= 0 or ts < floor:
             continue
         if ratio > 1 / tau:
+            if field is None:
+                flagged.add((r.get("attribute"), r.get("group")))
             yield ctx.hit(
-                f"{r['attribute']}={r['group']} is {_pct(ps)} of raters (n={int(n)}) but "
-                f"{_pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} > {1 / tau:.2f} "
-                f"(1/{tau}, {FOUR_FIFTHS}){_interval(r)}.",
-                subject=_group_subject(r),
+                f"{_where(field)}{r['attribute']}={r['group']} is {_pct(ps)} of raters "
+                f"(n={int(n)}) but {_pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} > "
+                f"{1 / tau:.2f} (1/{tau}, {FOUR_FIFTHS}){_interval(r)}.",
+                subject=_subject(r, field),
                 evidence={
                     "n_annotators": int(n),
                     "pool_share": ps,
@@ -193,21 +222,27 @@ def over_represented(ctx: CheckContext) -> Iterable[Finding]:
 def missing_group(ctx: CheckContext) -> Iterable[Finding]:
     floor = float(ctx.param("min_target_share"))
     high = float(ctx.param("high_at"))
-    pool_sizes = _pool_sizes(ctx)
-    for r in _rows(ctx.metric("representation")):
+    pools = _pool_sizes(ctx)
+    flagged: set = set()
+    for r, field in _scoped_rows(ctx, flagged):
         ts = _num(r, "target_share")
         n = _num(r, "n_annotators")
         # absent = no raters at all; such a row describes nobody, so it is never suppressed
         absent = _is_false(r.get("in_pool")) or n == 0
         if not absent or ts is None or ts < floor:
             continue
-        size = pool_sizes.get(r.get("attribute"))
+        if field is None:
+            flagged.add((r.get("attribute"), r.get("group")))
+        size = pools.get((r.get("attribute"), field))
         among = f" among {int(size)} raters who disclosed {r['attribute']}" if size else ""
+        text = (
+            f"{_where(field)}no rater belongs to {r['attribute']}={r['group']}{among}, a group "
+            f"that is {_pct(ts)} of {_target_phrase(ctx)} (groups at or above {_pct(floor)} of "
+            "the target are reported; labelaudit convention)."
+        )
         yield ctx.hit(
-            f"No rater belongs to {r['attribute']}={r['group']}{among}, a group that is "
-            f"{_pct(ts)} of {_target_phrase(ctx)} (groups at or above {_pct(floor)} of the "
-            "target are reported; labelaudit convention).",
-            subject=_group_subject(r),
+            text[0].upper() + text[1:],
+            subject=_subject(r, field),
             evidence={"n_annotators": 0, "target_share": ts, "min_target_share": floor},
             severity="high" if ts >= high else "medium",
         )
