@@ -137,8 +137,8 @@ def group_association(ctx: CheckContext) -> Iterator[Finding]:
             f"{_who(row)} reads '{row['field']}' items its own way: agreement within the group "
             f"(IRR {row['irr']:.3f}) is {gai:.2f} times its agreement with everyone else "
             f"(XRR {row['xrr']:.3f}); GAI {gai:.2f} > {min_gai:g} with permutation p = "
-            f"{p if p is not None else float('nan'):.4g}, Benjamini-Hochberg adjusted "
-            f"p = {p_adj:.4g} < {max_p:g} (GRASP, Prabhakaran et al. 2024; "
+            f"{p if p is not None else float('nan'):.3g}, Benjamini-Hochberg adjusted "
+            f"p = {p_adj:.3g} < {max_p:g} (GRASP, Prabhakaran et al. 2024; "
             f"{_int(row.get('n_annotators'))} annotators in the group).",
             subject={
                 "field": row["field"],
