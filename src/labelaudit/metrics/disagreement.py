@@ -84,6 +84,16 @@ def _rng(cfg: AuditConfig, *key: str) -> np.random.Generator:
     return np.random.default_rng([cfg.seed, zlib.crc32("|".join(key).encode())])
 
 
+def _unscorable(coded: CodedField) -> str | None:
+    """Why a unit cannot be analysed here, or None when it can."""
+    k = len(coded.values)
+    if coded.value_codes.size == 0:
+        return "no scored judgments"
+    if k > MAX_VALUES:
+        return f"{k} distinct values (a continuous scale: see alpha instead)"
+    return "fewer than 2 values" if k < 2 else None
+
+
 def _py(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
@@ -103,16 +113,8 @@ def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     for field, option in bundle.scored_units():
         coded = bundle.coded(field, option)
         k = len(coded.values)
-        if coded.value_codes.size == 0 or k < 2 or k > MAX_VALUES:
-            reason = (
-                "no scored judgments"
-                if coded.value_codes.size == 0
-                else (
-                    f"{k} distinct values (not a categorical scale)"
-                    if k > MAX_VALUES
-                    else "one value"
-                )
-            )
+        reason = _unscorable(coded)
+        if reason:
             skipped.append({"field": coded.field, "reason": reason})
             continue
         pooled = mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k)
@@ -279,7 +281,10 @@ def _contested(
         cmp = mj.compare_majorities(gc, pooled, min_group_judgments=MIN_GROUP_JUDGMENTS)
         # examples only from groups large enough to be shown at all: a bounded sample
         # should not be spent on rows the privacy step will drop
-        for i in np.flatnonzero(cmp.flipped):
+        flipped = np.flatnonzero(cmp.flipped)
+        # the global top-N is among each group's own top-N: build only those rows
+        top = sorted(flipped, key=lambda i: (-cmp.gap[i], str(item_ids[i])))[: cfg.max_examples]
+        for i in top:
             candidates.append({
                 "field": coded.field, "attribute": attr, "group": name,
                 "item_id": str(item_ids[i]), "text": None,
@@ -287,8 +292,7 @@ def _contested(
                 "group_majority": _py(coded.values[cmp.group_majority[i]]),
                 "group_judgments": _count_dict(coded.values, gc[i]),
                 "other_judgments": _count_dict(coded.values, pooled[i] - gc[i]),
-                "n_annotators": int(n_ann[g]), "suppressed": False,
-                "gap": float(cmp.gap[i]),
+                "n_annotators": int(n_ann[g]), "suppressed": False, "gap": float(cmp.gap[i]),
             })  # fmt: skip
     # most contested first; ties broken by group and item id so output is reproducible
     candidates.sort(key=lambda r: (-r["gap"], r["group"], r["item_id"]))
