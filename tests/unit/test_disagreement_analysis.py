@@ -252,3 +252,11 @@ def _run_check(code: str, out) -> list:
     rule = load_rules()[code]
     ctx = CheckContext(metrics=out.tables, facts=out.facts, rule=rule, params=rule.defaults())
     return list(registered_checks()[code](ctx))
+
+
+def test_example_text_falls_back_to_the_prompt():
+    items = pd.DataFrame({"item_id": ["i1", "i6"], "text": [None, "post six"],
+                          "prompt": ["prompt one", "prompt six"]})  # fmt: skip
+    out = disagreement(make_bundle(SIX, SIX_GROUPS, items=items),
+                       AuditConfig(min_group_size=2, n_permutations=0))  # fmt: skip
+    assert out.tables["contested_examples"]["text"].tolist() == ["prompt one", "post six"]

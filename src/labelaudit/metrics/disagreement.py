@@ -35,7 +35,7 @@ MIN_GROUP_JUDGMENTS = 2
 #: leave-one-out agreement needs at least this many other judgments on the item
 MIN_OTHERS = 2
 #: cap on the permutations behind the contested-items chance baseline (each one
-#: recomputes every group's majority on every item)
+#: recomputes every group's majority on every item it judged)
 MAX_CONTESTED_PERMUTATIONS = 200
 #: QC convention (also declared, with its source, as parameters of rule LA112)
 QC_DEFAULTS: dict[str, Any] = {"qc_bottom_share": 0.10, "qc_min_agreement": None, "qc_min_items": 5}
@@ -309,11 +309,14 @@ def _item_texts(bundle: Bundle) -> dict[str, str]:
     items = bundle.items
     if items is None:
         return {}
-    col = next((c for c in ("text", "prompt") if c in items.columns), None)
-    if col is None:
+    cols = [c for c in ("text", "prompt") if c in items.columns]
+    if not cols:
         return {}
-    s = items.set_index(items["item_id"].astype(str))[col].dropna()
-    return {k: str(v)[:TEXT_CHARS] for k, v in s.items()}
+    indexed = items.set_index(items["item_id"].astype(str))
+    s = indexed[cols[0]]
+    if len(cols) == 2:  # RLHF items may carry a prompt but no text
+        s = s.where(s.notna(), indexed["prompt"])
+    return {k: str(v)[:TEXT_CHARS] for k, v in s.dropna().items()}
 
 
 # ----------------------------------------------------------------------- QC bias
