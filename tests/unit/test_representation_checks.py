@@ -86,3 +86,15 @@ def test_a_field_with_its_own_pool_gets_its_own_findings():
     europe = next(f for f in by_field if f.subject["group"] == "Europe")
     assert europe.message.startswith("On field 'pref', no rater belongs to region=Europe")
     assert "among 2 raters" in europe.message
+
+
+def test_vendor_secondary_suppression_makes_no_false_bound():
+    findings, result = _findings(_bundle(), min_group_size=2, audience="vendor")
+    rep = result.metrics["representation"].set_index("group")
+    assert rep.loc["Asia", "suppressed"] and rep.loc["Africa", "suppressed"]
+    under = {f.subject["group"]: f for f in findings if f.rule == "LA401"}
+    # Africa (1 rater) is below k = 2 and under-represented even at 1; Asia (3 raters) is
+    # hidden only to protect Africa, so "fewer than 2 raters" would be false for it
+    assert set(under) == {"Africa"}
+    assert "fewer than 2 raters" in under["Africa"].message
+    assert "(n=" not in under["Africa"].message

@@ -172,6 +172,9 @@ def _suppressed_under(
         return None
     if _is_false(r.get("in_target")):
         return None
+    secondary = (ctx.facts.get("representation") or {}).get("secondary_suppressed") or []
+    if [r.get("attribute"), field, r.get("group")] in [list(x) for x in secondary]:
+        return None  # hidden to protect a smaller group: it has k or more raters
     most = (k - 1) / pool
     bound = most / ts
     if bound >= tau:

@@ -109,7 +109,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         scopes.append((f, pool, counts))
 
     attrs = _attributes(bundle, cfg)
-    rep, by_field, dist = [], [], []
+    rep, by_field, dist, secondary = [], [], [], []
     for attr in attrs:
         values = _values(bundle, attr)
         dist_target, basis = target_shares(target, attr)
@@ -129,6 +129,12 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
                 rep.extend(rows)
             else:
                 by_field.extend({"field": f, **r} for r in rows)
+            # groups hidden only to protect another: their count is k or more
+            secondary += [
+                [attr, f, r["group"]]
+                for r in rows
+                if r["suppressed"] and r["n_annotators"] >= cfg.min_group_size
+            ]
             if drow is not None:
                 dist.append({**drow, "field": f})
 
@@ -156,6 +162,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             else sorted(a for a in target.attributes if a not in bundle.annotators.columns),
             "unrecognised_countries": unknown_countries[: cfg.max_examples],
             "n_pool": int(scopes[0][1].sum()),
+            "secondary_suppressed": secondary,
             "top_fraction": TOP_FRACTION,
         }
     }
