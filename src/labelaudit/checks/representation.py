@@ -117,6 +117,7 @@ def _figures(r: dict) -> tuple[float | None, ...]:
 # ------------------------------------------------------------------ LA401
 @check("LA401")
 def under_represented(ctx: CheckContext) -> Iterable[Finding]:
+    """LA401: representation ratio below tau (the four-fifths rule)."""
     tau = float(ctx.param("tau"))
     high = float(ctx.param("high_below"))
     floor = float(ctx.param("min_target_share"))
@@ -193,6 +194,7 @@ def _suppressed_under(
 # ------------------------------------------------------------------ LA402
 @check("LA402")
 def over_represented(ctx: CheckContext) -> Iterable[Finding]:
+    """LA402: representation ratio above 1/tau."""
     tau = float(ctx.param("tau"))
     medium = float(ctx.param("medium_above"))
     floor = float(ctx.param("min_target_share"))
@@ -223,6 +225,7 @@ def over_represented(ctx: CheckContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------ LA403
 @check("LA403")
 def missing_group(ctx: CheckContext) -> Iterable[Finding]:
+    """LA403: a target group with a meaningful share has no raters."""
     floor = float(ctx.param("min_target_share"))
     high = float(ctx.param("high_at"))
     pools = _pool_sizes(ctx)
@@ -254,6 +257,7 @@ def missing_group(ctx: CheckContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------ LA404
 @check("LA404")
 def judgment_share_below_headcount(ctx: CheckContext) -> Iterable[Finding]:
+    """LA404: a group's judgment share is far below its headcount share."""
     limit = float(ctx.param("min_ratio"))
     for r in _rows(ctx.metric("representation")):
         n, ps, js = (_num(r, k) for k in ("n_annotators", "pool_share", "judgment_share"))
@@ -279,6 +283,7 @@ def judgment_share_below_headcount(ctx: CheckContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------ LA405
 @check("LA405")
 def judgment_concentration(ctx: CheckContext) -> Iterable[Finding]:
+    """LA405: top-decile share or Gini of judgments per annotator too high."""
     max_top = float(ctx.param("max_top10_share"))
     max_gini = float(ctx.param("max_gini"))
     for r in _rows(ctx.metric("concentration")):
@@ -312,6 +317,7 @@ def judgment_concentration(ctx: CheckContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------ LA406
 @check("LA406")
 def single_perspective_items(ctx: CheckContext) -> Iterable[Finding]:
+    """LA406: too many items judged by annotators of one group only."""
     limit = float(ctx.param("max_single_group_share"))
     min_items = int(ctx.param("min_items"))
     for r in _rows(ctx.metric("perspective_diversity")):
@@ -351,6 +357,7 @@ def single_perspective_items(ctx: CheckContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------ LA407
 @check("LA407")
 def incomplete_metadata(ctx: CheckContext) -> Iterable[Finding]:
+    """LA407: an attribute is often undisclosed."""
     limit = float(ctx.param("max_missing_share"))
     medium = float(ctx.param("medium_above"))
     for r in _rows(ctx.metric("metadata_completeness")):
@@ -376,6 +383,7 @@ def incomplete_metadata(ctx: CheckContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------ LA408
 @check("LA408")
 def groups_not_in_target(ctx: CheckContext) -> Iterable[Finding]:
+    """LA408: pool groups the target does not name (small ones counted, not named)."""
     named: dict[str, list[str]] = {}
     hidden: dict[str, int] = {}
     for r in _rows(ctx.metric("representation")):
