@@ -301,11 +301,16 @@ def test_judgments_are_plain_json_lines(bundle):
     assert isinstance(first["lead_time_s"], float)
 
 
-def test_bundle_loads_and_reports_the_planted_data_issues(bundle):
+@pytest.fixture(scope="module")
+def loaded(bundle):
     from labelaudit.bundle.load import load_bundle
     from labelaudit.pipeline import resolve_config
 
-    b = load_bundle(resolve_config(bundle))
+    return load_bundle(resolve_config(bundle))
+
+
+def test_bundle_loads_and_reports_the_planted_data_issues(bundle, loaded):
+    b = loaded
     lines = (bundle / "judgments.jsonl").read_text().splitlines()
     issues = {i.code: i.count for i in b.issues}
     assert issues["LA001"] == 3 and issues["LA002"] == 1
@@ -317,3 +322,35 @@ def test_bundle_loads_and_reports_the_planted_data_issues(bundle):
     assert not b.schema_inferred
     assert b.target is not None and b.target.attributes["region"]["Africa"] == pytest.approx(0.186)
     assert [g.name for g in b.guidelines] == ["guidelines.md"]
+
+
+@pytest.mark.parametrize(
+    ("field", "group"),
+    [("toxicity", LAC), ("offensiveness", LAC), ("preference", ASIA)],
+)
+def test_grasp_finds_the_planted_group_readings(loaded, field, group):
+    import numpy as np
+
+    from labelaudit.stats.counts import first_judgments, indicator_matrix, value_counts
+    from labelaudit.stats.grasp import grasp_test
+
+    b = loaded
+    cf = b.coded(field)
+    keep = first_judgments(cf.item_codes, cf.annotator_codes)
+    items, anns, vals = cf.item_codes[keep], cf.annotator_codes[keep], cf.value_codes[keep]
+    n_items, n_values = len(b.item_ids), len(cf.values)
+    m = indicator_matrix(items, vals, anns, n_items, n_values, len(b.annotator_ids))
+    codes, labels = b.group_codes("region")
+    res = grasp_test(
+        m,
+        np.asarray(codes),
+        len(labels),
+        value_counts(items, vals, n_items, n_values),
+        cf.level,
+        cf.numeric,
+        n_permutations=200,
+        seed=0,
+    )
+    g = list(labels).index(group)
+    assert res.gai[g] > 2.0
+    assert res.p_value[g] < 0.02  # 200 permutations: the smallest two-sided p is ~0.01
