@@ -11,8 +11,9 @@ from markupsafe import escape
 from report_fixture import PSEUDONYMS, RAW_IDS, make_result
 
 from labelaudit.render import svg
+from labelaudit.render.charts import fold_suppressed
 from labelaudit.render.html import CSP, render_html
-from labelaudit.render.sections import fold_suppressed, format_value, table_view, top_findings
+from labelaudit.render.sections import format_value, table_view, top_findings
 from labelaudit.result import AuditResult
 
 SECTION_IDS = [

@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from labelaudit.render import charts as C
 from labelaudit.render import sections as S
 from labelaudit.result import SEVERITIES, AuditResult
 
@@ -50,16 +51,16 @@ def _section_blocks(
     blocks: list[S.Block] = []
     charts: dict[str, list[S.Block]] = {}
     if sid == "representativeness" and "representation" in tables:
-        charts["representation"] = S.representation_charts(tables["representation"], k)
+        charts["representation"] = C.representation_charts(tables["representation"], k)
     if sid == "disagreement":
         if "agreement" in tables:
-            charts["agreement"] = S.agreement_charts(tables["agreement"], k)
+            charts["agreement"] = C.agreement_charts(tables["agreement"], k)
         if "group_association" in tables:
-            charts["group_association"] = S.gai_charts(
+            charts["group_association"] = C.gai_charts(
                 tables["group_association"], tables.get("agreement"), k
             )
         if "label_shares" in tables:
-            charts["label_shares"] = S.label_share_charts(tables["label_shares"], schema, k)
+            charts["label_shares"] = C.label_share_charts(tables["label_shares"], schema, k)
     for chart_blocks in charts.values():
         blocks += chart_blocks
     for name, (where, cols) in S.PLACEMENT.items():

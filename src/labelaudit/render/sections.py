@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelaudit.render import svg
 from labelaudit.result import SEVERITY_RANK, AuditResult, Finding
 
 SECTION_ROWS = 15  # rows previewed inside a section; the appendix shows them all
@@ -34,7 +33,6 @@ IDENTITY = (
     "annotator_id", "session", "metric",
 )  # fmt: skip
 PERCENT_HINTS = ("share", "rate")
-SIGNIFICANCE = 0.05  # colour only: the rules apply their own thresholds to findings
 
 #: (table, section, columns shown in the section; None = all)
 PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
@@ -192,7 +190,8 @@ class SectionView:
 
 
 # ------------------------------------------------------------------ formatting
-def _missing(v: Any) -> bool:
+def is_missing(v: Any) -> bool:
+    """None, NA, NaT or NaN (what the privacy step leaves in suppressed cells)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return True
     return isinstance(v, (float, np.floating)) and math.isnan(float(v))
@@ -204,7 +203,7 @@ def format_value(column: str, v: Any) -> str:
         return ", ".join(format_value(column, x) for x in v)
     if isinstance(v, dict):
         return ", ".join(f"{k}: {format_value(column, x)}" for k, x in sorted(v.items()))
-    if _missing(v):
+    if is_missing(v):
         return "–"
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
@@ -239,7 +238,7 @@ def _numeric_column(col: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(col):
         return True
-    values = [v for v in col if not _missing(v)]
+    values = [v for v in col if not is_missing(v)]
     return bool(values) and all(
         isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
         for v in values
@@ -368,16 +367,8 @@ def top_findings(findings: list[Finding], most: int = 5, least: int = 3) -> list
     return sorted(chosen, key=_importance)
 
 
-# ------------------------------------------------------------------ charts
-def _num(v: Any) -> float | None:
-    return None if _missing(v) or isinstance(v, str) else float(v)
-
-
-def _n(v: Any) -> str:
-    return "?" if _missing(v) else f"{int(v):,}"
-
-
-def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
+# ------------------------------------------------------------------ quotes
+def split_rows(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
     """Split ``df`` by ``keys`` in order of first appearance; absent columns read as None."""
     present = [k for k in keys if k in df.columns]
     if not present:
@@ -392,193 +383,11 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame
     return out
 
 
-def _group_label(r: pd.Series) -> str:
-    attr = r.get("attribute")
-    return f"{attr}: {r.get('group')}" if not _missing(attr) else str(r.get("group"))
-
-
-NO_JUDGMENTS = "no judgments from this group"
-
-
-def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
-    """One row per attribute for all its suppressed groups, where the first one stood.
-
-    Suppressed groups carry no figures, so a row each only adds length; their names are
-    kept in the folded row's label and text alternative. Groups without any judgment
-    (no figure to draw) are folded the same way.
-    """
-
-    def kind(b: svg.Bar) -> str | None:
-        if b.suppressed:
-            return "suppressed"
-        return "empty" if b.value is None and b.note == NO_JUDGMENTS else None
-
-    hidden: dict[tuple, list[svg.Bar]] = {}
-    for b, a in zip(bars, attrs, strict=True):
-        if kind(b):
-            hidden.setdefault((a, kind(b)), []).append(b)
-    out: list[svg.Bar] = []
-    for b, a in zip(bars, attrs, strict=True):
-        k = kind(b)
-        if k is None:
-            out.append(b)
-            continue
-        same = hidden[(a, k)]
-        if len(same) == 1:  # a suppressed row keeps its name and nothing else
-            out.append(b if k == "empty" else svg.Bar(label=b.label, value=None, suppressed=True))
-        elif same[0] is b:
-            what = "small groups" if k == "suppressed" else "groups without judgments"
-            label = f"{a}: {len(same)} {what}" if not _missing(a) else f"{len(same)} {what}"
-            names = ", ".join(x.label.split(": ", 1)[-1] for x in same)
-            out.append(svg.Bar(label=label, value=None, note=names, suppressed=k == "suppressed"))
-    return out
-
-
-def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
-    blocks = []
-    for (attr,), part in _groups(df, ["attribute"]):
-        bars = []
-        for _, r in part.iterrows():
-            ratio = _num(r.get("ratio"))
-            pool = _num(r.get("pool_share"))
-            target = _num(r.get("target_share"))
-            note = f"n={_n(r.get('n_annotators'))}"
-            if ratio is not None:
-                note = f"ratio {ratio:.2f}, {note}"
-            elif target is None:
-                note = f"no target, {note}"
-            bars.append(
-                svg.Bar(
-                    label=str(r.get("group")),
-                    value=pool,
-                    low=_num(r.get("pool_ci_low")),
-                    high=_num(r.get("pool_ci_high")),
-                    reference=target,
-                    note=note,
-                    suppressed=bool(r.get("suppressed", False)),
-                )
-            )
-        bars = fold_suppressed(bars, [attr] * len(bars))
-        title = f"Rater pool vs target by {attr}: share of raters (95% Wilson interval)"
-        chart = svg.share_bars(title, bars, suppressed_text=suppressed_text(k))
-        blocks.append(Block("chart", title=title, svg=chart))
-    return blocks
-
-
-def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
-    blocks = []
-    scope = df["scope"] if "scope" in df.columns else pd.Series("within", index=df.index)
-    overall = df[scope == "overall"]
-    within = df[scope == "within"]
-    for (fld,), part in _groups(within, ["field"]):
-        ref = None
-        o = overall[overall["field"] == fld] if "field" in overall.columns else overall
-        if len(o):
-            ref = _num(o.iloc[0].get("alpha"))
-        bars = []
-        for _, r in part.iterrows():
-            a = _num(r.get("alpha"))
-            n_a = r.get("n_annotators")
-            if a is None and (_missing(n_a) or n_a == 0):
-                note = NO_JUDGMENTS
-            else:
-                note = f"α {a:.2f}" if a is not None else "α –"
-                note += f", n={_n(n_a)} raters, {_n(r.get('n_items'))} items"
-            bars.append(
-                svg.Bar(
-                    label=_group_label(r),
-                    value=a,
-                    low=_num(r.get("ci_low")),
-                    high=_num(r.get("ci_high")),
-                    note=note,
-                    suppressed=bool(r.get("suppressed", False)),
-                )
-            )
-        bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
-        title = f"{fld}: Krippendorff's alpha within each rater group, with confidence interval"
-        ref_label = f"all raters α={ref:.2f}" if ref is not None else ""
-        chart = svg.dot_whisker(
-            title,
-            bars,
-            reference=ref,
-            reference_label=ref_label,
-            suppressed_text=suppressed_text(k),
-        )
-        blocks.append(Block("chart", title=title, svg=chart))
-    return blocks
-
-
-def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) -> list[Block]:
-    sizes: dict[tuple, Any] = {}
-    if agreement is not None and {"field", "attribute", "group", "n_annotators"} <= set(
-        agreement.columns
-    ):
-        w = agreement[agreement.get("scope", "within") == "within"]
-        for _, r in w.iterrows():
-            sizes[(r["field"], r["attribute"], r["group"])] = r["n_annotators"]
-    blocks = []
-    for (fld,), part in _groups(df, ["field"]):
-        bars = []
-        for _, r in part.iterrows():
-            g = _num(r.get("gai"))
-            p = _num(r.get("p_adjusted"))
-            note = f"GAI {g:.2f}" if g is not None else "GAI –"
-            if p is not None:
-                note += f", p adj {format_value('p_adjusted', p)}"
-            n = sizes.get((fld, r.get("attribute"), r.get("group")))
-            if n is not None:
-                note += f", n={_n(n)} raters"
-            bars.append(
-                svg.Bar(
-                    _group_label(r),
-                    g,
-                    note=note,
-                    suppressed=bool(r.get("suppressed", False)),
-                    highlight=p is not None and p < SIGNIFICANCE,
-                )
-            )
-        bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
-        title = f"{fld}: group association index (GAI = IRR / XRR) by rater group"
-        chart = svg.ratio_bars(
-            title,
-            bars,
-            reference=1.0,
-            reference_label="1 = no group effect",
-            suppressed_text=suppressed_text(k),
-            legend=(f"adjusted p < {SIGNIFICANCE:g}", "not significant"),
-        )
-        blocks.append(Block("chart", title=title, svg=chart))
-    return blocks
-
-
-def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None) -> list[Block]:
-    blocks = []
-    if not {"group", "value", "share"} <= set(df.columns):
-        return blocks
-    for (fld, attr), part in _groups(df, ["field", "attribute"]):
-        declared = [str(v) for v in (schema.get(fld, {}) or {}).get("values") or []]
-        seen = [str(v) for v in dict.fromkeys(part["value"].dropna().astype(str))]
-        values = [v for v in declared if v in seen] + [v for v in seen if v not in declared]
-        bars = []
-        for (grp,), g in _groups(part, ["group"]):
-            sup = bool(g["suppressed"].any()) if "suppressed" in g.columns else False
-            shares = {str(r["value"]): _num(r["share"]) for _, r in g.iterrows()}
-            n_j = g["n_judgments"].sum() if "n_judgments" in g.columns else None
-            n_a = g["n_annotators"].max() if "n_annotators" in g.columns else None
-            note = "" if sup else f"n={_n(n_j)} judgments, {_n(n_a)} raters"
-            bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup))
-        title = f"{fld}: share of each label by {attr or 'group'}"
-        chart = svg.stacked_shares(title, bars, values, suppressed_text=suppressed_text(k))
-        blocks.append(Block("chart", title=title, svg=chart, collapsed=True))
-    return blocks
-
-
-# ------------------------------------------------------------------ quotes
 def contested_quotes(df: pd.DataFrame, limit: int) -> list[dict[str, str]]:
     """At most ``limit`` examples, taken in turn from each (field, attribute, group)."""
     if "suppressed" in df.columns:
         df = df[~df["suppressed"].fillna(False).astype(bool)]
-    queues = [list(part.iterrows()) for _, part in _groups(df, ["field", "attribute", "group"])]
+    queues = [list(part.iterrows()) for _, part in split_rows(df, ["field", "attribute", "group"])]
     picked: list[pd.Series] = []
     while len(picked) < limit and any(queues):
         for q in queues:
@@ -589,7 +398,7 @@ def contested_quotes(df: pd.DataFrame, limit: int) -> list[dict[str, str]]:
         meta = [
             f"{c.replace('_', ' ')}: {format_value(c, r[c])}"
             for c in ("field", "attribute", "group", "pooled_majority", "group_majority")
-            if c in r.index and not _missing(r[c])
+            if c in r.index and not is_missing(r[c])
         ]
         items.append(
             {
@@ -610,7 +419,7 @@ def guideline_quotes(df: pd.DataFrame, limit: int) -> list[dict[str, str]]:
         meta = [
             f"{c}: {format_value(c, r[c])}"
             for c in ("term", "category", "alternative")
-            if c in r.index and not _missing(r[c])
+            if c in r.index and not is_missing(r[c])
         ]
         items.append(
             {
