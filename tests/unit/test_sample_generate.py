@@ -354,3 +354,12 @@ def test_grasp_finds_the_planted_group_readings(loaded, field, group):
     g = list(labels).index(group)
     assert res.gai[g] > 2.0
     assert res.p_value[g] < 0.02  # 200 permutations: the smallest two-sided p is ~0.01
+
+
+def test_smallest_bundle_keeps_the_planted_structure(tmp_path):
+    out = write_sample_bundle(tmp_path, seed=3, n_items=100, n_annotators=40)
+    a = pd.read_parquet(out / "annotators.parquet")
+    j = pd.read_json(out / "judgments.jsonl", lines=True, dtype={"label": object})
+    counts = a["region"].value_counts()
+    assert counts[OCE] == 2 and counts.drop(OCE).min() >= 5 and len(a) == 40
+    assert j["item_id"].nunique() == 100
