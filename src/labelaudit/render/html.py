@@ -81,8 +81,15 @@ def _section_blocks(
 
 
 def _data_overview(result: AuditResult) -> list[S.Block]:
-    ctx = result.context
-    blocks = []
+    ctx, summary = result.context, result.summary
+    blocks = [
+        S.Block(
+            "text",
+            text=f"{summary.get('judgments', 0):,} judgment rows read, on "
+            f"{summary.get('items', 0):,} items, by {summary.get('annotators', 0):,} annotators; "
+            f"{len(summary.get('fields', []))} label field(s).",
+        )
+    ]
     schema = ctx.get("schema") or {}
     if schema:
         import pandas as pd

@@ -3,8 +3,9 @@
 The template only lays out what is built here. Every figure is formatted here, next to
 its ``n``; suppressed rows (small groups, already nulled by the privacy step) become a
 single "suppressed" cell, so the template cannot print a figure for them by accident.
-Charts are finished SVG strings from :mod:`labelaudit.render.svg`, which escapes
-everything it draws; every other string stays plain text and is escaped by Jinja2.
+Charts are built in :mod:`labelaudit.render.charts` and drawn by
+:mod:`labelaudit.render.svg`, which escapes everything it draws; every other string
+stays plain text and is escaped by Jinja2.
 
 The vendor edition drops tables carrying ``annotator_id`` and rules marked
 ``audience: internal``.
