@@ -185,3 +185,16 @@ def test_load_bundle_accepts_converted_bundle(shared_data, converted, name):
     assert len(b.item_ids) == j["item_id"].nunique() == len(i)
     assert len(b.annotator_ids) == len(set(j["annotator_id"]) | set(a["annotator_id"]))
     assert not b.schema_inferred and set(b.schema) == set(j["field"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["crehate", "multipico", "hsbrexit", "armis"])
+def test_cli_validate_reports_the_raw_counts(converted, name, capsys):
+    from labelaudit.cli import main
+
+    j, a, i = _tables(converted[name])
+    assert main(["validate", str(converted[name])]) == 0
+    out = capsys.readouterr().out
+    kept = len(j) - _duplicate_rows(j)
+    n_annotators = len(set(j["annotator_id"]) | set(a["annotator_id"]))
+    assert f"{kept} judgments, {len(i)} items, {n_annotators} annotators" in out
