@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup
 
 from labelaudit.render import charts as C
@@ -92,8 +93,6 @@ def _data_overview(result: AuditResult) -> list[S.Block]:
     ]
     schema = ctx.get("schema") or {}
     if schema:
-        import pandas as pd
-
         rows = [
             {"field": f, **{k: v for k, v in (spec or {}).items()}}
             for f, spec in sorted(schema.items())
@@ -111,8 +110,6 @@ def _data_overview(result: AuditResult) -> list[S.Block]:
         blocks.append(S.Block("text", text=text))
     inputs = ctx.get("inputs") or result.run.get("inputs") or []
     if inputs:
-        import pandas as pd
-
         blocks.append(
             S.Block("table", table=S.table_view("inputs", pd.DataFrame(inputs), k=None, limit=200))
         )
