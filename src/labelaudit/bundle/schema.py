@@ -13,6 +13,24 @@ KINDS = ("single", "multi", "pairwise", "ranking", "text")
 _FIELD_KEYS = {"level", "values", "escape_values", "kind", "description"}
 
 
+#: on an ordered scale these name the bottom of the scale, not "none of these fit"
+_SCALE_POINTS = {"none", "neither", "no", "not at all"}
+
+
+def escape_values_for(level: str, values: list) -> list[str]:
+    """Escape values found by name; an ordinal scale's "none" is a scale point, not an escape.
+
+    >>> escape_values_for("ordinal", ["none", "mild", "severe", "can't tell"])
+    ["can't tell"]
+    >>> escape_values_for("nominal", ["cat", "dog", "none"])
+    ['none']
+    """
+    found = find_escape_values(values)
+    if level in ("ordinal", "interval", "ratio"):
+        found = [v for v in found if v.strip().lower() not in _SCALE_POINTS]
+    return found
+
+
 def parse_schema(raw: dict, where: str, problems: list[Problem]) -> dict[str, FieldSpec]:
     """Turn a parsed ``schema.yaml`` mapping into field specs, collecting problems."""
     fields = raw.get("fields")
@@ -117,7 +135,7 @@ def parse_schema(raw: dict, where: str, problems: list[Problem]) -> dict[str, Fi
         escape = body.get("escape_values")
         escape_inferred = escape is None
         if escape is None:
-            escape = find_escape_values(values)
+            escape = escape_values_for(level, values)
         elif not isinstance(escape, list) or any(
             str(e) not in {str(v) for v in values} for e in escape
         ):
