@@ -23,6 +23,7 @@ import os
 import platform
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import krippendorff
@@ -155,7 +156,7 @@ def machine() -> str:
         mem_text = ""
     return (
         f"{cpu}, {os.cpu_count()} logical CPUs{mem_text}; Python {platform.python_version()}, "
-        f"numpy {np.__version__}, krippendorff {getattr(krippendorff, '__version__', '?')}"
+        f"numpy {np.__version__}, krippendorff {version('krippendorff')}"
     )
 
 
