@@ -365,11 +365,11 @@ def methods_notes(cfg: AuditConfig) -> list[dict[str, str]]:
             "title": "Bootstrap intervals",
             "text": (
                 f"{ci} percentile intervals from {cfg.n_boot} bootstrap replicates that resample "
-                "pairable items with replacement (seed {cfg.seed}). Each replicate reweights "
+                f"pairable items with replacement (seed {cfg.seed}). Each replicate reweights "
                 "per-item contributions, and every figure of a field (overall, within, cross, "
                 "and the group-minus-rest difference) is computed on the same resampled items, "
                 "so the interval of a difference is the interval of paired differences."
-            ).replace("{cfg.seed}", str(cfg.seed)),
+            ),
             "reference": "Efron, B. & Tibshirani, R. (1993). An Introduction to the Bootstrap.",
             "limits": (
                 "Items are resampled, annotators are not: intervals ignore the uncertainty from "
