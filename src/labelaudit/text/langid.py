@@ -12,7 +12,8 @@ Two detectors are offered:
 Texts are normalised (Unicode NFC, whitespace collapsed) and hashed; each distinct text is
 detected once per process and detector, since RLHF prompts and re-posted items repeat.
 Texts with fewer than :data:`MIN_LETTERS` letters are not detected: they get
-:data:`UNDETERMINED` ("und", the ISO 639-2 code for "undetermined").
+:data:`UNDETERMINED` ("und", the ISO 639-2 code for "undetermined"). Detectors read the
+first :data:`MAX_CHARS` characters only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from pathlib import Path
 
 #: texts with fewer letters than this are reported as undetermined (too short to tell)
 MIN_LETTERS = 20
+#: detectors read at most this many characters of a text (cut at a space): a few
+#: sentences settle the language, and detection time grows with length
+MAX_CHARS = 300
 UNDETERMINED = "und"
 DETECTORS = ("langdetect", "fast")
 
@@ -74,6 +78,20 @@ def normalise_code(code: str) -> str:
     """
     code = code.removeprefix("__label__").strip().lower()
     return code.split("-")[0].split("_")[0] or UNDETERMINED
+
+
+def detection_window(text: str, max_chars: int = MAX_CHARS) -> str:
+    """The start of ``text`` that detectors read: at most ``max_chars``, cut at a space.
+
+    Examples
+    --------
+    >>> detection_window("one two three", max_chars=9)
+    'one two'
+    """
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars + 1)
+    return text[: cut if cut > max_chars // 2 else max_chars]
 
 
 def _text_key(text: str) -> str:
@@ -181,7 +199,7 @@ def detect_languages(
         elif use_cache and (detector, seed, key) in _CACHE:
             result[key] = _CACHE[(detector, seed, key)]
         else:
-            todo[key] = text
+            todo[key] = detection_window(text)
     if todo:
         run = batch_detector(detector, seed)
         codes = run(list(todo.values()))
