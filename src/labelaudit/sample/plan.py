@@ -59,15 +59,23 @@ TARGET_SHARES = {
     OCE: 0.006,
 }
 
+#: the planted effects in machine-readable form (prose: labelaudit.sample.generate);
+#: ``findings_seed0`` lists the (rule, subject) pairs the seed-0 demo audit is meant to
+#: produce, for integration tests
 ANSWER_KEY: dict = {
-    "association": {"field": "toxicity", "attribute": "region", "group": LAC, "kind": "banter"},
+    "association": {
+        "fields": ["toxicity", "offensiveness"],
+        "attribute": "region",
+        "group": LAC,
+        "kind": "banter",
+    },
     "escape": {"field": "toxicity", "value": "unsure", "attribute": "region", "group": AFR},
     "over_represented": {"attribute": "region", "groups": [NA, EU]},
     "under_represented": {"attribute": "region", "groups": [AFR, ASIA]},
     "suppressed": {"attribute": "region", "group": OCE, "n_annotators": 2},
     "undeclared_language": "sw",
     "prolific": {"region": NA, "n_annotators": 3, "weight": 20.0},
-    "single_region_items": {"region": NA},
+    "single_region_items": {"region": NA, "per_items": 50},
     "position_bias": {"field": "preference", "a_win_share": 0.60},
     "preference_flip": {"field": "preference", "attribute": "region", "group": ASIA},
     "fast_judgments": {"attribute": "region", "group": ASIA, "threshold_s": 2.0},
@@ -75,6 +83,34 @@ ANSWER_KEY: dict = {
     "duplicates": 3,
     "unknown_annotators": 1,
     "gender_undisclosed": {"prefer not to say": 3, "missing": 2},
+    "guideline_terms": [
+        "MM/DD/YYYY",
+        "Fahrenheit",
+        "ZIP code",
+        "Thanksgiving",
+        "American football",
+        "GPA",
+        "SAT",
+        "$",
+        "dishwasher",
+        "garbage disposal",
+        "two-car garage",
+    ],
+    "findings_seed0": [
+        ("LA001", {}),
+        ("LA002", {}),
+        ("LA103", {"field": "toxicity", "attribute": "region", "group": LAC}),
+        ("LA103", {"field": "offensiveness", "attribute": "region", "group": LAC}),
+        ("LA103", {"field": "preference", "attribute": "region", "group": ASIA}),
+        ("LA201", {"language": "sw"}),
+        ("LA401", {"attribute": "region", "group": AFR}),
+        ("LA401", {"attribute": "region", "group": ASIA}),
+        ("LA402", {"attribute": "region", "group": NA}),
+        ("LA402", {"attribute": "region", "group": EU}),
+        ("LA502", {"field": "toxicity", "attribute": "region", "group": ASIA}),
+        ("LA504", {"attribute": "region", "group": ASIA, "value": "USD"}),
+        ("LA601", {"field": "preference"}),
+    ],
 }
 
 PREFERENCE_VALUES = ["a_much_better", "a_better", "tie", "b_better", "b_much_better"]
