@@ -13,6 +13,9 @@ Answer key (the effects planted for the audit to find; defaults: 600 items, 60 r
   and German to Europe, Hindi and Indonesian to Asia, English to Northern America, Europe,
   the African hub and Asia; RLHF pairs rotate over the sites. Within a batch, raters who
   declare the post's language are preferred (``ROUTING``). Swahili has no site.
+  Side effect, as in real site-based work: a site that rates mostly posts in its own
+  language agrees with itself more than with outsiders, so *Northern America* also shows
+  a modest group association on toxicity (seed 0: GAI ~1.5).
 * **Group-aligned disagreement** (toxicity, and through it offensiveness): raters from
   *Latin America and the Caribbean* read the ``banter`` posts (mock insults among friends
   and football rivals, in English, Spanish and Portuguese) as not toxic (P(toxic) ~0.08)
