@@ -30,8 +30,16 @@ LABEL_CONFIG = """<View>
 
 EXPECTED_SCHEMA = {
     "fields": {
-        "toxicity": {"level": "nominal", "values": ["toxic", "not_toxic", "unsure"], "kind": "single"},
-        "topics": {"level": "nominal", "values": ["politics", "religion", "sport"], "kind": "multi"},
+        "toxicity": {
+            "level": "nominal",
+            "values": ["toxic", "not_toxic", "unsure"],
+            "kind": "single",
+        },
+        "topics": {
+            "level": "nominal",
+            "values": ["politics", "religion", "sport"],
+            "kind": "multi",
+        },
         "offensiveness": {"level": "ordinal", "values": [1, 2, 3, 4, 5], "kind": "single"},
         "preference": {"level": "nominal", "values": ["left", "right"], "kind": "pairwise"},
         "comment": {"level": "nominal", "values": [], "kind": "text"},
@@ -77,7 +85,12 @@ METADATA_CSV = (
 
 
 def choices(name: str, *vals: str) -> dict:
-    return {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": list(vals)}}
+    return {
+        "from_name": name,
+        "to_name": "text",
+        "type": "choices",
+        "value": {"choices": list(vals)},
+    }
 
 
 def rating(name: str, n: int) -> dict:
@@ -94,7 +107,12 @@ def pairwise(side: str) -> dict:
 
 
 def textarea(text: str) -> dict:
-    return {"from_name": "comment", "to_name": "text", "type": "textarea", "value": {"text": [text]}}
+    return {
+        "from_name": "comment",
+        "to_name": "text",
+        "type": "textarea",
+        "value": {"text": [text]},
+    }
 
 
 @dataclass
@@ -109,39 +127,111 @@ class Ann:
 
 
 ANNOTATIONS = [
-    Ann(0, "kofi", [choices("toxicity", "toxic"), choices("topics", "politics", "religion"),
-                    rating("offensiveness", 4), pairwise("left"), textarea("insulting")],
-        [("toxicity", "toxic"), ("topics", ["politics", "religion"]), ("offensiveness", 4.0),
-         ("preference", "left")], 12.5),
-    Ann(0, "ana", [choices("toxicity", "toxic"), choices("topics", "politics"),
-                   rating("offensiveness", 3), pairwise("right")],
-        [("toxicity", "toxic"), ("topics", ["politics"]), ("offensiveness", 3.0),
-         ("preference", "right")], 9.0),
+    Ann(
+        0,
+        "kofi",
+        [
+            choices("toxicity", "toxic"),
+            choices("topics", "politics", "religion"),
+            rating("offensiveness", 4),
+            pairwise("left"),
+            textarea("insulting"),
+        ],
+        [
+            ("toxicity", "toxic"),
+            ("topics", ["politics", "religion"]),
+            ("offensiveness", 4.0),
+            ("preference", "left"),
+        ],
+        12.5,
+    ),
+    Ann(
+        0,
+        "ana",
+        [
+            choices("toxicity", "toxic"),
+            choices("topics", "politics"),
+            rating("offensiveness", 3),
+            pairwise("right"),
+        ],
+        [
+            ("toxicity", "toxic"),
+            ("topics", ["politics"]),
+            ("offensiveness", 3.0),
+            ("preference", "right"),
+        ],
+        9.0,
+    ),
     Ann(0, "li", [], [], 3.0, cancelled=True),
-    Ann(1, "kofi", [choices("toxicity", "not_toxic"), rating("offensiveness", 2)],
-        [("toxicity", "not_toxic"), ("offensiveness", 2.0)], 7.25),
-    Ann(1, "sara", [choices("toxicity", "toxic"), choices("topics", "religion"),
-                    rating("offensiveness", 5)],
-        [("toxicity", "toxic"), ("topics", ["religion"]), ("offensiveness", 5.0)], 20.0),
+    Ann(
+        1,
+        "kofi",
+        [choices("toxicity", "not_toxic"), rating("offensiveness", 2)],
+        [("toxicity", "not_toxic"), ("offensiveness", 2.0)],
+        7.25,
+    ),
+    Ann(
+        1,
+        "sara",
+        [choices("toxicity", "toxic"), choices("topics", "religion"), rating("offensiveness", 5)],
+        [("toxicity", "toxic"), ("topics", ["religion"]), ("offensiveness", 5.0)],
+        20.0,
+    ),
     # unknown choice: kept as given
-    Ann(1, "li", [choices("toxicity", "rude"), rating("offensiveness", 3)],
-        [("toxicity", "rude"), ("offensiveness", 3.0)], 6.0),
-    Ann(2, "ana", [choices("toxicity", "not_toxic"), choices("topics", "sport"),
-                   pairwise("left")],
-        [("toxicity", "not_toxic"), ("topics", ["sport"]), ("preference", "left")], 5.5),
-    Ann(2, "sara", [choices("toxicity", "unsure"), textarea("sarcasm?")],
-        [("toxicity", "unsure")], 11.0),
+    Ann(
+        1,
+        "li",
+        [choices("toxicity", "rude"), rating("offensiveness", 3)],
+        [("toxicity", "rude"), ("offensiveness", 3.0)],
+        6.0,
+    ),
+    Ann(
+        2,
+        "ana",
+        [choices("toxicity", "not_toxic"), choices("topics", "sport"), pairwise("left")],
+        [("toxicity", "not_toxic"), ("topics", ["sport"]), ("preference", "left")],
+        5.5,
+    ),
+    Ann(
+        2,
+        "sara",
+        [choices("toxicity", "unsure"), textarea("sarcasm?")],
+        [("toxicity", "unsure")],
+        11.0,
+    ),
     # two values on a single-choice control: a list label on a single field
-    Ann(3, "kofi", [choices("toxicity", "toxic", "unsure"), rating("offensiveness", 5)],
-        [("toxicity", ["toxic", "unsure"]), ("offensiveness", 5.0)], 14.0),
+    Ann(
+        3,
+        "kofi",
+        [choices("toxicity", "toxic", "unsure"), rating("offensiveness", 5)],
+        [("toxicity", ["toxic", "unsure"]), ("offensiveness", 5.0)],
+        14.0,
+    ),
     Ann(3, "li", [], [], 1.5, cancelled=True),
     # unknown from_name: passed through as its own field
-    Ann(4, "ana", [choices("toxicity", "not_toxic"), choices("sentiment", "neutral")],
-        [("toxicity", "not_toxic"), ("sentiment", "neutral")], 8.0),
-    Ann(4, "li", [choices("toxicity", "not_toxic"), choices("topics", "religion")],
-        [("toxicity", "not_toxic"), ("topics", ["religion"])], 10.0, via_api=True),
-    Ann(5, "sara", [choices("toxicity", "toxic"), rating("offensiveness", 1)],
-        [("toxicity", "toxic"), ("offensiveness", 1.0)], 4.0, via_api=True),
+    Ann(
+        4,
+        "ana",
+        [choices("toxicity", "not_toxic"), choices("sentiment", "neutral")],
+        [("toxicity", "not_toxic"), ("sentiment", "neutral")],
+        8.0,
+    ),
+    Ann(
+        4,
+        "li",
+        [choices("toxicity", "not_toxic"), choices("topics", "religion")],
+        [("toxicity", "not_toxic"), ("topics", ["religion"])],
+        10.0,
+        via_api=True,
+    ),
+    Ann(
+        5,
+        "sara",
+        [choices("toxicity", "toxic"), rating("offensiveness", 1)],
+        [("toxicity", "toxic"), ("offensiveness", 1.0)],
+        4.0,
+        via_api=True,
+    ),
 ]
 # task 5 also gets no other annotation; every other task has two or three
 
@@ -151,7 +241,6 @@ class FilledProject:
     project_id: int
     task_ids: list[int]  # aligned with TASKS
     user_ids: dict[str, int]  # USERS key -> Label Studio user id
-    admin_id: int
     expected_rows: list[tuple] = field(default_factory=list)
 
 
@@ -172,7 +261,6 @@ def row_key(row: tuple) -> tuple:
 
 def fill_project(client: Any) -> FilledProject:
     """Create users, the project, tasks and annotations through the SDK."""
-    admin_id = client.users.get_current_user().id
     existing = {u.email: u.id for u in client.users.list()}
     user_ids = {}
     for username, email in USERS.items():
@@ -210,6 +298,4 @@ def fill_project(client: Any) -> FilledProject:
                 lead_time=a.lead_time,
                 was_cancelled=a.cancelled,
             )
-    return FilledProject(
-        project.id, task_ids, user_ids, admin_id, expected_rows(task_ids, user_ids)
-    )
+    return FilledProject(project.id, task_ids, user_ids, expected_rows(task_ids, user_ids))

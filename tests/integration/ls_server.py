@@ -8,11 +8,13 @@ The server is told to make no outbound calls (Sentry, analytics, version check).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -32,9 +34,7 @@ ADMIN_TOKEN = "la-test-token-5f3c9a1e7b"
 
 def ls_env(data_dir: Path) -> dict[str, str]:
     """Environment for ``label-studio``: local data dir, fixed admin, no outbound calls."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "DJANGO_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "DJANGO_"))}
     env.update(
         {
             "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
@@ -79,6 +79,38 @@ def init_template(data_dir: Path, log_path: Path, timeout: float = 600.0) -> flo
         tail = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"label-studio init failed ({proc.returncode}):\n{tail}")
     return time.monotonic() - start
+
+
+def installed_version() -> str:
+    """Version of the Label Studio in ``.venv-ls`` (read from its package metadata)."""
+    found = sorted(LS_VENV.glob("lib/python*/site-packages/label_studio-*.dist-info"))
+    if not found:
+        return "unknown"
+    return found[-1].name.removeprefix("label_studio-").removesuffix(".dist-info")
+
+
+def cached_template(log_dir: Path) -> tuple[Path, float]:
+    """A migrated data dir, cached under ``.ls-template/`` (git-ignored) across runs.
+
+    The first ``init`` (database migrations) costs minutes on a busy 2-core machine; the
+    cache is keyed by the Label Studio version and the admin settings, so a new version
+    or other credentials make a new one. Returns the dir and the seconds spent on init
+    (0 when cached).
+    """
+    key = hashlib.sha256(f"{ADMIN_EMAIL}|{ADMIN_TOKEN}".encode()).hexdigest()[:10]
+    cache = REPO / ".ls-template" / f"{installed_version()}-{key}"
+    if (cache / ".complete").exists():
+        return cache / "data", 0.0
+    work = Path(tempfile.mkdtemp(prefix="ls-template-", dir=log_dir))
+    seconds = init_template(work / "data", log_dir / "init.log")
+    (work / ".complete").write_text(f"label-studio init in {seconds:.1f} s\n")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copytree(work, cache.with_name(cache.name + ".partial"), dirs_exist_ok=True)
+        os.replace(cache.with_name(cache.name + ".partial"), cache)
+    except OSError:
+        return work / "data", seconds  # another run filled the cache first: use ours
+    return cache / "data", seconds
 
 
 def free_port() -> int:

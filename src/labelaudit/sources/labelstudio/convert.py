@@ -265,7 +265,9 @@ class _Converter:
         if self.config is None:
             _listify_multi_fields(self.rows)
         judgments = pd.DataFrame(self.rows, columns=JUDGMENT_COLUMNS)
-        judgments["created_at"] = pd.to_datetime(judgments["created_at"], utc=True)
+        judgments["created_at"] = pd.to_datetime(judgments["created_at"], utc=True).astype(
+            "datetime64[ns, UTC]"
+        )
         judgments["lead_time_s"] = judgments["lead_time_s"].astype("float64")
         judgments["on_behalf"] = judgments["on_behalf"].astype(bool)
         judgments["label"] = judgments["label"].astype(object)
