@@ -155,6 +155,20 @@ def test_rlhf_prompts_are_used_when_there_is_no_text():
     assert out.facts["coverage"]["n_distinct_texts"] == 1
 
 
+def test_items_without_text_fall_back_to_their_prompt():
+    items = pd.DataFrame(
+        {
+            "item_id": ["t1", "p1"],
+            "text": [SENTENCES["de"], None],
+            "prompt": [None, SENTENCES["it"]],
+        }
+    )
+    out = coverage(make_bundle(items, None, [("t1", "a"), ("p1", "a")]), AuditConfig())
+    assert sorted(out.tables["languages"]["language"]) == ["de", "it"]
+    assert out.facts["coverage"]["text_column"] == "text+prompt"
+    assert out.facts["coverage"]["share_undetermined"] == 0.0
+
+
 def test_parse_language_list():
     assert parse_language_list("en;pt-BR; ") == ["en", "pt"]
     assert parse_language_list([]) is None and parse_language_list(float("nan")) is None

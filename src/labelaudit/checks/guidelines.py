@@ -30,8 +30,9 @@ def culture_specific_reference(ctx: CheckContext) -> Iterator[Finding]:
         explanation = r.get("explanation")
         sev = r.get("severity")
         yield ctx.hit(
-            f"{g} line {_line(r['line'])}: '{r['term']}' is a {r['category']} reference specific to "
-            f"{region}" + (f". {explanation}" if explanation else ".") + (f" Consider: {alt}." if alt else ""),
+            f"{g} line {_line(r['line'])}: '{r['term']}' ({r['category']}) is specific to {region}."
+            + (f" {explanation}" if explanation else "")
+            + (f" Consider: {alt}." if alt else ""),
             subject={"guideline": g, "line": _line(r["line"])},
             evidence={
                 "excerpt": r.get("excerpt"), "term": r["term"], "category": r["category"],

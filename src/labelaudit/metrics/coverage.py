@@ -26,7 +26,14 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
 from labelaudit.text.escape import find_escape_values, normalise_value_name
-from labelaudit.text.langid import MIN_LETTERS, UNDETERMINED, detect_languages, normalise_code
+from labelaudit.text.langid import (
+    MIN_LETTERS,
+    UNDETERMINED,
+    detect_languages,
+    distinct_texts,
+    normalise_code,
+    normalise_text,
+)
 
 LANGUAGE_COLUMNS = ["language", "n_items", "item_share", "n_annotators_speaking", "mismatch_rate"]
 REGION_COLUMNS = ["region", "n_items", "item_share", "target_share", "ratio"]
@@ -63,19 +70,24 @@ def item_languages(bundle: Bundle, cfg: AuditConfig) -> tuple[pd.Series, dict]:
     given = given.map(
         lambda v: None if v is None or v != v or not str(v).strip() else normalise_code(str(v))
     )
-    text_col = next((c for c in ("text", "prompt") if c in items.columns), None)
+    text_cols = [c for c in ("text", "prompt") if c in items.columns]
     need = given.isna()
     langs = given.astype(object)
-    if need.any() and text_col is not None:
-        texts = items.loc[need, text_col].tolist()
+    if need.any() and text_cols:
+        # per item: its text, else (RLHF pairs) its prompt
+        source = pd.Series(None, index=items.index, dtype=object)
+        for col in reversed(text_cols):
+            col_text = items[col].map(normalise_text)
+            source = col_text.where(col_text != "", source)
+        texts = source[need].tolist()
         detector = getattr(cfg, "language_detector", "langdetect")
         langs.loc[need] = detect_languages(texts, detector, seed=cfg.seed)
         n_short = sum(1 for c in langs.loc[need] if c == UNDETERMINED)
         facts.update(
             detector=detector,
-            text_column=text_col,
+            text_column="+".join(text_cols),
             n_texts=int(need.sum()),
-            n_distinct_texts=int(pd.Series(texts, dtype=object).astype(str).str.strip().nunique()),
+            n_distinct_texts=distinct_texts(texts),
             n_undetermined=n_short,
             share_undetermined=n_short / int(need.sum()),
         )
