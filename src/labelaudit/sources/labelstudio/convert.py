@@ -128,6 +128,7 @@ class _Converter:
         self.problems: list[Problem] = []
         self.cancelled: list[tuple[str, str, Any, float | None, bool]] = []
         self.seen_fields: dict[str, None] = {}
+        self.stand_ins: set[str] = set()
 
     def problem(self, index: int, message: str) -> None:
         if len(self.problems) < 20:
@@ -171,7 +172,15 @@ class _Converter:
         if not isinstance(ann, Mapping):
             self.problem(index, "an annotation is not an object")
             return
-        annotator = _user_id(ann.get("completed_by"), self.emails)
+        completed_by = ann.get("completed_by")
+        annotator = _user_id(completed_by, self.emails)
+        if (
+            annotator is not None
+            and annotator.startswith("user-")
+            and isinstance(completed_by, Mapping)
+        ):
+            # named by email only: the same person may also appear under a numeric id
+            self.stand_ins.add(annotator)
         if annotator is None:
             self.problem(index, f"annotation {ann.get('id')} has no 'completed_by'")
             return
@@ -359,6 +368,12 @@ def tasks_to_raw(
         {"annotator_id": pd.Series(pd.unique(judgments["annotator_id"]), dtype=object)}
     )
     notes = list(config.notes) if config else []
+    if conv.stand_ins:
+        notes.append(
+            f"{len(conv.stand_ins)} annotator(s) are named only by email in the export and got "
+            "a stand-in id (user-...); one person may then appear under two ids: give an "
+            "annotators file with both user_id and email to map them"
+        )
     return RawTables(
         judgments=judgments,
         annotators=annotators,
