@@ -194,7 +194,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from labelaudit.sample.generate import write_sample_bundle
 
     out: Path = args.out
-    bundle_dir = write_sample_bundle(out / "bundle", seed=args.seed or 0)
+    bundle_dir = write_sample_bundle(out / "sample-bundle", seed=args.seed or 0)
     opts = {
         k: v
         for k, v in {
@@ -330,7 +330,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                 ]
             )
     d = diff_findings(docs[0], docs[1])
-    print(format_diff(d))
+    print(format_diff(d), end="")
     return exit_code(d, args.fail_on)
 
 
