@@ -7,7 +7,6 @@ Exit codes: 0 audit done and nothing at or above ``--fail-on``; 1 a finding at o
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import textwrap
@@ -299,37 +298,9 @@ def explain_rule(r) -> str:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from labelaudit.diff import diff_findings, exit_code, format_diff
+    from labelaudit.diff import diff_findings, exit_code, format_diff, load_findings
 
-    docs = []
-    for p in (args.old, args.new):
-        try:
-            docs.append(json.loads(p.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise InputError(
-                [Problem(str(p), "file not found", fix="pass two findings.json files")]
-            ) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(
-                [
-                    Problem(
-                        str(p),
-                        f"not valid JSON ({exc})",
-                        fix="pass findings.json files written by labelaudit audit",
-                    )
-                ]
-            ) from None
-        if not isinstance(docs[-1], dict) or "findings" not in docs[-1]:
-            raise InputError(
-                [
-                    Problem(
-                        str(p),
-                        "not a labelaudit findings.json (no 'findings')",
-                        fix="pass findings.json files written by labelaudit audit",
-                    )
-                ]
-            )
-    d = diff_findings(docs[0], docs[1])
+    d = diff_findings(load_findings(args.old), load_findings(args.new))
     print(format_diff(d), end="")
     return exit_code(d, args.fail_on)
 

@@ -46,7 +46,7 @@ class InputError(Exception):
 
     def render(self) -> str:
         n = len(self.problems)
-        head = "labelaudit: cannot audit: " + ("1 problem" if n == 1 else f"{n} problems")
+        head = "labelaudit: bad input or usage, " + ("1 problem" if n == 1 else f"{n} problems")
         return (
             head
             + "\n"

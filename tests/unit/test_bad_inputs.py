@@ -229,7 +229,7 @@ def test_bad_bundle_exits_2_with_one_clear_message(tmp_path, capsys, name, build
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
-    assert err.startswith("labelaudit: cannot audit")
+    assert err.startswith("labelaudit: bad input or usage")
     for needle in expected:
         assert needle in err, f"{needle!r} not in:\n{err}"
     assert not (tmp_path / "out" / "report.html").exists()
