@@ -293,3 +293,26 @@ def test_key_never_logged_during_a_pull(ls_server_session, filled, caplog, capfd
     token = ls_server_session.token
     assert token not in caplog.text and token not in out and token not in err
     assert token not in repr(raw.source) and token not in repr(raw.files)
+
+
+def test_written_bundle_loads_with_the_folder_loader(pulled, filled, tmp_path):
+    from labelaudit.bundle.load import load_bundle
+    from labelaudit.config import AuditConfig
+
+    out = write_bundle(pulled, tmp_path / "bundle")
+    bundle = load_bundle(AuditConfig(bundle=out))
+    assert len(bundle.judgments) == 35
+    skipped = bundle.judgments[bundle.judgments["skipped"]]
+    cancelled = {(r[0], r[1], r[2]) for r in filled.expected_rows if r[3] is None}
+    assert len(cancelled) == 8
+    assert cancelled <= set(
+        zip(skipped["item_id"], skipped["annotator_id"], skipped["field"], strict=True)
+    )
+    assert set(bundle.schema) == set(P.EXPECTED_SCHEMA["fields"])
+    codes = {issue.code for issue in bundle.issues}
+    # unknown choice, two values on a single choice, unknown field, posted on behalf
+    assert {"LA004", "LA006", "LA011", "LA007"} <= codes
+    (guide,) = bundle.guidelines
+    assert guide.name == "instructions.html"
+    assert "Toxicity guidelines" in guide.text and "evil.example" not in guide.text
+    assert bundle.source["project_id"] == pulled.source["project_id"]
