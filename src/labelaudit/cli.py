@@ -176,8 +176,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         opts["config"] = args.config
     cfg = resolve_config(args.bundle, **opts)
     bundle = load_bundle(cfg)
+    rows = bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
+    kept = (
+        f" ({len(bundle.judgments)} after setting duplicates aside)"
+        if rows != len(bundle.judgments)
+        else ""
+    )
     print(
-        f"{cfg.bundle or 'inputs'}: valid — {len(bundle.judgments)} judgments, "
+        f"{cfg.bundle or 'inputs'}: valid — {rows} judgment rows{kept}, "
         f"{len(bundle.item_ids)} items, {len(bundle.annotator_ids)} annotators, "
         f"fields: {', '.join(f'{k} ({v.level})' for k, v in bundle.schema.items())}"
         f"{' (schema inferred)' if bundle.schema_inferred else ''}"
