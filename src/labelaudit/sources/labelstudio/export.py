@@ -25,14 +25,8 @@ from typing import Any
 
 from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawGuideline, RawTables
-from labelaudit.sources.labelstudio.convert import (
-    _VALUE_KEYS,
-    _id_text,
-    _result_type,
-    attach_annotator_metadata,
-    read_annotator_metadata,
-    tasks_to_raw,
-)
+from labelaudit.sources.labelstudio.annotators import attach_annotator_metadata, metadata_emails
+from labelaudit.sources.labelstudio.convert import _VALUE_KEYS, _result_type, tasks_to_raw
 from labelaudit.sources.labelstudio.label_config import (
     CONTROL_RESULT_TYPES,
     LabelConfig,
@@ -132,7 +126,7 @@ def read_export(
         raise InputError([Problem("label config", str(exc))]) from None
     fmt = detect_format(text)
     where = str(path)
-    emails = _metadata_emails(annotators_file)
+    emails = metadata_emails(annotators_file)
     if fmt == "JSON":
         try:
             data = json.loads(text)
@@ -162,23 +156,6 @@ def read_export(
         raw.guidelines.append(RawGuideline("instructions.html", instructions, "html"))
     attach_annotator_metadata(raw, annotators_file, emails)
     return raw
-
-
-def _metadata_emails(annotators_file: Path | None) -> dict[str, str]:
-    """Email -> user id from a metadata file that has both (JSON_MIN/CSV name annotators
-    by email when the export stored a user object)."""
-    if annotators_file is None:
-        return {}
-    table = read_annotator_metadata(Path(annotators_file))
-    cols = {c.lower(): c for c in table.columns}
-    key = next((cols[c] for c in ("annotator_id", "user_id", "id") if c in cols), None)
-    if key is None or "email" not in cols:
-        return {}
-    return {
-        str(e).strip().lower(): _id_text(i)
-        for e, i in zip(table[cols["email"]], table[key], strict=True)
-        if isinstance(e, str) and e.strip() and _id_text(i) is not None
-    }
 
 
 def _json_min_records(path: Path, text: str) -> list[dict]:

@@ -19,11 +19,8 @@ import httpx
 
 from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawGuideline, RawTables
-from labelaudit.sources.labelstudio.convert import (
-    as_dict,
-    attach_annotator_metadata,
-    tasks_to_raw,
-)
+from labelaudit.sources.labelstudio.annotators import attach_annotator_metadata
+from labelaudit.sources.labelstudio.convert import as_dict, tasks_to_raw
 from labelaudit.sources.labelstudio.label_config import parse_label_config
 
 log = logging.getLogger(__name__)
@@ -107,6 +104,11 @@ class _Session:
                 raise self.fail(f"network error while {what}: {type(exc).__name__}") from None
             except ApiError as exc:
                 raise self._api_error(what, exc, not_found) from None
+            except ValueError as exc:  # an answer that is not Label Studio's JSON
+                raise self.fail(
+                    f"could not read the server's answer while {what} ({type(exc).__name__})",
+                    fix="check that --url points at the Label Studio server itself",
+                ) from None
 
     def _api_error(self, what: str, exc: Any, not_found: tuple[str, str] | None) -> InputError:
         status = exc.status_code
@@ -189,6 +191,17 @@ def pull_project(
             ]
         )
     session = _Session(url, project_id, api_key, timeout, retries)
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            [
+                Problem(
+                    "--url",
+                    f"{session.url or url!r} is not an http(s) URL",
+                    fix="give the server's address, e.g. --url http://localhost:8080",
+                )
+            ]
+        )
     base = url.strip().rstrip("/")
     try:
         client = LabelStudio(base_url=base, api_key=api_key, timeout=timeout, max_retries=retries)

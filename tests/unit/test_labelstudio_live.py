@@ -1,0 +1,32 @@
+"""pull_project argument checks that need no server."""
+
+from __future__ import annotations
+
+import pytest
+
+from labelaudit.errors import InputError
+from labelaudit.sources.labelstudio import pull_project
+from labelaudit.sources.labelstudio.live import public_url
+
+
+def test_missing_key_names_the_variable():
+    with pytest.raises(InputError) as info:
+        pull_project("http://127.0.0.1:9", 1, "")
+    (problem,) = info.value.problems
+    assert problem.where == "LABEL_STUDIO_API_KEY"
+    assert problem.message == "no Label Studio API key was given"
+
+
+@pytest.mark.parametrize("url", ["localhost:8080", "ftp://host/x", "http://"])
+def test_url_must_be_http(url):
+    with pytest.raises(InputError) as info:
+        pull_project(url, 1, "key-1234567")
+    (problem,) = info.value.problems
+    assert problem.where == "--url"
+    assert problem.message.endswith("is not an http(s) URL")
+    assert "key-1234567" not in str(info.value)
+
+
+def test_public_url_drops_credentials_query_and_fragment():
+    assert public_url("http://me:secret@127.0.0.1:8080/ls/?x=1#f") == "http://127.0.0.1:8080/ls"
+    assert public_url("https://ls.example.org/") == "https://ls.example.org"
