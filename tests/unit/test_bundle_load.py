@@ -158,3 +158,29 @@ def test_precedence_cli_over_toml_over_defaults(tmp_path):
     assert cfg.seed == 11  # command line beats the file
     assert cfg.min_group_size == 3  # the file beats the default
     assert cfg.n_boot == 1000  # default
+
+
+def test_attributes_that_split_raters_identically_are_grouped_once():
+    from labelaudit.bundle.model import Bundle
+
+    j = pd.DataFrame(
+        {
+            "item_id": ["1"],
+            "annotator_id": ["a"],
+            "field": ["l"],
+            "label": ["x"],
+            "skipped": [False],
+        }
+    )
+    ann = pd.DataFrame(
+        {
+            "annotator_id": ["a", "b", "c", "d"],
+            "country": ["US", "GB", "US", None],
+            "nationality": ["United States", "United Kingdom", "United States", None],
+            "region": ["Northern America", "Europe", "Northern America", "Europe"],  # differs on d
+            "gender": ["f", "f", "m", "m"],
+        }
+    )
+    b = Bundle(judgments=j, schema={}, annotators=ann)
+    assert b.group_attributes() == ["country", "region", "gender"]
+    assert b.equivalent_attributes() == {"nationality": "country"}

@@ -184,7 +184,16 @@ class Bundle:
 
     # ---------------------------------------------------------- attributes
     def group_attributes(self) -> list[str]:
-        """Categorical annotator attribute columns usable as default ``--group-by``."""
+        """Categorical annotator attribute columns usable as default ``--group-by``.
+
+        An attribute that splits the annotators exactly as an earlier one does (e.g.
+        ``country`` and ``nationality``, or a ``region`` derived from five countries in
+        five regions) is left out: it would repeat every group finding under another name.
+        See :meth:`equivalent_attributes`.
+        """
+        return [a for a in self._candidate_attributes() if a not in self.equivalent_attributes()]
+
+    def _candidate_attributes(self) -> list[str]:
         if self.annotators is None:
             return []
         out = []
@@ -196,6 +205,26 @@ class Bundle:
                 continue  # continuous (age in years, pay): not a grouping attribute
             out.append(col)
         return out
+
+    @cached_property
+    def _equivalent(self) -> dict[str, str]:
+        seen: dict[tuple, str] = {}
+        out: dict[str, str] = {}
+        for col in self._candidate_attributes():
+            codes, _ = pd.factorize(self.annotators[col].astype(object), use_na_sentinel=True)
+            # canonical relabelling: the partition, not the names, decides equivalence
+            _, canon = np.unique(codes, return_inverse=True)
+            first = {}
+            key = tuple(first.setdefault(c, len(first)) for c in canon.tolist())
+            if key in seen:
+                out[col] = seen[key]
+            else:
+                seen[key] = col
+        return out
+
+    def equivalent_attributes(self) -> dict[str, str]:
+        """Attributes left out of the default group-by -> the attribute they duplicate."""
+        return dict(self._equivalent)
 
     def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
         """Per-annotator group code (aligned with ``annotator_ids``; -1 = missing) and labels.
