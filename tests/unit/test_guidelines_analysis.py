@@ -8,6 +8,7 @@ import pytest
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
 from labelaudit.config import AuditConfig
+from labelaudit.errors import InputError
 from labelaudit.metrics.guidelines import guidelines, value_pattern
 from labelaudit.text.guideline_text import guideline_from_raw
 
@@ -119,6 +120,18 @@ def test_no_guidelines_gives_no_tables():
     )
     res = guidelines(b, AuditConfig())
     assert res.tables == {} and res.facts == {"guideline_review": {"n_guidelines": 0}}
+
+
+def test_broken_user_lexicon_fails_even_without_guidelines(tmp_path):
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("entries: 3\n", encoding="utf-8")
+    b = Bundle(
+        judgments=pd.DataFrame(columns=["item_id", "annotator_id", "field", "label", "skipped"]),
+        schema={},
+    )
+    with pytest.raises(InputError) as err:
+        guidelines(b, AuditConfig(lexicons=[bad]))
+    assert err.value.problems[0].where == str(bad)
 
 
 def test_value_pattern_treats_separators_alike():

@@ -275,6 +275,10 @@ METHODS = [
 def guidelines(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     """Lexicon scan, schema consistency and usability of the guidelines."""
     if not bundle.guidelines:
+        if getattr(cfg, "lexicons", None):
+            load_lexicons(
+                cfg.lexicons
+            )  # a broken user lexicon is an error with or without guidelines
         return AnalysisOutput(facts={"guideline_review": {"n_guidelines": 0}})
     flags, lexicon_names = guideline_flags_table(bundle, cfg)
     tables = {
