@@ -11,7 +11,7 @@ from scipy import stats as sps
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.coverage import benjamini_hochberg, coverage, two_proportion_p
+from labelaudit.metrics.coverage import coverage
 from labelaudit.text.escape import find_escape_values
 
 RULES = load_rules()
@@ -123,10 +123,3 @@ def test_declared_escape_values_win_and_multi_choice_counts_lists():
     t = out.tables["escape_usage"].set_index("group")
     assert t.loc["p", "escape_rate"] == 0.5 and t.loc["q", "escape_rate"] == 0.5
     assert not bool(out.tables["escape_options"].loc[0, "escape_inferred"])
-
-
-def test_two_proportion_and_bh_by_hand():
-    assert two_proportion_p(0, 10, 0, 10) is None and two_proportion_p(1, 0, 1, 5) is None
-    assert benjamini_hochberg([0.04, 0.01, 0.03, 0.5]).tolist() == pytest.approx(
-        [0.0533333, 0.04, 0.0533333, 0.5]
-    )

@@ -20,11 +20,11 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.stats.contingency import benjamini_hochberg, two_proportion_z
 from labelaudit.text.escape import find_escape_values, normalise_value_name
 from labelaudit.text.langid import (
     MIN_LETTERS,
@@ -225,47 +225,6 @@ def _escape_flags(labels: pd.Series, escape: set[str]) -> np.ndarray:
     return labels.map(flag).to_numpy(dtype=bool)
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (NaN kept as NaN).
-
-    Examples
-    --------
-    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03, np.nan])).round(3).tolist()
-    [0.03, 0.04, 0.04, nan]
-    """
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    order = np.argsort(p[ok])
-    ranked = p[ok][order] * m / np.arange(1, m + 1)
-    adj = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
-    vals = np.empty(m)
-    vals[order] = adj
-    out[ok] = vals
-    return out
-
-
-def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float | None:
-    """Two-sided pooled z-test p-value for x1/n1 vs x2/n2 (None when undefined).
-
-    Examples
-    --------
-    >>> round(two_proportion_p(30, 100, 15, 100), 4)
-    0.0111
-    """
-    if n1 == 0 or n2 == 0:
-        return None
-    pool = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return None
-    z = (x1 / n1 - x2 / n2) / se
-    return float(2 * sps.norm.sf(abs(z)))
-
-
 def annotator_permutation_p(
     n: np.ndarray, e: np.ndarray, groups: np.ndarray, n_perm: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -338,7 +297,7 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
                 m = gk == code
                 gn, ge, rn, re_ = n[m].sum(), e[m].sum(), n[~m].sum(), e[~m].sum()
                 rate, rest = ge / gn, (re_ / rn if rn else None)
-                p_z = two_proportion_p(int(ge), int(gn), int(re_), int(rn))
+                p_z = two_proportion_z(int(ge), int(gn), int(re_), int(rn))[1] if rn else None
                 rows.append(
                     {
                         "field": field, "attribute": attr, "group": labels[code],
