@@ -19,6 +19,7 @@ CONFIG_NAME = "labelaudit.toml"
 AUDIENCES = ("internal", "vendor")
 ENGINES = ("local", "dask")
 DETECTORS = ("langdetect", "fast")
+PREFERENCE_UNITS = ("item", "model_pair")
 TABLE_ROLES = ("judgments", "annotators", "items")
 COLUMN_KEYS = {
     "item_id",
@@ -68,6 +69,8 @@ class AuditConfig:
     n_permutations: int = 1000
     stratify_by: str | None = None  # permutation within levels of this attribute
     early_stop: bool = True
+    # pairwise preferences: resample/score by item, or by the pair of models compared
+    preference_unit: str = "item"
     # coverage / text
     language_detector: str = "langdetect"
     lexicons: list[Path] = field(default_factory=list)
@@ -248,6 +251,13 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
             f"language_detector must be one of {', '.join(DETECTORS)}, "
             f"got {cfg.language_detector!r}",
             'use language_detector = "langdetect"',
+        )
+    if cfg.preference_unit not in PREFERENCE_UNITS:
+        bad(
+            "preference_unit",
+            f"preference_unit must be one of {', '.join(PREFERENCE_UNITS)}, "
+            f"got {cfg.preference_unit!r}",
+            'use preference_unit = "item"',
         )
     if cfg.min_group_size < 1:
         bad("min_group_size", "min_group_size must be at least 1", "use --min-group-size 5")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,12 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     cfg = resolve_config(bundle_or_config, **options)
     set_quiet(cfg.quiet)
     step(f"reading {cfg.bundle or 'inputs'}")
+    t0 = time.perf_counter()
     bundle = load_bundle(cfg)
+    loaded = time.perf_counter() - t0
     result = audit_bundle(bundle, cfg)
+    # wall seconds per stage, for benchmarks; kept out of findings.json (not deterministic)
+    result.context["timings"] = {"load": loaded, **result.context.get("timings", {})}
     if cfg.split_by:
         result.context["splits"] = _split_reports(bundle, cfg, result)
     return result
@@ -105,17 +110,22 @@ def audit_bundle(
     tables: dict[str, pd.DataFrame] = {}
     facts: dict[str, Any] = {}
     methods: list[dict[str, str]] = []
+    timings: dict[str, float] = {}
     for a in registered_analyses():
         step(f"analysis: {a.name}")
+        t0 = time.perf_counter()
         out: AnalysisOutput = a.fn(bundle, cfg)
+        timings[f"analysis:{a.name}"] = time.perf_counter() - t0
         for name in out.tables:
             if name in tables:
                 raise RuntimeError(f"metric table {name!r} produced twice (analysis {a.name})")
         tables.update(out.tables)
         facts.update(out.facts)
         methods.extend(out.methods)
+    t0 = time.perf_counter()
     salt = run_salt(cfg.seed, [i.sha256 for i in bundle.inputs])
     tables = enforce(tables, k=cfg.min_group_size, salt=salt, audience=cfg.audience)
+    timings["privacy"] = time.perf_counter() - t0
     facts.update(
         schema=bundle.schema,
         guidelines=bundle.guidelines,
@@ -124,7 +134,9 @@ def audit_bundle(
         min_group_size=cfg.min_group_size,
     )
     step("checks")
+    t0 = time.perf_counter()
     findings = run_checks(rules, tables, facts, cfg)
+    timings["checks"] = time.perf_counter() - t0
     summary = {
         "judgments": int(
             bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
@@ -136,6 +148,7 @@ def audit_bundle(
     }
     context = _context(bundle, cfg, rules, findings, methods, facts)
     context.update(context_extra or {})
+    context["timings"] = timings
     return AuditResult(
         summary=summary,
         metrics=tables,
