@@ -196,3 +196,35 @@ def unpairable_items(ctx: CheckContext) -> Iterator[Finding]:
             subject={"field": field_name},
             evidence={"excluded_items": count, "items": total, "share": share},
         )
+
+
+@check("LA104")
+def permutation_resolution(ctx: CheckContext) -> Iterator[Finding]:
+    """Say when the permutation count can't let any single group reach significance."""
+    df = ctx.metric("group_association")
+    if df.empty or "p_value" not in df.columns:
+        return
+    tested = int(df["p_value"].notna().sum())
+    n_perm = (ctx.facts.get("agreement") or {}).get("n_permutations")
+    if not tested or not n_perm:
+        return
+    level = float(ctx.param("alpha"))
+    floor = min(1.0, 2.0 / (int(n_perm) + 1))  # smallest two-sided permutation p
+    adjusted_floor = min(1.0, floor * tested)  # BH for one group alone at the floor
+    if adjusted_floor < level:
+        return
+    needed = math.ceil(2 * tested / level) * 2  # margin: twice the bare minimum
+    yield ctx.hit(
+        f"{tested} groups were tested with {n_perm} permutations: the smallest possible "
+        f"p-value is {floor:.4f}, so after the Benjamini-Hochberg correction a single group "
+        f"can reach at best p_adjusted = {adjusted_floor:.3f}, not below {level}. Group "
+        f"association can only be detected when several groups are extreme together. "
+        f"Use n_permutations = {needed} or more to let one group reach significance.",
+        evidence={
+            "groups_tested": tested,
+            "n_permutations": int(n_perm),
+            "min_p_value": floor,
+            "min_p_adjusted_single": adjusted_floor,
+            "suggested_n_permutations": needed,
+        },
+    )
