@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from labelaudit.stats.alpha import alpha_from_counts
+from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.counts import (
     first_judgments,
     group_value_counts,
@@ -15,7 +16,6 @@ from labelaudit.stats.counts import (
 from labelaudit.stats.crossrep import kappa_x_from_counts
 from labelaudit.stats.grasp import (
     association_index,
-    benjamini_hochberg,
     grasp_test,
     irr_xrr,
     permute_codes,

@@ -8,7 +8,7 @@ import pytest
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.rlhf import comparisons, rlhf_analysis
-from labelaudit.stats.preference import wilson_interval
+from labelaudit.stats.contingency import wilson_interval
 
 GRADED = ["a_much_better", "a_better", "tie", "b_better", "b_much_better"]
 A, A2, T, B, B2 = "a_better", "a_much_better", "tie", "b_better", "b_much_better"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import labelaudit.stats.preference as pref
+from labelaudit.stats.contingency import wilson_interval  # the one shared implementation
 from labelaudit.stats.preference import (
     first_shown_wins,
     flip_share_permutation,
@@ -16,7 +17,6 @@ from labelaudit.stats.preference import (
     pairwise_direction,
     pairwise_directions,
     ranking_to_pairs,
-    wilson_interval,
 )
 
 

@@ -39,9 +39,10 @@ from labelaudit.stats.alpha import (
     item_contributions,
     percentile_interval,
 )
+from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.counts import first_judgments, indicator_matrix, value_counts
 from labelaudit.stats.crossrep import kappa_x_from_contributions, kappa_x_item_contributions
-from labelaudit.stats.grasp import benjamini_hochberg, grasp_test
+from labelaudit.stats.grasp import grasp_test
 
 #: |XRR| below this makes GAI undefined (null); also LA009's default threshold
 XRR_EPSILON = 0.05

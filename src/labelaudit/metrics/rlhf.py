@@ -15,13 +15,13 @@ import pandas as pd
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.stats.contingency import wilson_interval
 from labelaudit.stats.preference import (
     first_shown_wins,
     flip_share_permutation,
     group_decision_shift,
     pairwise_directions,
     ranking_to_pairs,
-    wilson_interval,
 )
 
 PREFERENCE_KINDS = ("pairwise", "ranking")

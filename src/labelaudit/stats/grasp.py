@@ -36,7 +36,6 @@ __all__ = [
     "permute_codes",
     "two_sided_p",
     "grasp_test",
-    "benjamini_hochberg",
 ]
 
 
@@ -320,27 +319,4 @@ def _one_hot(codes: np.ndarray, n_groups: int) -> np.ndarray:
     out = np.zeros((codes.size, n_groups), dtype=np.float64)
     present = codes >= 0
     out[np.flatnonzero(present), codes[present]] = 1.0
-    return out
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (step-up FDR); NaN entries stay NaN.
-
-    Examples
-    --------
-    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03, np.nan, 0.20])).round(4).tolist()
-    [0.04, 0.0533, 0.0533, nan, 0.2]
-    """
-    p = np.asarray(p_values, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return out
-    if np.any((p[ok] < 0) | (p[ok] > 1)):
-        raise ValueError("p-values must lie in [0, 1]")
-    order = ok[np.argsort(p[ok], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    out[order] = np.minimum(adjusted, 1.0)
     return out

@@ -9,12 +9,10 @@ Graded scales keep a *strength* as well (``a_much_better`` is a stronger win tha
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import norm
 
 _A_TOKENS = frozenset({"a", "left", "first", "1st", "1", "responsea"})
 _B_TOKENS = frozenset({"b", "right", "second", "2nd", "2", "responseb"})
@@ -200,36 +198,6 @@ def ranking_to_pairs(ranking: Sequence[object]) -> list[tuple[str, str, int]]:
             diff = rank[x] - rank[y]
             pairs.append((x, y, 0 if diff == 0 else (-1 if diff < 0 else 1)))
     return pairs
-
-
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (Wilson 1927).
-
-    Better behaved than the normal (Wald) interval near 0 and 1 and for small ``n``.
-
-    Raises
-    ------
-    ValueError
-        When ``n`` < 1, ``successes`` is outside [0, n] or ``level`` outside (0, 1).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(15, 20)
-    >>> round(lo, 4), round(hi, 4)
-    (0.5313, 0.8881)
-    """
-    if n < 1:
-        raise ValueError("wilson_interval needs n >= 1")
-    if not 0 <= successes <= n:
-        raise ValueError(f"successes must be in [0, n], got {successes} of {n}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    z = float(norm.ppf(0.5 + level / 2.0))
-    p = successes / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def first_shown_wins(directions: np.ndarray, first_is_a: np.ndarray) -> tuple[int, int, int]:
