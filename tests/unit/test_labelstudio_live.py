@@ -1,6 +1,8 @@
-"""pull_project argument checks that need no server."""
+"""pull_project checks that need no Label Studio server."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 
@@ -30,3 +32,18 @@ def test_url_must_be_http(url):
 def test_public_url_drops_credentials_query_and_fragment():
     assert public_url("http://me:secret@127.0.0.1:8080/ls/?x=1#f") == "http://127.0.0.1:8080/ls"
     assert public_url("https://ls.example.org/") == "https://ls.example.org"
+
+
+def test_silent_server_times_out_after_the_retries():
+    # a socket that accepts connections (kernel backlog) but never answers
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        with pytest.raises(InputError) as info:
+            pull_project(url, 1, "key-1234567", timeout=0.3, retries=1)
+    (problem,) = info.value.problems
+    assert problem.where == f"Label Studio at {url}"
+    assert problem.message == (
+        "no answer while asking the server version within 0.3 s (tried 2 times)"
+    )
