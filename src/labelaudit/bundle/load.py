@@ -45,17 +45,35 @@ REQUIRED = {
 def load_bundle(cfg: AuditConfig) -> Bundle:
     """Read and validate the bundle named by ``cfg`` (a folder and/or explicit files)."""
     problems: list[Problem] = []
-    raw = read_files(cfg, problems)
+    if cfg.engine == "dask":
+        from labelaudit.engine.dask_engine import dask_client, judgments_reader
+
+        with dask_client(cfg) as client:
+            raw = read_files(cfg, problems, judgments_reader(cfg, client))
+        normalised = True
+    else:
+        raw = read_files(cfg, problems)
+        normalised = False
     if raw is None:
         raise InputError(problems)
-    bundle = build_bundle(raw, cfg, problems)
+    bundle = build_bundle(raw, cfg, problems, normalised=normalised)
     if cfg.bundle is not None:
         bundle.name = cfg.bundle.resolve().name
     return bundle
 
 
-def build_bundle(raw: RawTables, cfg: AuditConfig, problems: list[Problem] | None = None) -> Bundle:
-    """Validate and normalise ``raw`` into a Bundle; raise InputError on blocking problems."""
+def build_bundle(
+    raw: RawTables,
+    cfg: AuditConfig,
+    problems: list[Problem] | None = None,
+    *,
+    normalised: bool = False,
+) -> Bundle:
+    """Validate and normalise ``raw`` into a Bundle; raise InputError on blocking problems.
+
+    ``normalised=True`` says the judgments already went through
+    :func:`normalise_judgment_columns` (per partition, by the Dask engine).
+    """
     problems = [] if problems is None else problems
     issues: list[DataIssue] = []
     files = raw.files
@@ -66,7 +84,9 @@ def build_bundle(raw: RawTables, cfg: AuditConfig, problems: list[Problem] | Non
     )
     items = _rename(raw.items, cfg.columns, files.get("items", "items"), "items", problems)
     if judg is not None:
-        judg = _normalise_judgments(judg, jfile, problems, issues, raw.skipped_rows)
+        judg = _normalise_judgments(
+            judg, jfile, problems, issues, raw.skipped_rows, normalised=normalised
+        )
     if ann is not None:
         ann = _normalise_annotators(ann, files.get("annotators", "annotators"), problems, issues)
     if items is not None:
@@ -208,13 +228,12 @@ def _label(v: object) -> object:
     return v
 
 
-def _normalise_judgments(
-    df: pd.DataFrame,
-    where: str,
-    problems: list[Problem],
-    issues: list[DataIssue],
-    skipped_rows: dict[str, int],
-) -> pd.DataFrame:
+def normalise_judgment_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Row-wise normalisation of ids, field and label (a copy).
+
+    Each row is normalised on its own, so this runs unchanged on any slice of the
+    judgments (a Parquet partition on a Dask worker gives the same rows as the whole).
+    """
     df = df.copy()
     df["item_id"] = _ids(df["item_id"])
     df["annotator_id"] = _ids(df["annotator_id"])
@@ -225,6 +244,19 @@ def _normalise_judgments(
         lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v),
     )
     df["label"] = map_distinct(df["label"], _label)
+    return df
+
+
+def _normalise_judgments(
+    df: pd.DataFrame,
+    where: str,
+    problems: list[Problem],
+    issues: list[DataIssue],
+    skipped_rows: dict[str, int],
+    normalised: bool = False,
+) -> pd.DataFrame:
+    if not normalised:
+        df = normalise_judgment_columns(df)
     no_id = df["item_id"].isna() | df["annotator_id"].isna()
     if no_id.any():
         rows = [int(i) + 1 for i in np.flatnonzero(no_id.to_numpy())]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -267,8 +268,15 @@ def read_guidelines(paths: list[Path], problems: list[Problem]) -> list[RawGuide
     return out
 
 
-def read_files(cfg: AuditConfig, problems: list[Problem]) -> RawTables | None:
-    """Read every input named by ``cfg``; returns None when the judgments can't be read."""
+def read_files(
+    cfg: AuditConfig,
+    problems: list[Problem],
+    judgments_reader: Callable[[Path, list[Problem]], pd.DataFrame | None] | None = None,
+) -> RawTables | None:
+    """Read every input named by ``cfg``; returns None when the judgments can't be read.
+
+    ``judgments_reader`` replaces :func:`read_table` for the judgments (the Dask engine).
+    """
     found = locate(cfg, problems)
     tables: dict[str, pd.DataFrame | None] = {}
     files: dict[str, str] = {}
@@ -276,7 +284,10 @@ def read_files(cfg: AuditConfig, problems: list[Problem]) -> RawTables | None:
         path = found[role]
         if isinstance(path, Path):
             files[role] = str(path)
-            tables[role] = read_table(path, role, problems)
+            if role == "judgments" and judgments_reader is not None:
+                tables[role] = judgments_reader(path, problems)
+            else:
+                tables[role] = read_table(path, role, problems)
         else:
             tables[role] = None
     schema = target = None
