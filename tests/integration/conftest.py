@@ -57,7 +57,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     shown = {k: v for k, v in TIMINGS.items() if k != "suite start"}
     if "suite start" in TIMINGS:
-        shown["Label Studio tests, wall (s)"] = time.monotonic() - TIMINGS["suite start"]
+        shown["tests from first server start, wall (s)"] = time.monotonic() - TIMINGS["suite start"]
     terminalreporter.write_sep("-", "Label Studio timings")
     for key, value in shown.items():
         terminalreporter.write_line(f"{key}: {value:.1f}")

@@ -204,12 +204,43 @@ def test_pages_through_tasks(ls_server_session, filled, pulled, monkeypatch, pag
     assert list(raw.items["item_id"]) == list(pulled.items["item_id"])
 
 
-def test_personal_access_token_works(ls_server_session, client, filled, pulled):
-    pat = client.tokens.create().token
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK's token refresh
+def test_personal_access_token_works(ls_server_fresh):
+    # a server of its own: creating a token changes the admin's state for good
+    admin = LabelStudio(base_url=ls_server_fresh.url, api_key=ls_server_fresh.token)
+    filled = P.fill_project(admin)
+    pat = admin.tokens.create().token
     assert pat.count(".") == 2  # a JWT refresh token, not the legacy token
-    raw = pull_project(ls_server_session.url, filled.project_id, pat)
-    assert _rows(raw.judgments) == _rows(pulled.judgments)
+    raw = pull_project(ls_server_fresh.url, filled.project_id, pat)
+    assert _rows(raw.judgments) == filled.expected_rows
     assert pat not in json.dumps(raw.source)
+
+
+@pytest.mark.parametrize(("export_type", "fmt"), [("JSON_MIN", "JSON_MIN"), ("CSV", "CSV")])
+def test_flat_exports_from_the_server_give_the_live_rows_they_can_hold(
+    client, filled, export_type, fmt, tmp_path
+):
+    data = b"".join(
+        client.projects.exports.download_sync(
+            filled.project_id, export_type=export_type, download_all_tasks=True
+        )
+    )
+    path = tmp_path / f"export.{fmt.lower()}"
+    path.write_bytes(data)
+    raw = read_export(path, label_config=P.LABEL_CONFIG)
+    assert raw.source["format"] == fmt
+    # these exports drop cancelled annotations, unknown controls and updated_by
+    expected = sorted(
+        (
+            r[:5] + (False,)
+            for r in filled.expected_rows
+            if r[3] is not None and r[2] != "sentiment"
+        ),
+        key=P.row_key,
+    )
+    assert _rows(raw.judgments) == expected
+    assert sorted(raw.items["item_id"]) == sorted(str(t) for t in filled.task_ids)
+    assert raw.skipped_rows == {"textarea_result": 2}
 
 
 def _input_error(fn) -> InputError:
