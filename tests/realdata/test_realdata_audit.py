@@ -227,6 +227,28 @@ def test_crehate_label_shares_by_nationality_match_the_raw_file(runs, shared_dat
         assert row["suppressed"] is False
 
 
+def test_crehate_within_nationality_alpha_matches_krippendorff(runs, shared_data):
+    rows = _crehate_raw(shared_data)
+    nationality: dict[str, str] = {}
+    for r in rows:
+        if r["nationality"]:
+            nationality.setdefault(r["annotator_id"], r["nationality"])
+    within = {
+        r["group"]: r
+        for r in runs["crehate"].table("agreement")
+        if r["scope"] == "within" and r["attribute"] == "nationality"
+    }
+    assert set(within) == set(nationality.values())
+    for country, row in within.items():
+        mine = [
+            (r["ID"], r["annotator_id"], r["annotation"])
+            for r in rows
+            if nationality[r["annotator_id"]] == country
+        ]
+        assert row["alpha"] == pytest.approx(_alpha(mine, ["0", "1", "2"]), abs=1e-9), country
+        assert row["n_annotators"] == len({a for _, a, _ in mine})
+
+
 def test_crehate_representation_counts_raters_per_nationality(runs, shared_data):
     rows = _crehate_raw(shared_data)
     nationality: dict[str, str] = {}
