@@ -48,8 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("pull", help="snapshot a labeling project into a bundle")
     pl.add_argument("source", choices=["labelstudio"])
-    pl.add_argument("--url", required=True)
-    pl.add_argument("--project", required=True, type=int)
+    pl.add_argument("--url", help="server URL (live pull)")
+    pl.add_argument("--project", type=int, help="project id (live pull)")
+    pl.add_argument(
+        "--export", type=Path, help="a JSON, JSON_MIN or CSV export file instead of a server"
+    )
+    pl.add_argument(
+        "--label-config", type=Path, help="the project's label config XML (with --export)"
+    )
     pl.add_argument("--out", required=True, type=Path)
     pl.add_argument(
         "--annotators", type=Path, help="annotator metadata CSV/Parquet keyed by user id or email"
@@ -218,20 +224,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_pull(args: argparse.Namespace) -> int:
-    key = os.environ.get("LABEL_STUDIO_API_KEY", "").strip()
-    if not key:
-        raise InputError(
-            [
-                Problem(
-                    "environment",
-                    "LABEL_STUDIO_API_KEY is not set",
-                    setting="LABEL_STUDIO_API_KEY",
-                    fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)",
-                )
-            ]
-        )
     try:
-        from labelaudit.sources.labelstudio import pull_project, write_bundle
+        from labelaudit.sources.labelstudio import pull_project, read_export, write_bundle
     except ImportError as exc:
         raise InputError(
             [
@@ -242,7 +236,56 @@ def _cmd_pull(args: argparse.Namespace) -> int:
                 )
             ]
         ) from None
-    raw = pull_project(args.url, args.project, key, annotators_file=args.annotators)
+    if args.export is not None:
+        if args.url or args.project is not None:
+            raise InputError(
+                [
+                    Problem(
+                        "command line",
+                        "--export can't be combined with --url/--project",
+                        fix="pull from a server or convert an export file, not both",
+                    )
+                ]
+            )
+        config = None
+        if args.label_config is not None:
+            try:
+                config = args.label_config.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(
+                    [
+                        Problem(
+                            str(args.label_config),
+                            f"cannot read the label config ({exc})",
+                            fix="pass the project's label config XML file",
+                        )
+                    ]
+                ) from None
+        raw = read_export(args.export, label_config=config, annotators_file=args.annotators)
+    else:
+        if not args.url or args.project is None:
+            raise InputError(
+                [
+                    Problem(
+                        "command line",
+                        "pull labelstudio needs --url and --project (or --export FILE)",
+                        fix="e.g. --url http://localhost:8080 --project 3",
+                    )
+                ]
+            )
+        key = os.environ.get("LABEL_STUDIO_API_KEY", "").strip()
+        if not key:
+            raise InputError(
+                [
+                    Problem(
+                        "environment",
+                        "LABEL_STUDIO_API_KEY is not set",
+                        setting="LABEL_STUDIO_API_KEY",
+                        fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)",
+                    )
+                ]
+            )
+        raw = pull_project(args.url, args.project, key, annotators_file=args.annotators)
     path = write_bundle(raw, args.out)
     print(f"labelaudit: wrote bundle {path} ({len(raw.judgments)} judgments)", file=sys.stderr)
     return EXIT_OK

@@ -306,6 +306,7 @@ def read_files(
         files[f"guideline:{g.name}"] = str(g)
     if tables["judgments"] is None:
         return None
+    source = _provenance(cfg)
     return RawTables(
         judgments=tables["judgments"],
         annotators=tables["annotators"],
@@ -314,7 +315,9 @@ def read_files(
         target=target,
         guidelines=guidelines,
         files=files,
-        source=_provenance(cfg),
+        source=source,
+        # rows a source (e.g. a Label Studio pull) could not turn into judgments
+        skipped_rows={str(k): int(v) for k, v in (source.get("skipped_rows") or {}).items()},
     )
 
 
