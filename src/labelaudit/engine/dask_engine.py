@@ -118,12 +118,18 @@ def _one_type(s: pd.Series) -> bool:
 
 def merge_partitions(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate partitions in order; categoricals become plain object columns again."""
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            obj = out[col].astype(object)
-            out[col] = obj.where(obj.notna(), None)
-    return out
+    parts = [_decoded(p) for p in parts]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _decoded(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            values = df[col].to_numpy(dtype=object)
+            values[pd.isna(values)] = None  # the local loader's missing value
+            df[col] = pd.Series(values, index=df.index, dtype=object)
+    return df
 
 
 def judgments_reader(cfg: AuditConfig, client: Any) -> JudgmentsReader:
