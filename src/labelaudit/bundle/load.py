@@ -449,15 +449,13 @@ def _check_labels(
         df["label"] = df["label"].where(~multi_on_single, None)
         df.loc[multi_on_single, "skipped"] = True
     # duplicates: keep the first judgment per (item, annotator, field)
-    scored = ~df["skipped"]
-    dup = df.duplicated(["item_id", "annotator_id", "field"], keep="first") & scored
-    dup &= (
-        df[scored]
-        .duplicated(["item_id", "annotator_id", "field"], keep="first")
-        .reindex(df.index, fill_value=False)
-    )
+    scored = ~df["skipped"].to_numpy(dtype=bool)
+    key = _judgment_key(df)
+    dup_np = np.zeros(len(df), dtype=bool)
+    dup_np[scored] = pd.Series(key[scored]).duplicated(keep="first").to_numpy()
+    dup = pd.Series(dup_np, index=df.index)
     if dup.any():
-        n_pairs = df[dup][["item_id", "annotator_id", "field"]].drop_duplicates().shape[0]
+        n_pairs = int(np.unique(key[dup_np]).size)
         issues.append(
             DataIssue(
                 "LA001",
@@ -474,6 +472,18 @@ def _check_labels(
     _single_judgment_items(df[~out_of_schema], schema, issues)
     df = df.reset_index(drop=True)
     return df
+
+
+def _judgment_key(df: pd.DataFrame) -> np.ndarray:
+    """One integer per (item, annotator, field): equal keys, equal triples."""
+    cols = ("item_id", "annotator_id", "field")
+    factors = [pd.factorize(df[c], use_na_sentinel=False) for c in cols]
+    if np.prod([float(len(u) + 1) for _, u in factors]) >= 2.0**62:
+        return pd.factorize(pd.MultiIndex.from_frame(df[list(cols)]))[0]
+    key = np.zeros(len(df), dtype=np.int64)
+    for codes, uniques in factors:
+        key = key * (len(uniques) + 1) + codes
+    return key
 
 
 def _single_judgment_items(

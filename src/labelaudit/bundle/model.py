@@ -178,6 +178,24 @@ class Bundle:
     def _item_index(self) -> pd.Index:
         return pd.Index(self.item_ids)
 
+    @cached_property
+    def _row_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Item and annotator code of every judgment row, computed once for all analyses."""
+        j = self.judgments
+        items = self._item_index.get_indexer(j["item_id"].to_numpy())
+        anns = self._annotator_index.get_indexer(j["annotator_id"].to_numpy())
+        return items.astype(np.int64), anns.astype(np.int64)
+
+    @cached_property
+    def _field_rows(self) -> dict[str, np.ndarray]:
+        """Positions of the non-skipped rows of each field (one pass over the column)."""
+        j = self.judgments
+        codes, names = pd.factorize(j["field"], use_na_sentinel=True)
+        codes = np.where(j["skipped"].to_numpy(dtype=bool), -1, codes)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        return {str(name): order[bounds[k] : bounds[k + 1]] for k, name in enumerate(names)}
+
     @property
     def fields(self) -> list[str]:
         return list(self.schema)
@@ -264,8 +282,8 @@ class Bundle:
     # -------------------------------------------------------------- coding
     def scored(self, field_name: str) -> pd.DataFrame:
         """Non-skipped judgments of one field (rows as in ``judgments``)."""
-        j = self.judgments
-        return j[(j["field"] == field_name) & (~j["skipped"])]
+        rows = self._field_rows.get(field_name, np.zeros(0, dtype=np.int64))
+        return self.judgments.iloc[rows]
 
     def coded(self, field_name: str, option: str | None = None) -> CodedField:
         """Integer-coded judgments for ``field_name``.
@@ -275,9 +293,16 @@ class Bundle:
         Labels outside the schema's values are excluded (they are reported as data
         findings during validation).
         """
+        key = (field_name, option)
+        cache = self.__dict__.setdefault("_coded_cache", {})
+        if key not in cache:
+            cache[key] = self._code(field_name, option)
+        return cache[key]
+
+    def _code(self, field_name: str, option: str | None) -> CodedField:
         spec = self.schema[field_name]
-        rows = self.scored(field_name)
-        labels = rows["label"]
+        positions = self._field_rows.get(field_name, np.zeros(0, dtype=np.int64))
+        labels = self.judgments["label"].iloc[positions]
         if spec.kind == "multi":
             if option is None:
                 raise ValueError(f"field {field_name!r} is multi-choice: pass option=")
@@ -305,20 +330,23 @@ class Bundle:
             codes[ok] = np.searchsorted(uniq, nums[ok])
             numeric = uniq.astype(float)
             level = spec.level
-        keep = codes >= 0
-        item_codes = self._item_index.get_indexer(rows["item_id"].to_numpy()[keep])
-        ann_codes = self._annotator_index.get_indexer(rows["annotator_id"].to_numpy()[keep])
-        return CodedField(
+        keep = positions[codes >= 0]
+        row_items, row_anns = self._row_codes
+        out = CodedField(
             field=field_name if option is None else f"{field_name}:{option}",
             level=level,
-            item_codes=item_codes.astype(np.int64),
-            annotator_codes=ann_codes.astype(np.int64),
-            value_codes=codes[keep],
+            item_codes=row_items[keep],
+            annotator_codes=row_anns[keep],
+            value_codes=codes[codes >= 0],
             values=value_list,
             numeric=numeric,
             n_items=len(self.item_ids),
             n_annotators=len(self.annotator_ids),
         )
+        # shared by every analysis through the cache: read-only, so none can alter another's
+        for arr in (out.item_codes, out.annotator_codes, out.value_codes, out.numeric):
+            arr.setflags(write=False)
+        return out
 
     def scored_units(self) -> list[tuple[str, str | None]]:
         """(field, option) pairs that agreement statistics run over.
