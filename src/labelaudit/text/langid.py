@@ -33,7 +33,7 @@ MAX_CHARS = {"langdetect": 300, "fast": 100}
 UNDETERMINED = "und"
 DETECTORS = ("langdetect", "fast")
 
-_CACHE: dict[tuple[str, int, str], str] = {}
+_CACHE: dict[tuple[str, int, bytes], str] = {}
 _FAST_MODEL = None
 
 BatchDetector = Callable[[list[str]], list[str]]
@@ -51,8 +51,11 @@ def normalise_text(text: object) -> str:
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
+    text = str(text)
+    if not text.isascii():  # ASCII text is already NFC; the check is much cheaper
+        text = unicodedata.normalize("NFC", text)
     # str.split() splits on every Unicode whitespace run, like \s+, at C speed
-    return " ".join(unicodedata.normalize("NFC", str(text)).split())
+    return " ".join(text.split())
 
 
 def letter_count(text: str) -> int:
@@ -114,8 +117,8 @@ def detection_window(text: str, max_chars: int = 300) -> str:
     return text[: cut if cut > max_chars // 2 else max_chars]
 
 
-def _text_key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+def _text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 # ------------------------------------------------------------------ detectors
@@ -209,8 +212,8 @@ def detect_languages(
         raise ValueError("min_letters must be >= 0")
     norm = [normalise_text(t) for t in texts]
     keys = [_text_key(t) for t in norm]
-    result: dict[str, str] = {}
-    todo: dict[str, str] = {}
+    result: dict[bytes, str] = {}
+    todo: dict[bytes, str] = {}
     for text, key in zip(norm, keys, strict=True):
         if key in result or key in todo:
             continue
