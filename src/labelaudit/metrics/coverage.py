@@ -276,7 +276,10 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
         )
         ann_index = pd.Index(bundle.annotator_ids)
         for attr in attrs:
-            codes, labels = bundle.group_codes(attr)
+            try:
+                codes, labels = bundle.group_codes(attr)
+            except KeyError:
+                continue  # an attribute the annotators table lacks is reported by validation
             g = (
                 pd.Series(codes, index=ann_index)
                 .reindex(per_ann.index)
