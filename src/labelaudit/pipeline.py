@@ -16,7 +16,7 @@ from labelaudit.checks.registry import CheckContext, Rule, load_rules, registere
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
 from labelaudit.metrics.base import AnalysisOutput, registered_analyses
-from labelaudit.privacy import enforce, run_salt
+from labelaudit.privacy import enforce, hidden_groups, run_salt
 from labelaudit.progress import set_quiet, step
 from labelaudit.result import AuditResult, Finding
 
@@ -124,7 +124,13 @@ def audit_bundle(
         methods.extend(out.methods)
     t0 = time.perf_counter()
     salt = run_salt(cfg.seed, [i.sha256 for i in bundle.inputs])
-    tables = enforce(tables, k=cfg.min_group_size, salt=salt, audience=cfg.audience)
+    sizes = group_sizes(bundle, tables)
+    hidden = {
+        attr: h
+        for attr, counts in sizes.items()
+        if (h := hidden_groups(counts, cfg.min_group_size, complementary=cfg.audience == "vendor"))
+    }
+    tables = enforce(tables, k=cfg.min_group_size, salt=salt, audience=cfg.audience, hidden=hidden)
     timings["privacy"] = time.perf_counter() - t0
     facts.update(
         schema=bundle.schema,
@@ -132,6 +138,15 @@ def audit_bundle(
         target=bundle.target,
         data_issues=bundle.issues,
         min_group_size=cfg.min_group_size,
+        n_annotators=len(bundle.annotator_ids),
+        privacy={
+            "hidden": hidden,
+            "all_hidden": sorted(
+                a
+                for a, c in sizes.items()
+                if c and set(hidden.get(a, {})) >= {g for g, n in c.items() if n > 0}
+            ),
+        },
     )
     step("checks")
     t0 = time.perf_counter()
@@ -163,6 +178,22 @@ def audit_bundle(
         audience=cfg.audience,
         context=context,
     )
+
+
+def group_sizes(bundle: Bundle, tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
+    """Pool size of every group of every attribute that some metric table reports on."""
+    attributes: set[str] = set()
+    for t in tables.values():
+        if "attribute" in t.columns and "group" in t.columns:
+            attributes |= {a for a in t["attribute"].dropna().unique() if isinstance(a, str)}
+    sizes: dict[str, dict[str, int]] = {}
+    for attr in sorted(attributes):
+        try:
+            values = bundle.attribute_values(attr)
+        except KeyError:  # an attribute an analysis derived itself (e.g. item language)
+            continue
+        sizes[attr] = {str(g): int(n) for g, n in values.dropna().value_counts().items()}
+    return sizes
 
 
 def _rules(cfg: AuditConfig) -> dict[str, Rule]:

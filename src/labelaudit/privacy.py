@@ -1,11 +1,18 @@
 """Privacy, enforced once, before any check or renderer sees a metric table.
 
-* Small groups: in every grouped table (one with ``group`` and ``n_annotators``
-  columns), a row whose group has ``0 < n_annotators < k`` is marked
-  ``suppressed = True`` and every figure in it is nulled. Example rows (tables with an
-  ``item_id`` column) of suppressed groups are removed outright, since their text and
-  labels would describe a handful of people. Rows with ``n_annotators == 0`` (a group
-  in the target but absent from the pool) describe nobody and are kept.
+* Small groups: a group with ``0 < size < k`` annotators in the pool is suppressed in
+  every table that names it (``attribute`` + ``group`` columns): ``suppressed = True``
+  and every figure nulled, whatever the row's own count says (a row counting 0
+  *pairable* annotators still describes the group's members). Rows whose own
+  ``n_annotators`` is below ``k`` (a group with few raters on one field) are suppressed
+  too. Example rows (tables with an ``item_id`` column) of suppressed groups are removed
+  outright, since their text and labels would describe a handful of people. Groups of
+  size 0 (in the target, absent from the pool) describe nobody and are kept.
+* Complementary suppression (vendor audience): when exactly one group of an attribute
+  is small, its size and figures could be recovered by subtracting the others from the
+  totals, so the next-smallest group is hidden too, in every table. Internal reports
+  keep primary suppression only; differencing across marginal and intersection tables
+  is a documented residual risk.
 * Annotators: any ``annotator_id`` column is replaced by a salted pseudonym
   (``rater-`` + 10 hex digits). The salt is derived from the run's seed and the input
   hashes, so the same inputs give the same report while pseudonyms differ between
@@ -67,13 +74,40 @@ def run_salt(seed: int, input_hashes: list[str]) -> bytes:
     ).digest()
 
 
-def suppress_small_groups(table: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Null the figures of rows whose group has fewer than ``k`` (but some) annotators."""
-    if not {"group", "n_annotators"} <= set(table.columns) or table.empty:
+def hidden_groups(sizes: dict[str, int], k: int, *, complementary: bool) -> dict[str, str]:
+    """Groups to suppress for one attribute: ``{group: "small" | "complementary"}``.
+
+    >>> hidden_groups({"A": 40, "B": 9, "C": 2, "D": 0}, 5, complementary=True)
+    {'C': 'small', 'B': 'complementary'}
+    >>> hidden_groups({"A": 40, "B": 9, "C": 2}, 5, complementary=False)
+    {'C': 'small'}
+    """
+    out = {g: "small" for g, n in sizes.items() if 0 < n < k}
+    if complementary and len(out) == 1:
+        others = sorted((n, g) for g, n in sizes.items() if n >= k)
+        if others:
+            out[others[0][1]] = "complementary"
+    return out
+
+
+def suppress_small_groups(
+    table: pd.DataFrame, k: int, hidden: dict[str, dict[str, str]] | None = None
+) -> pd.DataFrame:
+    """Null the figures of rows about small (or complementarily hidden) groups."""
+    if "group" not in table.columns or table.empty:
+        return table
+    if "n_annotators" not in table.columns and not (hidden and "attribute" in table.columns):
         return table
     t = table.copy()
-    n = pd.to_numeric(t["n_annotators"], errors="coerce")
-    small = (n > 0) & (n < k) & t["group"].notna()
+    small = pd.Series(False, index=t.index)
+    if "n_annotators" in t.columns:
+        n = pd.to_numeric(t["n_annotators"], errors="coerce")
+        small |= (n > 0) & (n < k) & t["group"].notna()
+    if hidden and "attribute" in t.columns:
+        keys = {(a, g) for a, groups in hidden.items() for g in groups}
+        small |= pd.Series(
+            [(a, g) in keys for a, g in zip(t["attribute"], t["group"], strict=True)], index=t.index
+        )
     if "suppressed" not in t.columns:
         t["suppressed"] = False
     t["suppressed"] = t["suppressed"].fillna(False).astype(bool) | small
@@ -87,9 +121,18 @@ def suppress_small_groups(table: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 def enforce(
-    tables: dict[str, pd.DataFrame], *, k: int, salt: bytes, audience: str
+    tables: dict[str, pd.DataFrame],
+    *,
+    k: int,
+    salt: bytes,
+    audience: str,
+    hidden: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Apply suppression and pseudonymisation to every metric table (returns new tables)."""
+    """Apply suppression and pseudonymisation to every metric table (returns new tables).
+
+    ``hidden`` maps attribute -> {group: reason} from :func:`hidden_groups`, computed
+    once from the pool's group sizes.
+    """
     out: dict[str, pd.DataFrame] = {}
     for name, table in tables.items():
         if "annotator_id" in table.columns:
@@ -97,5 +140,5 @@ def enforce(
                 continue
             table = table.copy()
             table["annotator_id"] = pseudonymise(table["annotator_id"], salt)
-        out[name] = suppress_small_groups(table, k)
+        out[name] = suppress_small_groups(table, k, hidden)
     return out

@@ -255,29 +255,31 @@ class Bundle:
         return np.asarray(cat.codes, dtype=np.int64), labels
 
     def attribute_values(self, attribute: str) -> pd.Series:
-        """Per-annotator attribute values (aligned with ``annotator_ids``), None if missing."""
+        """Per-annotator group labels (aligned with ``annotator_ids``).
+
+        Undisclosed values ("prefer not to say", "DATA_EXPIRED", blanks...) are None, so
+        they never form a group; whole numbers print without ".0". ``"a×b"`` gives the
+        intersection of two attributes (None when either is undisclosed).
+        """
         if self.annotators is None:
             return pd.Series([None] * len(self.annotator_ids), dtype=object)
-        table = self.annotators.set_index("annotator_id")
-        parts = attribute.split("×")
-        cols = []
-        for part in parts:
-            s = table[part].reindex(self.annotator_ids)
-            s = s.astype(object).where(s.notna(), None)
-            cols.append(s.map(lambda v: None if v is None else str(v)))
-        if len(cols) == 1:
-            return cols[0].reset_index(drop=True)
-        joined = cols[0]
-        for other in cols[1:]:
-            joined = pd.Series(
-                [
-                    None if (a is None or b is None) else f"{a}×{b}"
-                    for a, b in zip(joined, other, strict=True)
-                ],
-                index=joined.index,
-                dtype=object,
-            )
-        return joined.reset_index(drop=True)
+        table = self.annotators.drop_duplicates("annotator_id").set_index("annotator_id")
+        joined: pd.Series | None = None
+        for part in attribute.split("×"):
+            raw = table[part].reindex(self.annotator_ids).reset_index(drop=True)
+            s = map_distinct(raw.astype(object), group_label)
+            if joined is None:
+                joined = s
+            else:
+                joined = pd.Series(
+                    [
+                        None if a is None or b is None else f"{a}×{b}"
+                        for a, b in zip(joined, s, strict=True)
+                    ],
+                    dtype=object,
+                )
+        assert joined is not None
+        return joined
 
     # -------------------------------------------------------------- coding
     def scored(self, field_name: str) -> pd.DataFrame:
@@ -363,6 +365,51 @@ class Bundle:
             else:
                 units.append((name, None))
         return units
+
+
+#: values meaning "not disclosed" (compared case-insensitively, "_" read as " ")
+UNDISCLOSED = frozenset(
+    {
+        "",
+        "prefer not to say",
+        "prefer not to answer",
+        "rather not say",
+        "data expired",
+        "unknown",
+        "n/a",
+        "undisclosed",
+        "not disclosed",
+        "consent revoked",
+    }
+)
+
+
+def is_undisclosed(value: object) -> bool:
+    """True for null and for the usual "not disclosed" spellings (see UNDISCLOSED).
+
+    >>> [is_undisclosed(v) for v in [None, "DATA_EXPIRED", "Prefer not to say", "Kenya"]]
+    [True, True, True, False]
+    """
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return len(value) == 0
+    return str(value).strip().casefold().replace("_", " ") in UNDISCLOSED
+
+
+def group_label(value: object) -> str | None:
+    """How a group is named in every table: None when undisclosed, 22.0 -> "22".
+
+    >>> group_label(22.0), group_label(" Kenya "), group_label("DATA_EXPIRED")
+    ('22', 'Kenya', None)
+    """
+    if is_undisclosed(value):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def map_distinct(s: pd.Series, fn) -> pd.Series:

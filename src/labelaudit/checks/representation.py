@@ -173,8 +173,8 @@ def _suppressed_under(
         return None
     if _is_false(r.get("in_target")):
         return None
-    secondary = (ctx.facts.get("representation") or {}).get("secondary_suppressed") or []
-    if [r.get("attribute"), field, r.get("group")] in [list(x) for x in secondary]:
+    hidden = ((ctx.facts.get("privacy") or {}).get("hidden") or {}).get(r.get("attribute"), {})
+    if hidden.get(r.get("group")) == "complementary":
         return None  # hidden to protect a smaller group: it has k or more raters
     most = (k - 1) / pool
     bound = most / ts

@@ -19,11 +19,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, Target
+from labelaudit.bundle.model import Bundle, Target, is_undisclosed
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
 from labelaudit.populations.alignment import in_target_spelling, target_shares
 from labelaudit.populations.m49 import regions_of, unrecognised
+from labelaudit.privacy import hidden_groups
 from labelaudit.stats.representation import (
     effective_groups_per_item,
     gini,
@@ -32,21 +33,6 @@ from labelaudit.stats.representation import (
     wilson_interval,
 )
 
-#: values meaning "not disclosed" (compared case-insensitively, "_" read as " ")
-MISSING_TOKENS = frozenset(
-    {
-        "",
-        "prefer not to say",
-        "prefer not to answer",
-        "rather not say",
-        "data expired",
-        "unknown",
-        "n/a",
-        "undisclosed",
-        "not disclosed",
-        "consent revoked",
-    }
-)
 TOP_FRACTION = 0.1
 REPRESENTATION_COLUMNS = [
     "attribute",
@@ -75,17 +61,6 @@ DISTANCE_COLUMNS = [
 ]
 
 
-def is_missing(value: object) -> bool:
-    """True for null and for the usual "not disclosed" spellings (see MISSING_TOKENS)."""
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return len(value) == 0
-    return str(value).strip().casefold().replace("_", " ") in MISSING_TOKENS
-
-
 # ------------------------------------------------------------------ analysis
 @analysis("representation", order=10)
 def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
@@ -109,7 +84,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         scopes.append((f, pool, counts))
 
     attrs = _attributes(bundle, cfg)
-    rep, by_field, dist, secondary = [], [], [], []
+    rep, by_field, dist = [], [], []
     for attr in attrs:
         values = _values(bundle, attr)
         dist_target, basis = target_shares(target, attr)
@@ -129,12 +104,6 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
                 rep.extend(rows)
             else:
                 by_field.extend({"field": f, **r} for r in rows)
-            # groups hidden only to protect another: their count is k or more
-            secondary += [
-                [attr, f, r["group"]]
-                for r in rows
-                if r["suppressed"] and r["n_annotators"] >= cfg.min_group_size
-            ]
             if drow is not None:
                 dist.append({**drow, "field": f})
 
@@ -162,7 +131,6 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             else sorted(a for a in target.attributes if a not in bundle.annotators.columns),
             "unrecognised_countries": unknown_countries[: cfg.max_examples],
             "n_pool": int(scopes[0][1].sum()),
-            "secondary_suppressed": secondary,
             "top_fraction": TOP_FRACTION,
         }
     }
@@ -178,7 +146,7 @@ def _with_region(bundle: Bundle) -> tuple[Bundle, list[str]]:
     wanted = {"region", "subregion"} & set(bundle.target.attributes if bundle.target else ())
     wanted |= {"region"}
     todo = [c for c in sorted(wanted) if c not in ann.columns]
-    country = ann["country"].where(~ann["country"].map(is_missing), None)
+    country = ann["country"].where(~ann["country"].map(is_undisclosed), None)
     unknown = unrecognised(country)
     if not todo:
         return bundle, unknown
@@ -202,29 +170,7 @@ def _attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
 
 def _values(bundle: Bundle, attribute: str) -> pd.Series:
     """Per-annotator value (aligned with ``annotator_ids``); None when undisclosed."""
-    table = bundle.annotators
-    table = table[~table["annotator_id"].duplicated()].set_index("annotator_id")
-    joined: pd.Series | None = None
-    for part in attribute.split("×"):
-        s = table[part].reindex(bundle.annotator_ids).reset_index(drop=True)
-        s = pd.Series([None if is_missing(v) else _label(v) for v in s], dtype=object)
-        if joined is None:
-            joined = s
-        else:
-            joined = pd.Series(
-                [
-                    None if a is None or b is None else f"{a}×{b}"
-                    for a, b in zip(joined, s, strict=True)
-                ],
-                dtype=object,
-            )
-    return joined
-
-
-def _label(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return bundle.attribute_values(attribute)
 
 
 # ----------------------------------------------------------- representation
@@ -244,10 +190,9 @@ def _compare(
 
     Rows of groups with ``0 < n < k`` are left for the privacy step to suppress. When
     exactly one group is that small, its count would follow from the pool total minus
-    the others; with ``secondary`` (vendor reports) the smallest remaining group is
-    marked suppressed too (secondary suppression, as in statistical disclosure control).
-    The distances pool every suppressed group into one bucket, so they never reveal a
-    suppressed share.
+    the others; with ``secondary`` (vendor reports) the privacy step hides the smallest
+    remaining group too (:func:`labelaudit.privacy.hidden_groups`). The distances pool
+    every hidden group into one bucket, so they never reveal a suppressed share.
     """
     disclosed = pool & values.notna().to_numpy()
     n_pool = int(disclosed.sum())
@@ -287,12 +232,9 @@ def _compare(
                 "target_basis": basis if t_share is not None else None,
             }
         )
-    small = [r for r in rows if 0 < r["n_annotators"] < k]
-    if secondary and len(small) == 1:
-        others = [r for r in rows if r["n_annotators"] >= k]
-        if others:
-            min(others, key=lambda r: r["n_annotators"])["suppressed"] = True
-    hidden = np.array([0 < r["n_annotators"] < k or r["suppressed"] for r in rows])
+    # the groups the privacy step will hide (same rule), pooled so distances can't reveal them
+    hide = hidden_groups({r["group"]: r["n_annotators"] for r in rows}, k, complementary=secondary)
+    hidden = np.array([r["group"] in hide for r in rows])
     distance = {
         "attribute": attribute,
         "tvd": None,
@@ -414,7 +356,7 @@ def _completeness(bundle: Bundle, pool: np.ndarray) -> pd.DataFrame:
     rows = []
     for col in [c for c in table.columns if c != "annotator_id"]:
         vals = table[col].reindex(ids)
-        n_missing = int(sum(is_missing(v) for v in vals))
+        n_missing = int(sum(is_undisclosed(v) for v in vals))
         rows.append(
             {
                 "attribute": col,
