@@ -34,6 +34,7 @@ from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawTables
 from labelaudit.sources.files import read_files
+from labelaudit.wording import counted, verb
 
 REQUIRED = {
     "judgments": ("item_id", "annotator_id", "label"),
@@ -263,7 +264,7 @@ def _normalise_judgments(
         issues.append(
             DataIssue(
                 "LA012",
-                f"{len(rows)} judgment row(s) have no item_id or annotator_id and were left out.",
+                f"{counted(len(rows), 'judgment row')} {verb(len(rows), 'has', 'have')} no item_id or annotator_id and {verb(len(rows), 'was', 'were')} left out.",
                 count=len(rows),
                 file=where,
                 rows=rows[:10],
@@ -308,7 +309,7 @@ def _normalise_judgments(
             issues.append(
                 DataIssue(
                     "LA007",
-                    f"{n} judgment(s) were posted by another account on the annotator's behalf.",
+                    f"{counted(n, 'judgment')} {verb(n, 'was', 'were')} posted by another account on the annotator's behalf.",
                     count=n,
                     file=where,
                 )
@@ -319,7 +320,7 @@ def _normalise_judgments(
         issues.append(
             DataIssue(
                 "LA005",
-                f"{n_skipped} judgment(s) are skipped (null label): counted, not scored.",
+                f"{counted(n_skipped, 'judgment')} {verb(n_skipped, 'is', 'are')} skipped (null label): counted, not scored.",
                 count=n_skipped,
                 file=where,
                 evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}},
@@ -330,7 +331,7 @@ def _normalise_judgments(
             issues.append(
                 DataIssue(
                     "LA012",
-                    f"{n} source record(s) were not turned into judgments "
+                    f"{counted(n, 'source record')} {verb(n, 'was', 'were')} not turned into judgments "
                     f"({reason.replace('_', ' ')}).",
                     count=int(n),
                     file=where,
@@ -355,7 +356,7 @@ def _check_labels(
         issues.append(
             DataIssue(
                 "LA011",
-                f"{int(mask.sum())} judgment(s) are for field(s) not in the schema "
+                f"{counted(int(mask.sum()), 'judgment')} {verb(int(mask.sum()), 'is', 'are')} for fields not in the schema "
                 f"({', '.join(unknown_fields[:5])}): not scored.",
                 count=int(mask.sum()),
                 file=where,
@@ -419,17 +420,20 @@ def _check_labels(
             allowed = {_key(v) for v in spec.values}
             bad = map_distinct(labels, lambda v: _key(v) not in allowed).astype(bool)  # noqa: B023
             out_of_schema |= bad.reindex(df.index, fill_value=False)
-    if out_of_schema.any():
-        examples = sorted({str(v) for v in df.loc[out_of_schema, "label"]})[:5]
+    for name in sorted(set(df.loc[out_of_schema, "field"])):
+        mask = out_of_schema & (df["field"] == name)
+        n = int(mask.sum())
+        examples = sorted({str(v) for v in df.loc[mask, "label"]})[:5]
         issues.append(
             DataIssue(
                 "LA004",
-                f"{int(out_of_schema.sum())} label(s) are not among the schema's "
-                f"values (e.g. {', '.join(examples)}): not scored.",
-                count=int(out_of_schema.sum()),
+                f"{counted(n, 'label')} on field {name!r} {verb(n, 'is', 'are')} not among the "
+                f"schema's values (e.g. {', '.join(examples)}): not scored.",
+                count=n,
                 file=where,
                 column="label",
-                rows=_rows(out_of_schema),
+                rows=_rows(mask),
+                subject={"field": name},
                 evidence={"values": examples},
             )
         )
@@ -437,7 +441,7 @@ def _check_labels(
         issues.append(
             DataIssue(
                 "LA006",
-                f"{int(multi_on_single.sum())} judgment(s) carry several values "
+                f"{counted(int(multi_on_single.sum()), 'judgment')} {verb(int(multi_on_single.sum()), 'carries', 'carry')} several values "
                 "on a single-choice field: not scored.",
                 count=int(multi_on_single.sum()),
                 file=where,
@@ -459,8 +463,8 @@ def _check_labels(
         issues.append(
             DataIssue(
                 "LA001",
-                f"{int(dup.sum())} duplicate judgment row(s) on {n_pairs} "
-                "(item, annotator, field) combination(s); the first of each is kept.",
+                f"{counted(int(dup.sum()), 'duplicate judgment row')} on {counted(n_pairs, '(item, annotator, field) combination')}; "
+                "the first of each is kept.",
                 count=int(dup.sum()),
                 file=where,
                 rows=_rows(dup),
@@ -497,7 +501,7 @@ def _single_judgment_items(
         issues.append(
             DataIssue(
                 "LA003",
-                f"{len(single)} (field, item) pair(s) have a single judgment: they "
+                f"{counted(len(single), '(field, item) pair')} {verb(len(single), 'has', 'have')} a single judgment: they "
                 "carry no agreement information and are left out of agreement statistics.",
                 count=int(len(single)),
                 evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}},
@@ -526,7 +530,7 @@ def _normalise_annotators(
         problems.append(
             Problem(
                 where,
-                f"{int(dup.sum())} annotator id(s) appear more than once",
+                f"{counted(int(dup.sum()), 'annotator id')} {verb(int(dup.sum()), 'appears', 'appear')} more than once",
                 column="annotator_id",
                 rows=_rows(dup),
                 fix="keep one row per annotator",
@@ -577,7 +581,7 @@ def _normalise_annotators(
             DataIssue(
                 "LA013",
                 "region was derived from country with the UN M49 "
-                f"classification; {n_unknown} country value(s) were not recognised.",
+                f"classification; {counted(n_unknown, 'country value')} {verb(n_unknown, 'was', 'were')} not recognised.",
                 count=n_unknown,
                 file=where,
                 column="country",
@@ -613,7 +617,7 @@ def _normalise_items(
         problems.append(
             Problem(
                 where,
-                f"{int(dup.sum())} item id(s) appear more than once",
+                f"{counted(int(dup.sum()), 'item id')} {verb(int(dup.sum()), 'appears', 'appear')} more than once",
                 column="item_id",
                 rows=_rows(dup),
                 fix="keep one row per item",
@@ -651,7 +655,7 @@ def _cross_table_issues(
             issues.append(
                 DataIssue(
                     "LA002",
-                    f"{int(unknown.sum())} judgment(s) by {n_ann} annotator(s) "
+                    f"{counted(int(unknown.sum()), 'judgment')} by {counted(n_ann, 'annotator')} "
                     "missing from the annotators table: scored overall, but in no group.",
                     count=int(unknown.sum()),
                     file=files.get("judgments"),
@@ -667,7 +671,7 @@ def _cross_table_issues(
             issues.append(
                 DataIssue(
                     "LA014",
-                    f"{n} judged item(s) are missing from the items table "
+                    f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
                     "(no text, language or region for them).",
                     count=int(n),
                     file=files.get("judgments"),
