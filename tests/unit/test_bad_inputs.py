@@ -184,6 +184,14 @@ def c_two_tables(d: Path) -> list[str]:
     return []
 
 
+def c_numeric_group_by(d: Path) -> list[str]:
+    _w(d, "judgments.csv", GOOD_J)
+    ages = "\n".join(f"{c},{20 + i}" for i, c in enumerate("ab"))
+    extra = "\n".join(f"x{i},{30 + i}" for i in range(20))
+    _w(d, "annotators.csv", "annotator_id,age\n" + ages + "\n" + extra + "\n")
+    return ["--group-by", "age"]
+
+
 CASES: list[Case] = [
     ("missing required column", c_missing_column, ["judgments.csv", "'label'", "fix:"]),
     ("empty table", c_empty_table, ["judgments.csv", "empty"]),
@@ -214,6 +222,7 @@ CASES: list[Case] = [
     ("negative lead time", c_negative_lead_time, ["lead_time_s", "row 2"]),
     ("column mapping names a missing column", c_bad_column_mapping, ["judgments.csv", "worker"]),
     ("two judgments tables", c_two_tables, ["more than one judgments table"]),
+    ("group_by a continuous number", c_numeric_group_by, ["'age'", "distinct", "band"]),
 ]
 
 

@@ -36,6 +36,8 @@ from labelaudit.sources.base import RawTables
 from labelaudit.sources.files import read_files
 from labelaudit.wording import counted, verb
 
+#: a numeric attribute with more distinct values than this is continuous, not a grouping
+MAX_NUMERIC_GROUPS = 12
 REQUIRED = {
     "judgments": ("item_id", "annotator_id", "label"),
     "annotators": ("annotator_id",),
@@ -702,6 +704,18 @@ def _check_attributes(
                     fix=f"use one of: {', '.join(cols)}"
                     if cols
                     else "add attribute columns to the annotators table",
+                )
+            )
+        elif pd.api.types.is_numeric_dtype(ann[attr]) and ann[attr].nunique() > MAX_NUMERIC_GROUPS:
+            problems.append(
+                Problem(
+                    where,
+                    f"{setting} names {attr!r}, a number with {ann[attr].nunique()} distinct "
+                    "values: every value would become its own group of a few raters",
+                    setting=setting,
+                    column=attr,
+                    fix=f"add a banded column (e.g. {attr}_band with 18-29, 30-44, ...) and "
+                    "group by that",
                 )
             )
 
