@@ -95,11 +95,20 @@ def low_overall_alpha(ctx: CheckContext) -> Iterator[Finding]:
 @check("LA102")
 def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
     min_diff = float(ctx.param("min_difference"))
+    min_ann = int(ctx.param("min_annotators"))
     needed = ("field", "alpha_group", "alpha_rest", "difference", "ci_low", "ci_high")
-    for row in _rows(ctx, "agreement_difference", needed):
+    rows = list(_rows(ctx, "agreement_difference", needed))
+    groups: dict[tuple, set] = {}
+    for row in rows:
+        groups.setdefault((row["field"], row.get("attribute")), set()).add(row.get("group"))
+    for row in rows:
         lo, hi, diff = float(row["ci_low"]), float(row["ci_high"]), float(row["difference"])
         if not (lo > 0 or hi < 0) or abs(diff) < min_diff:
             continue
+        if (_int(row.get("n_annotators")) or 0) < min_ann:
+            continue
+        if len(groups[(row["field"], row.get("attribute"))]) == 2 and diff < 0:
+            continue  # two groups: the other row says the same thing the other way round
         direction = "more" if diff > 0 else "less"
         yield ctx.hit(
             f"{_who(row)} agrees {direction} among themselves on '{row['field']}' than the "
