@@ -141,6 +141,7 @@ def audit_bundle(
         n_annotators=len(bundle.annotator_ids),
         privacy={
             "hidden": hidden,
+            "sizes": sizes,
             "all_hidden": sorted(
                 a
                 for a, c in sizes.items()

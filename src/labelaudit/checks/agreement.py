@@ -218,6 +218,7 @@ def permutation_resolution(ctx: CheckContext) -> Iterator[Finding]:
     if not tested or not n_perm:
         return
     level = float(ctx.param("alpha"))
+    yield from _few_relabellings(ctx, df, level)
     floor = min(1.0, 2.0 / (int(n_perm) + 1))  # smallest two-sided permutation p
     adjusted_floor = min(1.0, floor * tested)  # BH for one group alone at the floor
     if adjusted_floor < level:
@@ -237,3 +238,30 @@ def permutation_resolution(ctx: CheckContext) -> Iterator[Finding]:
             "suggested_n_permutations": needed,
         },
     )
+
+
+def _few_relabellings(ctx: CheckContext, df, level: float) -> Iterator[Finding]:
+    """With few raters there are few distinct relabellings, whatever the permutation count."""
+    sizes = (ctx.facts.get("privacy") or {}).get("sizes") or {}
+    seen: set[str] = set()
+    for row in df.to_dict(orient="records"):
+        attr, n = row.get("attribute"), _int(row.get("n_annotators"))
+        if attr in seen or attr not in sizes or n is None or _num(row.get("p_value")) is None:
+            continue
+        pool = sum(sizes[attr].values())
+        distinct = math.comb(pool, n)
+        if distinct and 2.0 / distinct >= level:
+            seen.add(attr)
+            yield ctx.hit(
+                f"{attr}: with {pool} raters, a group of {n} can be relabelled in only "
+                f"{distinct} distinct ways, so the smallest possible two-sided permutation "
+                f"p-value is {2.0 / distinct:.3f}: no group of {attr} can reach p < {level}, "
+                "however strongly it differs. Read its GAI and label shares as descriptive.",
+                subject={"attribute": attr},
+                evidence={
+                    "raters": pool,
+                    "group_size": n,
+                    "distinct_relabellings": distinct,
+                    "min_p_value": 2.0 / distinct,
+                },
+            )

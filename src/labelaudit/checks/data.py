@@ -44,3 +44,19 @@ def _issues(ctx: CheckContext) -> Iterator[Finding]:
 
 for _code in DATA_CODES:
     check(_code)(_issues)
+
+
+@check("LA015")
+def no_group_comparison(ctx: CheckContext) -> Iterator[Finding]:
+    """Every group of an attribute is below min_group_size: say so, rather than show nothing."""
+    privacy = ctx.facts.get("privacy") or {}
+    k = ctx.facts.get("min_group_size")
+    for attr in privacy.get("all_hidden") or []:
+        sizes = (privacy.get("sizes") or {}).get(attr, {})
+        n_groups = sum(1 for n in sizes.values() if n > 0)
+        yield ctx.hit(
+            f"Every group of {attr} ({n_groups} groups) has fewer than {k} annotators, so all "
+            f"its figures are suppressed and no group comparison is possible for {attr}.",
+            subject={"attribute": attr},
+            evidence={"groups": n_groups, "min_group_size": k},
+        )
