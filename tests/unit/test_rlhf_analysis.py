@@ -114,7 +114,7 @@ def test_tables_carry_exactly_the_documented_columns() -> None:
     ]  # fmt: skip
     assert list(t["preference_divergence"].columns) == [
         "field", "attribute", "group", "n_items_compared", "n_flipped", "flip_share",
-        "agrees_with_pooled_share", "decisive_share", "null_flip_share", "p_value",
+        "agrees_with_pooled_share", "decisive_share", "null_flip_share", "p_value", "p_adjusted",
         "n_annotators", "suppressed",
     ]  # fmt: skip
     assert list(t["tie_skip_usage"].columns) == [

@@ -116,7 +116,8 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
         m, share = figure(row, "n_items_compared"), figure(row, "flip_share")
         if m is None or share is None or m < min_items:
             continue
-        p, null = figure(row, "p_value"), figure(row, "null_flip_share")
+        p = figure(row, "p_adjusted") if "p_adjusted" in row else figure(row, "p_value")
+        null = figure(row, "null_flip_share")
         beyond_chance = (
             p is not None and null is not None and p <= alpha and share >= min_ratio * null
         )
@@ -127,7 +128,8 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
         else:
             why = (
                 f"random groups of as many raters flip {pct(null)} on average; permutation "  # type: ignore[arg-type]
-                f"p = {p:.3g} <= alpha {alpha:g}, rule parameters alpha and min_ratio_to_null"
+                f"Benjamini-Hochberg adjusted permutation p = {p:.3g} <= alpha {alpha:g}, rule "
+                "parameters alpha and min_ratio_to_null"
             )
         decisive = figure(row, "decisive_share")
         extra = (

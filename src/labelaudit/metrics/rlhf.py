@@ -15,7 +15,7 @@ import pandas as pd
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
-from labelaudit.stats.contingency import wilson_interval
+from labelaudit.stats.contingency import benjamini_hochberg, wilson_interval
 from labelaudit.stats.preference import (
     first_shown_wins,
     flip_share_permutation,
@@ -275,7 +275,7 @@ _POS_COLS = ["field", "attribute", "group", "n_judgments", "first_wins", "rate",
              "ci_high", "tie_rate", "n_annotators", "suppressed"]  # fmt: skip
 _DIV_COLS = ["field", "attribute", "group", "n_items_compared", "n_flipped", "flip_share",
              "agrees_with_pooled_share", "decisive_share", "null_flip_share", "p_value",
-             "n_annotators", "suppressed"]  # fmt: skip
+             "p_adjusted", "n_annotators", "suppressed"]  # fmt: skip
 _TS_COLS = ["field", "attribute", "group", "n_judgments", "tie_rate", "skip_rate",
             "rest_tie_rate", "rest_skip_rate", "n_annotators", "suppressed"]  # fmt: skip
 
@@ -309,10 +309,13 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "errors": errors,
         }
     }
+    divergence = pd.DataFrame(div, columns=_DIV_COLS)
+    # every group of every attribute is tested: control the false discovery rate over all
+    divergence["p_adjusted"] = benjamini_hochberg(divergence["p_value"].to_numpy(dtype=float))
     return AnalysisOutput(
         tables={
             "position_bias": pd.DataFrame(pos, columns=_POS_COLS),
-            "preference_divergence": pd.DataFrame(div, columns=_DIV_COLS),
+            "preference_divergence": divergence,
             "tie_skip_usage": pd.DataFrame(ts, columns=_TS_COLS),
         },
         facts=facts,
