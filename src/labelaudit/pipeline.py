@@ -53,6 +53,10 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
         )
     cfg = cfg.with_overrides(**options)
     validate_settings(cfg)
+    if cfg.lexicons:  # a broken user lexicon is bad input now, not halfway through the audit
+        from labelaudit.text.lexicon import load_lexicons
+
+        load_lexicons(cfg.lexicons)
     return cfg
 
 

@@ -137,11 +137,20 @@ def missing_escape(ctx: CheckContext) -> Iterator[Finding]:
         if bool(r["has_escape"]):
             continue
         n_values = num(r.get("n_values"))
+        binary = n_values == 2
         yield ctx.hit(
             f"Field {r['field']} offers {int(n_values) if n_values else 'its'} options and no "
-            "'none of these fit' option (no escape value declared or found by name).",
+            "'none of these fit' option (no escape value declared or found by name)."
+            + (
+                " On a yes/no question this matters less, but raters still need a way to say "
+                "the item can't be judged."
+                if binary
+                else ""
+            ),
             subject={"field": str(r["field"])},
-            evidence={"n_values": n_values},
+            evidence={"n_values": None if n_values is None else int(n_values)},
+            # a binary question is the common, milder case
+            severity="low" if binary else None,
         )
 
 
