@@ -169,10 +169,12 @@ def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
     else:
         lines.append("No target population was given, so representativeness was not measured.")
     k = ctx.get("min_group_size")
-    if k:
+    if k and k > 1:
         lines.append(
             f"Groups with fewer than {k} annotators are suppressed: their figures are not shown."
         )
+    elif k:
+        lines.append("min_group_size is 1: no group is suppressed, even a single rater's figures.")
     return lines
 
 

@@ -217,10 +217,12 @@ def format_value(column: str, v: Any) -> str:
         if column.startswith("p_") or column.endswith("p_value"):
             return "< 0.001" if f < 0.001 else f"{f:.3f}"
         if any(h in column for h in PERCENT_HINTS) and "ratio" not in column:
-            return f"{f:.1%}"
+            text = f"{f:.1%}"
+            return "0.0%" if text == "-0.0%" else text
         if f.is_integer() and (column.startswith("n_") or column in ("line", "rows")):
             return f"{int(f):,}"
-        return f"{f:.2f}"
+        text = f"{f:.2f}"
+        return "0.00" if text == "-0.00" else text  # a rounded tiny negative is not "−0"
     s = str(v)
     return s if len(s) <= TEXT_LIMIT else s[: TEXT_LIMIT - 1] + "…"
 
