@@ -47,6 +47,7 @@ def child(argv: list[str]) -> None:
     ap.add_argument("bundle")
     ap.add_argument("out")
     ap.add_argument("--dask-workers", type=int, default=0)
+    ap.add_argument("--config")
     args = ap.parse_args(argv)
 
     import labelaudit.output as output
@@ -76,6 +77,8 @@ def child(argv: list[str]) -> None:
     AuditResult.to_json = timed("render:json", AuditResult.to_json)
     AuditResult.to_html = timed("render:html", AuditResult.to_html)
     cli = ["audit", args.bundle, "--out", args.out, "--quiet", "--fail-on", "high"]
+    if args.config:
+        cli += ["-c", args.config]
     cluster = None
     if args.dask_workers:
         from distributed import LocalCluster
@@ -107,10 +110,24 @@ def child(argv: list[str]) -> None:
     )
 
 
-def run_child(bundle: Path, out: Path, dask_workers: int = 0) -> dict[str, Any]:
+def run_child(
+    bundle: Path,
+    out: Path,
+    dask_workers: int = 0,
+    settings: dict[str, int] | None = None,
+    ignore: list[str] | None = None,
+) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", str(bundle), str(out)]
     if dask_workers:
         cmd += ["--dask-workers", str(dask_workers)]
+    if settings or ignore:
+        out.mkdir(parents=True, exist_ok=True)
+        toml = out.parent / f"{out.name}.toml"
+        text = "".join(f"{k} = {v}\n" for k, v in (settings or {}).items())
+        if ignore:
+            text += "ignore = [" + ", ".join(f'"{c}"' for c in ignore) + "]\n"
+        toml.write_text(text)
+        cmd += ["--config", str(toml)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
@@ -233,7 +250,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
     lines += ["", "Per-stage wall seconds:", ""]
     for r in results:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in r["timings"].items())
-        lines.append(f"- {r['judgments']:,} {r['engine']}: {stages}")
+        note = f" (settings {r['settings']})" if r.get("settings") else ""
+        note += f" (rules left out: {', '.join(r['ignore'])})" if r.get("ignore") else ""
+        lines.append(f"- {r['judgments']:,} {r['engine']}{note}: {stages}")
         if "straightforward" in r:
             s = r["straightforward"]
             lines.append(
@@ -254,6 +273,14 @@ def main() -> None:
     ap.add_argument("--dask", action="store_true", help="also run the Dask engine (2 workers)")
     ap.add_argument("--timed", type=int, default=3, help="alternative replicates actually timed")
     ap.add_argument("--no-alternative", action="store_true")
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=N",
+        help="override integer settings, e.g. n_permutations=100 (say so in the README)",
+    )
+    ap.add_argument("--ignore", nargs="*", default=[], help="rule codes left out of the run")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS-audit.md")
     ap.add_argument("--json", type=Path, default=HERE / "RESULTS-audit.json")
     args = ap.parse_args()
@@ -268,8 +295,9 @@ def main() -> None:
         engines = [("local", 0)] + ([("dask", 2)] if args.dask else [])
         for engine, workers in engines:
             print(f"audit {n:,} judgments, {engine} engine ...", file=sys.stderr, flush=True)
-            r = run_child(bundle, args.data / f"out-{n}-{engine}", workers)
-            r.update(judgments=n, engine=engine)
+            settings = {k: int(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+            r = run_child(bundle, args.data / f"out-{n}-{engine}", workers, settings, args.ignore)
+            r.update(judgments=n, engine=engine, settings=settings, ignore=args.ignore)
             if engine == "local" and not args.no_alternative:
                 print("straightforward alternative ...", file=sys.stderr, flush=True)
                 r["straightforward"] = straightforward(bundle, 1000, 1000, args.timed)
