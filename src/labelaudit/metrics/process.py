@@ -15,10 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.model import Bundle, map_distinct
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
-from labelaudit.metrics.rlhf import group_attributes, judgment_groups
+from labelaudit.metrics.rlhf import (
+    annotator_positions,
+    group_attributes,
+    groups_at,
+)
 from labelaudit.stats.timing import (
     fast_mask,
     loo_majority_agreement,
@@ -89,11 +93,10 @@ def _timing_tables(
         scored = bundle.scored(name)
         if spec.kind == "text" or scored.empty:
             continue
+        label_codes, distinct = pd.factorize(map_distinct(scored["label"], _label_key))
         agree = pd.Series(
             loo_majority_agreement(
-                pd.factorize(scored["item_id"])[0],
-                pd.factorize(scored["label"].map(_label_key))[0],
-                int(scored["label"].map(_label_key).nunique()),
+                pd.factorize(scored["item_id"])[0], label_codes, int(len(distinct))
             ),
             index=scored.index,
         )
@@ -102,9 +105,11 @@ def _timing_tables(
         is_fast = fast_mask(t, floor_s, rel)
         a = agree.loc[timed.index].to_numpy()
         fast.append(_fast_row(base, timed, is_fast, a, None))
+        at_rows = annotator_positions(bundle, rows["annotator_id"].to_numpy())
+        at_timed = annotator_positions(bundle, timed["annotator_id"].to_numpy())
         for attr in attrs:
-            g_t, labels = judgment_groups(bundle, attr, rows["annotator_id"].to_numpy())
-            g_f, _ = judgment_groups(bundle, attr, timed["annotator_id"].to_numpy())
+            g_t, labels = groups_at(bundle, attr, at_rows)
+            g_f, _ = groups_at(bundle, attr, at_timed)
             for gi, label in enumerate(labels):
                 keys = {"field": name, "attribute": attr, "group": label}
                 sel = g_t == gi
@@ -190,7 +195,7 @@ def _session_tables(
         scored = bundle.scored(name)
         if spec.kind == "text" or scored.empty:
             continue
-        keys = scored["label"].map(_label_key)
+        keys = map_distinct(scored["label"], _label_key)
         agree = loo_majority_agreement(
             pd.factorize(scored["item_id"])[0], pd.factorize(keys)[0], int(keys.nunique())
         )

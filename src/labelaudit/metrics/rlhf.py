@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.bundle.model import Bundle, FieldSpec, map_distinct
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis
 from labelaudit.stats.contingency import benjamini_hochberg, wilson_interval
@@ -45,9 +45,24 @@ def judgment_groups(
     bundle: Bundle, attribute: str, annotator_ids: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
     """Group code of each judgment's annotator (-1 = attribute missing) and the labels."""
+    return groups_at(bundle, attribute, annotator_positions(bundle, annotator_ids))
+
+
+def annotator_positions(bundle: Bundle, annotator_ids: np.ndarray) -> np.ndarray:
+    """Each id's position in ``bundle.annotator_ids`` (-1 if unknown).
+
+    Hashing millions of ids is the costly part: look them up once per table and
+    reuse the positions for every attribute (:func:`groups_at`).
+    """
+    return pd.Index(bundle.annotator_ids).get_indexer(np.asarray(annotator_ids, dtype=object))
+
+
+def groups_at(
+    bundle: Bundle, attribute: str, positions: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Group code per annotator position (-1 = unknown annotator or attribute missing)."""
     codes, labels = bundle.group_codes(attribute)
-    idx = pd.Index(bundle.annotator_ids).get_indexer(np.asarray(annotator_ids, dtype=object))
-    out = np.where(idx >= 0, codes[np.clip(idx, 0, None)], -1)
+    out = np.where(positions >= 0, codes[np.clip(positions, 0, None)], -1)
     return out.astype(np.int64), labels
 
 
@@ -81,7 +96,7 @@ def comparisons(bundle: Bundle, spec: FieldSpec) -> pd.DataFrame:
     dirs, _ = pairwise_directions(values)
     lookup = {str(v): int(d) for v, d in zip(values, dirs, strict=True)}
     lookup.update({_num_key(v): int(d) for v, d in zip(values, dirs, strict=True)})
-    direction = rows["label"].map(lambda v: lookup.get(str(v), lookup.get(_num_key(v))))
+    direction = map_distinct(rows["label"], lambda v: lookup.get(str(v), lookup.get(_num_key(v))))
     keep = direction.notna().to_numpy()
     out = pd.DataFrame(
         {
@@ -212,10 +227,9 @@ def _field_tables(
         dirs, _ = pairwise_directions(values)
         lookup = {str(v): int(d) for v, d in zip(values, dirs, strict=True)}
         lookup.update({_num_key(v): int(d) for v, d in zip(values, dirs, strict=True)})  # type: ignore[misc]
-    all_rows["_tie"] = [
-        (not s) and _is_tie(lab, spec.kind, lookup)
-        for lab, s in zip(all_rows["label"], all_rows["skipped"], strict=True)
-    ]
+    # once per distinct label, not per judgment
+    tie = map_distinct(all_rows["label"], lambda v: bool(_is_tie(v, spec.kind, lookup)))
+    all_rows["_tie"] = tie.astype(bool).to_numpy() & ~all_rows["skipped"].to_numpy(dtype=bool)
     ts.append(_tie_skip_row(all_rows, None, field=f, attribute=None, group=None))
     codes_c = (
         pd.factorize(decided["comparison"])[0] if len(decided) else np.zeros(0, dtype=np.int64)
@@ -223,10 +237,13 @@ def _field_tables(
     n_comp = int(codes_c.max()) + 1 if len(decided) else 0
     who, raters = pd.factorize(decided["annotator_id"]) if len(decided) else (codes_c, pd.Index([]))
     rng = np.random.default_rng(cfg.seed)
+    at_comp = annotator_positions(bundle, comp["annotator_id"].to_numpy())
+    at_rater = annotator_positions(bundle, raters.to_numpy())
+    at_all = annotator_positions(bundle, all_rows["annotator_id"].to_numpy())
     for attr in attributes:
-        g_comp, labels = judgment_groups(bundle, attr, comp["annotator_id"].to_numpy())
-        g_rater, _ = judgment_groups(bundle, attr, raters.to_numpy())
-        g_all, _ = judgment_groups(bundle, attr, all_rows["annotator_id"].to_numpy())
+        g_comp, labels = groups_at(bundle, attr, at_comp)
+        g_rater, _ = groups_at(bundle, attr, at_rater)
+        g_all, _ = groups_at(bundle, attr, at_all)
         for gi, label in enumerate(labels):
             in_all = g_all == gi
             if in_all.any():
