@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from labelaudit.checks.registry import CheckContext, check
+from labelaudit.checks.rows import finite as _num
 from labelaudit.result import Finding
 
 
@@ -25,16 +26,6 @@ def _rows(ctx: CheckContext, table: str, needed: tuple[str, ...]) -> Iterator[di
         if any(_num(row.get(c)) is None for c in needed if c not in ("field", "scope")):
             continue
         yield row
-
-
-def _num(v: Any) -> float | None:
-    if v is None or isinstance(v, str):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def _ci_text(ctx: CheckContext) -> str:

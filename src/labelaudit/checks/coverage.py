@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
 from labelaudit.checks.registry import CheckContext, check
+from labelaudit.checks.rows import finite as num
 from labelaudit.result import Finding
 
 
@@ -16,17 +16,6 @@ def table_rows(table: pd.DataFrame, needed: Iterable[str]) -> Iterator[dict]:
     if table is None or table.empty or any(c not in table.columns for c in needed):
         return iter(())
     return iter(table.to_dict(orient="records"))
-
-
-def num(v: object) -> float | None:
-    """A float, or None for missing values (None, NaN, pd.NA, non-numbers)."""
-    if v is None or v is pd.NA:
-        return None
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def pct(v: float) -> str:

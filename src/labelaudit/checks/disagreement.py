@@ -7,36 +7,19 @@ Each check reads the plain tables written by :mod:`labelaudit.metrics.disagreeme
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from typing import Any
 
 import pandas as pd
 
 from labelaudit.checks.registry import CheckContext, check
+from labelaudit.checks.rows import finite as _num
+from labelaudit.checks.rows import visible_rows
 from labelaudit.result import Finding
-
-
-def _num(v: Any) -> float | None:
-    """A finite float, or None for missing, null or non-numeric values."""
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def _rows(table: pd.DataFrame, *required: str) -> Iterator[dict]:
     """Rows that are not suppressed and carry every required column."""
-    if table.empty or not set(required) <= set(table.columns):
-        return
-    for row in table.to_dict(orient="records"):
-        flag = row.get("suppressed")
-        if flag is not None and not (isinstance(flag, float) and math.isnan(flag)) and bool(flag):
-            continue
-        yield row
+    return visible_rows(table, required)
 
 
 def _p(p: float) -> str:

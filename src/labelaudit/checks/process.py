@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from labelaudit.checks.registry import CheckContext, check
-from labelaudit.checks.rlhf import figure, label, pct, visible_rows, who
+from labelaudit.checks.rlhf import label, pct, who
+from labelaudit.checks.rows import figure, visible_rows
 from labelaudit.result import Finding
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.checks.registry import CheckContext, check
+from labelaudit.checks.rows import figure as _num
 from labelaudit.result import Finding
 
 FOUR_FIFTHS = "the four-fifths rule, 29 CFR 1607.4(D)"
@@ -29,17 +30,6 @@ def _rows(table: pd.DataFrame) -> Iterator[dict[str, Any]]:
 
 def _is_nan(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
-
-
-def _num(row: dict, key: str) -> float | None:
-    v = row.get(key)
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _pct(x: float) -> str:

@@ -6,25 +6,12 @@ usage (LA603). They read the ``position_bias``, ``preference_divergence`` and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-import pandas as pd
-
 from labelaudit.checks.registry import CheckContext, check
+from labelaudit.checks.rows import figure, visible_rows
 from labelaudit.result import Finding
-
-
-def figure(row: dict, col: str) -> float | None:
-    """A finite number from a table row, or None (missing column, null, NaN)."""
-    v = row.get(col)
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def label(row: dict, col: str) -> Any:
@@ -33,16 +20,6 @@ def label(row: dict, col: str) -> Any:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     return v
-
-
-def visible_rows(table: pd.DataFrame, required: Iterable[str]) -> Iterator[dict]:
-    """Rows that are not suppressed and carry every required column (else nothing)."""
-    if table is None or table.empty or any(c not in table.columns for c in required):
-        return
-    for row in table.to_dict(orient="records"):
-        if bool(row.get("suppressed", False)) is True:
-            continue
-        yield row
 
 
 def who(row: dict) -> str:
