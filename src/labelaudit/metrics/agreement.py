@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from labelaudit.bundle.model import Bundle, CodedField
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.progress import track
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
@@ -100,19 +100,6 @@ def prepare_unit(coded: CodedField, n_field_items: int) -> Unit:
         total=total,
         n_excluded=int(n_field_items - pairable.sum()),
     )
-
-
-def attributes_to_audit(bundle: Bundle, cfg: AuditConfig) -> list[str]:
-    """``cfg.group_by`` (default: every categorical attribute) plus requested intersections."""
-    if bundle.annotators is None:
-        return []
-    cols = set(bundle.annotators.columns)
-    base = list(cfg.group_by) if cfg.group_by is not None else bundle.group_attributes()
-    out = [a for a in base if a in cols]
-    for pair in cfg.intersections:
-        if len(pair) == 2 and all(p in cols for p in pair):
-            out.append("×".join(pair))
-    return out
 
 
 @dataclass
@@ -296,7 +283,7 @@ def _bootstrap(unit, cfg, unit_index, stacks, agreement, difference) -> None:
 @analysis("agreement", order=20)
 def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     """Alpha overall, within and across groups, GRASP association, group-vs-rest difference."""
-    attrs = attributes_to_audit(bundle, cfg)
+    attrs = audited_attributes(bundle, cfg)
     agreement: list[dict] = []
     association: list[dict] = []
     difference: list[dict] = []

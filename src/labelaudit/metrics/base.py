@@ -58,3 +58,22 @@ def registered_analyses() -> list[Analysis]:
     import labelaudit.metrics  # noqa: F401  (imports every analysis module)
 
     return sorted(_ANALYSES.values(), key=lambda a: (a.order, a.name))
+
+
+def audited_attributes(
+    bundle: Bundle, cfg: AuditConfig, extra: list[str] | None = None
+) -> list[str]:
+    """Annotator attributes to break figures down by, in order, each once.
+
+    ``cfg.group_by`` (default: every categorical attribute, see
+    :meth:`Bundle.group_attributes`), then ``extra`` (e.g. the target's attributes), then
+    the requested intersections as ``"a×b"``; attributes the annotators table lacks are
+    left out (the loader has already rejected explicitly named ones).
+    """
+    if bundle.annotators is None:
+        return []
+    cols = set(bundle.annotators.columns)
+    attrs = list(cfg.group_by) if cfg.group_by else bundle.group_attributes()
+    attrs += list(extra or [])
+    attrs += ["×".join(pair) for pair in cfg.intersections]
+    return [a for a in dict.fromkeys(attrs) if all(p in cols for p in a.split("×"))]

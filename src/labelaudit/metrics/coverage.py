@@ -23,7 +23,7 @@ import pandas as pd
 
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.stats.contingency import benjamini_hochberg, two_proportion_z
 from labelaudit.text.escape import find_escape_values, normalise_value_name
 from labelaudit.text.langid import (
@@ -257,8 +257,7 @@ def annotator_permutation_p(
 
 def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
     """Escape rate of each annotator group vs everyone else, per field with an escape option."""
-    attrs = list(cfg.group_by if cfg.group_by is not None else bundle.group_attributes())
-    attrs += ["×".join(pair) for pair in cfg.intersections]
+    attrs = audited_attributes(bundle, cfg)
     rows = []
     rng = np.random.default_rng(cfg.seed)
     for field, values in field_escape_values(bundle).items():

@@ -23,7 +23,7 @@ import pandas as pd
 
 from labelaudit.bundle.model import Bundle, CodedField
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
 
@@ -63,16 +63,6 @@ COLUMNS = {
 }  # fmt: skip
 
 
-def group_attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
-    """The attributes to break down by: ``group_by`` (or the defaults) plus intersections."""
-    attrs = list(cfg.group_by) if cfg.group_by else bundle.group_attributes()
-    attrs += ["×".join(pair) for pair in cfg.intersections]
-    if bundle.annotators is None:
-        return []
-    cols = set(bundle.annotators.columns)
-    return [a for a in dict.fromkeys(attrs) if all(p in cols for p in a.split("×"))]
-
-
 def qc_settings(cfg: AuditConfig) -> dict[str, Any]:
     """The QC cut used to mark annotators: LA112's parameters, overridden by ``[rules.LA112]``."""
     overrides = (getattr(cfg, "rules", None) or {}).get("LA112", {})
@@ -102,7 +92,7 @@ def _py(v: Any) -> Any:
 def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     """Label shares and shift tests, contested items and QC bias by annotator group."""
     rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
-    attributes = group_attributes(bundle, cfg)
+    attributes = audited_attributes(bundle, cfg)
     qc = qc_settings(cfg)
     skipped: list[dict] = []
     texts = _item_texts(bundle)

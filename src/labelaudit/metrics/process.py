@@ -17,12 +17,8 @@ import pandas as pd
 
 from labelaudit.bundle.model import Bundle, map_distinct
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
-from labelaudit.metrics.rlhf import (
-    annotator_positions,
-    group_attributes,
-    groups_at,
-)
+from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.metrics.rlhf import annotator_positions, groups_at
 from labelaudit.stats.timing import (
     fast_mask,
     loo_majority_agreement,
@@ -349,7 +345,7 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     """Time per judgment, fast judgments, session fatigue and lengths, pay by group."""
     j = bundle.judgments
     ann = bundle.annotators
-    attrs = group_attributes(bundle, cfg)
+    attrs = audited_attributes(bundle, cfg)
     have = {
         "lead_time_s": bool("lead_time_s" in j.columns and j["lead_time_s"].notna().any()),
         "created_at": bool("created_at" in j.columns and j["created_at"].notna().any()),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from labelaudit.bundle.model import Bundle, Target, is_undisclosed
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.populations.alignment import in_target_spelling, target_shares
 from labelaudit.populations.m49 import regions_of, unrecognised
 from labelaudit.privacy import hidden_groups
@@ -158,14 +158,8 @@ def _with_region(bundle: Bundle) -> tuple[Bundle, list[str]]:
 
 
 def _attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
-    if bundle.annotators is None:
-        return []
-    cols = set(bundle.annotators.columns)
-    attrs = list(cfg.group_by) if cfg.group_by else bundle.group_attributes()
-    if bundle.target is not None:
-        attrs += [a for a in bundle.target.attributes if a in cols]
-    attrs += ["×".join(pair) for pair in cfg.intersections]
-    return [a for a in dict.fromkeys(attrs) if all(p in cols for p in a.split("×"))]
+    target = list(bundle.target.attributes) if bundle.target is not None else []
+    return audited_attributes(bundle, cfg, extra=target)
 
 
 def _values(bundle: Bundle, attribute: str) -> pd.Series:

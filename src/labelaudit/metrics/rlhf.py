@@ -14,7 +14,7 @@ import pandas as pd
 
 from labelaudit.bundle.model import Bundle, FieldSpec, map_distinct
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
+from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.stats.contingency import benjamini_hochberg, wilson_interval
 from labelaudit.stats.preference import (
     first_shown_wins,
@@ -28,19 +28,6 @@ PREFERENCE_KINDS = ("pairwise", "ranking")
 
 
 # ----------------------------------------------------------------- grouping
-def group_attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
-    """Annotator attributes to break figures down by (``--group-by`` plus intersections)."""
-    if bundle.annotators is None:
-        return []
-    cols = set(bundle.annotators.columns)
-    base = list(cfg.group_by) if cfg.group_by is not None else bundle.group_attributes()
-    out = [a for a in base if a in cols]
-    for pair in cfg.intersections:
-        if len(pair) == 2 and all(p in cols for p in pair):
-            out.append("×".join(pair))
-    return out
-
-
 def judgment_groups(
     bundle: Bundle, attribute: str, annotator_ids: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
@@ -303,7 +290,7 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     specs = [s for s in bundle.schema.values() if s.kind in PREFERENCE_KINDS]
     if not specs:
         return AnalysisOutput()
-    attributes = group_attributes(bundle, cfg)
+    attributes = audited_attributes(bundle, cfg)
     pos: list[dict] = []
     div: list[dict] = []
     ts: list[dict] = []
