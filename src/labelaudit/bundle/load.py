@@ -475,7 +475,7 @@ def _check_labels(
         )
         df = df[~dup]
         out_of_schema = out_of_schema[~dup]
-    _single_judgment_items(df[~out_of_schema], schema, issues)
+    _single_judgment_items(df, ~out_of_schema.to_numpy(dtype=bool), schema, issues)
     df = df.reset_index(drop=True)
     return df
 
@@ -493,20 +493,32 @@ def _judgment_key(df: pd.DataFrame) -> np.ndarray:
 
 
 def _single_judgment_items(
-    df: pd.DataFrame, schema: dict[str, FieldSpec], issues: list[DataIssue]
+    df: pd.DataFrame, usable: np.ndarray, schema: dict[str, FieldSpec], issues: list[DataIssue]
 ) -> None:
-    scored = df[~df["skipped"] & df["field"].isin(list(schema))]
-    counts = scored.groupby(["field", "item_id"], sort=False).size()
-    single = counts[counts == 1]
+    # integer keys, no copy of the table: this runs over every judgment
+    scored = (
+        usable & ~df["skipped"].to_numpy(dtype=bool) & df["field"].isin(list(schema)).to_numpy()
+    )
+    fields, field_names = pd.factorize(df["field"].to_numpy()[scored])
+    items, item_names = pd.factorize(df["item_id"].to_numpy()[scored])
+    key = fields.astype(np.int64) * (len(item_names) + 1) + items
+    uniq, counts = np.unique(key, return_counts=True)
+    single = uniq[counts == 1]
     if len(single):
-        by_field = single.groupby(level=0).size().to_dict()
+        per_field = np.bincount(single // (len(item_names) + 1), minlength=len(field_names))
+        by_field = {
+            str(name): int(per_field[k])
+            for k, name in sorted(enumerate(field_names), key=lambda kv: str(kv[1]))
+            if per_field[k]
+        }
         issues.append(
             DataIssue(
                 "LA003",
-                f"{counted(len(single), '(field, item) pair')} {verb(len(single), 'has', 'have')} a single judgment: they "
+                f"{counted(len(single), '(field, item) pair')} "
+                f"{verb(len(single), 'has', 'have')} a single judgment: they "
                 "carry no agreement information and are left out of agreement statistics.",
                 count=int(len(single)),
-                evidence={"by_field": {str(k): int(v) for k, v in by_field.items()}},
+                evidence={"by_field": by_field},
             )
         )
 

@@ -124,11 +124,10 @@ def read_table(path: Path, role: str, problems: list[Problem]) -> pd.DataFrame |
                     )
                 )
                 return None
-            return (
-                ds.dataset(str(path), format="parquet", partitioning="hive").to_table().to_pandas()
-            )
+            dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
+            return _to_pandas(dataset.to_table(), role)
         if path.suffix == ".parquet":
-            return ds.dataset(str(path), format="parquet").to_table().to_pandas()
+            return _to_pandas(ds.dataset(str(path), format="parquet").to_table(), role)
         if path.suffix == ".csv":
             return pd.read_csv(
                 path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
@@ -186,6 +185,22 @@ def read_table(path: Path, role: str, problems: list[Problem]) -> pd.DataFrame |
         )
     )
     return None
+
+
+def _to_pandas(table: pa.Table, role: str) -> pd.DataFrame:
+    """Arrow table to pandas; judgments' text columns arrive dictionary-encoded.
+
+    Ids and labels repeat millions of times: as Categorical columns each distinct
+    string becomes one Python object instead of one per row (a 10M-row table would
+    otherwise hold ~40M string objects while it is normalised). The loader turns them
+    back into plain object columns of shared strings.
+    """
+    if role == "judgments":
+        for i, name in enumerate(table.column_names):
+            col = table.column(i)
+            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                table = table.set_column(i, name, col.dictionary_encode())
+    return table.to_pandas()
 
 
 class _Yaml12Loader(yaml.SafeLoader):
