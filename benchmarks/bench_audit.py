@@ -70,6 +70,7 @@ def child(argv: list[str]) -> None:
 
     def write_outputs(result, out, cfg):  # noqa: ANN001, ANN202
         seen["timings"] = dict(result.context.get("timings", {}))
+        seen["peaks"] = dict(result.context.get("peak_rss_mib", {}))
         seen["summary"] = result.summary
         return original_write(result, out, cfg)
 
@@ -104,6 +105,7 @@ def child(argv: list[str]) -> None:
                 "worker_peak_rss_bytes": kids.ru_maxrss * 1024,
                 "cpu_s": me.ru_utime + me.ru_stime,
                 "timings": {**seen.get("timings", {}), **timings},
+                "peak_rss_mib_after": seen.get("peaks", {}),
                 "summary": seen.get("summary"),
             }
         )
@@ -250,9 +252,14 @@ def markdown(results: list[dict[str, Any]]) -> str:
     lines += ["", "Per-stage wall seconds:", ""]
     for r in results:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in r["timings"].items())
+        peaks = ", ".join(
+            f"{k} {v:,.0f}" for k, v in (r.get("peak_rss_mib_after") or {}).items() if v
+        )
         note = f" (settings {r['settings']})" if r.get("settings") else ""
         note += f" (rules left out: {', '.join(r['ignore'])})" if r.get("ignore") else ""
         lines.append(f"- {r['judgments']:,} {r['engine']}{note}: {stages}")
+        if peaks:
+            lines.append(f"  - peak RSS (MiB) after: {peaks}")
         if "straightforward" in r:
             s = r["straightforward"]
             lines.append(

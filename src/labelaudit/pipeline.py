@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,14 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     t0 = time.perf_counter()
     bundle = load_bundle(cfg)
     loaded = time.perf_counter() - t0
+    peak_after_load = _peak_rss_mib()
     result = audit_bundle(bundle, cfg)
     # wall seconds per stage, for benchmarks; kept out of findings.json (not deterministic)
     result.context["timings"] = {"load": loaded, **result.context.get("timings", {})}
+    result.context["peak_rss_mib"] = {
+        "load": peak_after_load,
+        **result.context.get("peak_rss_mib", {}),
+    }
     if cfg.split_by:
         result.context["splits"] = _split_reports(bundle, cfg, result)
     return result
@@ -115,11 +121,13 @@ def audit_bundle(
     facts: dict[str, Any] = {}
     methods: list[dict[str, str]] = []
     timings: dict[str, float] = {}
+    peaks: dict[str, float | None] = {}  # process peak RSS after each stage (MiB)
     for a in registered_analyses():
         step(f"analysis: {a.name}")
         t0 = time.perf_counter()
         out: AnalysisOutput = a.fn(bundle, cfg)
         timings[f"analysis:{a.name}"] = time.perf_counter() - t0
+        peaks[f"analysis:{a.name}"] = _peak_rss_mib()
         for name in out.tables:
             if name in tables:
                 raise RuntimeError(f"metric table {name!r} produced twice (analysis {a.name})")
@@ -169,6 +177,7 @@ def audit_bundle(
     context = _context(bundle, cfg, rules, findings, methods, facts)
     context.update(context_extra or {})
     context["timings"] = timings
+    context["peak_rss_mib"] = peaks
     return AuditResult(
         summary=summary,
         metrics=tables,
@@ -199,6 +208,16 @@ def group_sizes(bundle: Bundle, tables: dict[str, pd.DataFrame]) -> dict[str, di
             continue
         sizes[attr] = {str(g): int(n) for g, n in values.dropna().value_counts().items()}
     return sizes
+
+
+def _peak_rss_mib() -> float | None:
+    """This process's peak resident memory so far (MiB); None where unavailable."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
 
 
 def _rules(cfg: AuditConfig) -> dict[str, Rule]:
