@@ -305,6 +305,7 @@ def main() -> None:
             settings = {k: int(v) for k, v in (kv.split("=", 1) for kv in args.set)}
             r = run_child(bundle, args.data / f"out-{n}-{engine}", workers, settings, args.ignore)
             r.update(judgments=n, engine=engine, settings=settings, ignore=args.ignore)
+            args.json.write_text(json.dumps([*results, r], indent=1))  # kept if the rest fails
             if engine == "local" and not args.no_alternative:
                 print("straightforward alternative ...", file=sys.stderr, flush=True)
                 r["straightforward"] = straightforward(bundle, 1000, 1000, args.timed)
