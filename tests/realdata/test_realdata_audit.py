@@ -352,13 +352,12 @@ def test_hsbrexit_within_group_alpha_with_min_group_size_3(runs, shared_data):
     assert shares[("target", "hate")]["share"] == pytest.approx(181 / 3360, abs=1e-12)
     assert shares[("control", "hate")]["n_judgments"] == 688
     assert shares[("control", "hate")]["share"] == pytest.approx(688 / 3360, abs=1e-12)
-    # the two groups differ on 'hate' (alpha 0.58 vs 0.43; the interval excludes 0)
-    la102 = [
-        f for f in runs["hsbrexit_k3"].doc["findings"]
-        if f["rule"] == "LA102" and f["subject"].get("field") == "hate"
-    ]  # fmt: skip
-    assert {f["subject"]["group"] for f in la102} <= {"target", "control"}
-    assert la102
+    # alpha 0.58 vs 0.43 differ, but three raters per group describe individuals more than
+    # a group: LA102 needs 10 raters, and LA104 says no permutation test can decide here
+    rules = {f["rule"] for f in runs["hsbrexit_k3"].doc["findings"]}
+    assert "LA102" not in rules
+    la104 = [f for f in runs["hsbrexit_k3"].doc["findings"] if f["rule"] == "LA104"]
+    assert la104 and la104[0]["evidence"]["distinct_relabellings"] == 20
 
 
 def test_hsbrexit_groups_of_3_are_suppressed_at_the_default_size(runs):

@@ -240,8 +240,10 @@ def _few_relabellings(ctx: CheckContext, df, level: float) -> Iterator[Finding]:
         if attr in seen or attr not in sizes or n is None or _num(row.get("p_value")) is None:
             continue
         pool = sum(sizes[attr].values())
+        if not 0 < n < pool or _log_comb(pool, n) > math.log(2.0 / level):
+            continue  # enough distinct relabellings (this also avoids huge integers)
         distinct = math.comb(pool, n)
-        if distinct and 2.0 / distinct >= level:
+        if 2.0 / distinct >= level:
             seen.add(attr)
             yield ctx.hit(
                 f"{attr}: with {pool} raters, a group of {n} can be relabelled in only "
@@ -256,3 +258,8 @@ def _few_relabellings(ctx: CheckContext, df, level: float) -> Iterator[Finding]:
                     "min_p_value": 2.0 / distinct,
                 },
             )
+
+
+def _log_comb(n: int, k: int) -> float:
+    """log of n choose k, without building the (possibly huge) integer."""
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
