@@ -132,17 +132,20 @@ def _group_figures(unit: Unit, indicator: sp.spmatrix, codes: np.ndarray, n_grou
         ("cross", cross_ok, ((gm >= 1) & (rm >= 1)).sum(axis=1)),
     ):
         n_judg = np.bincount(g_j[ok], minlength=n_groups)
-        pairs = np.unique(np.column_stack([g_j[ok], ann_j[ok]]), axis=0)
-        n_ann = (
-            np.bincount(pairs[:, 0], minlength=n_groups) if pairs.size else np.zeros(n_groups, int)
-        )
+        n_ann = _distinct_annotators(g_j[ok], ann_j[ok], n_groups)
         figures[scope] = (n_items, n_judg, n_ann)
     # every group annotator behind any figure of the group (privacy counts these)
-    pairs = np.unique(np.column_stack([g_j, ann_j]), axis=0)
-    figures["any"] = (
-        np.bincount(pairs[:, 0], minlength=n_groups) if pairs.size else np.zeros(n_groups, int)
-    )
+    figures["any"] = _distinct_annotators(g_j, ann_j, n_groups)
     return counts, figures
+
+
+def _distinct_annotators(groups: np.ndarray, anns: np.ndarray, n_groups: int) -> np.ndarray:
+    """Distinct annotators per group, from one integer key per (group, annotator)."""
+    if not groups.size:
+        return np.zeros(n_groups, dtype=np.int64)
+    span = int(anns.max()) + 1
+    keys = np.unique(groups.astype(np.int64) * span + anns)
+    return np.bincount(keys // span, minlength=n_groups)
 
 
 def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, attrs: list[str]):
