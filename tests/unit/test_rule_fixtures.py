@@ -47,15 +47,27 @@ def test_rule_fixture(code, case):
     fn = registered_checks().get(code) if rule.kind == "python" else declarative_check(rule)
     assert fn is not None, f"{code} has no check"
     metrics = {name: pd.DataFrame(rows) for name, rows in (case.get("metrics") or {}).items()}
-    ctx = CheckContext(metrics=metrics, facts=_facts(case.get("facts")), rule=rule,
-                       params={**rule.defaults(), **(case.get("params") or {})})
+    ctx = CheckContext(
+        metrics=metrics,
+        facts=_facts(case.get("facts")),
+        rule=rule,
+        params={**rule.defaults(), **(case.get("params") or {})},
+    )
     hits = list(fn(ctx))
     assert len(hits) == case["expect_hits"], [h.message for h in hits]
     for h in hits:
         assert h.rule == code and h.category == rule.category and h.severity in SEVERITIES
         assert h.message and h.recommendation
-        assert set(h.subject) <= {"field", "attribute", "group", "language", "value", "item_id",
-                                  "guideline", "line"}
+        assert set(h.subject) <= {
+            "field",
+            "attribute",
+            "group",
+            "language",
+            "value",
+            "item_id",
+            "guideline",
+            "line",
+        }
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
