@@ -25,6 +25,7 @@ from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.populations.alignment import in_target_spelling, target_shares
 from labelaudit.populations.m49 import regions_of, unrecognised
 from labelaudit.privacy import hidden_groups
+from labelaudit.result import CONTRACT_METRICS
 from labelaudit.stats.representation import (
     effective_groups_per_item,
     gini,
@@ -35,14 +36,7 @@ from labelaudit.stats.representation import (
 
 TOP_FRACTION = 0.1
 REPRESENTATION_COLUMNS = [
-    "attribute",
-    "group",
-    "n_annotators",
-    "pool_share",
-    "judgment_share",
-    "target_share",
-    "ratio",
-    "suppressed",
+    *CONTRACT_METRICS["representation"],
     "pool_ci_low",
     "pool_ci_high",
     "n_judgments",
