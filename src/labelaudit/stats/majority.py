@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from labelaudit.stats.counts import value_counts
+
 NO_MAJORITY = -1
 
 
@@ -23,16 +25,8 @@ def label_counts(
     >>> label_counts(np.array([0, 0, 1]), np.array([1, 1, 0]), 2, 2).tolist()
     [[0, 2], [1, 0]]
     """
-    items = np.asarray(item_codes, dtype=np.int64)
-    values = np.asarray(value_codes, dtype=np.int64)
-    if items.shape != values.shape:
-        raise ValueError("item_codes and value_codes must have the same length")
-    if items.size and (items.min() < 0 or items.max() >= n_items):
-        raise ValueError("item codes must lie in [0, n_items)")
-    if values.size and (values.min() < 0 or values.max() >= n_values):
-        raise ValueError("value codes must lie in [0, n_values)")
-    flat = np.bincount(items * n_values + values, minlength=n_items * n_values)
-    return flat.reshape(n_items, n_values)
+    # the same count as the agreement engine's sufficient statistic, as integers
+    return value_counts(item_codes, value_codes, n_items, n_values).astype(np.int64)
 
 
 def plurality(counts: np.ndarray) -> np.ndarray:
