@@ -5,22 +5,7 @@ The pass/fail fixtures in tests/fixtures/rules/ run in test_rule_fixtures.py.
 
 from __future__ import annotations
 
-import pandas as pd
-
-from labelaudit.checks.registry import (
-    CheckContext,
-    builtin_rules_dir,
-    parse_rule,
-    registered_checks,
-)
-
-
-def run_case(code: str, case: dict) -> list:
-    rule = parse_rule(builtin_rules_dir() / f"{code}.yaml")
-    params = {**rule.defaults(), **(case.get("params") or {})}
-    metrics = {k: pd.DataFrame(v) for k, v in (case.get("metrics") or {}).items()}
-    ctx = CheckContext(metrics=metrics, facts=case.get("facts") or {}, rule=rule, params=params)
-    return list(registered_checks()[code](ctx))
+from rule_cases import run_case
 
 
 def test_position_bias_message_states_rate_n_interval_and_threshold() -> None:

@@ -8,30 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
+from rule_cases import RULES, run_case
 
-from labelaudit.bundle.model import DataIssue, FieldSpec, Guideline, Target
-from labelaudit.checks.declarative import declarative_check
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.checks.registry import registered_checks
 from labelaudit.result import CATEGORIES, SEVERITIES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
-RULES = load_rules()
-
-
-def _facts(raw: dict) -> dict:
-    facts = dict(raw or {})
-    if "schema" in facts:
-        facts["schema"] = {k: FieldSpec(name=k, **v) for k, v in facts["schema"].items()}
-    if "guidelines" in facts:
-        facts["guidelines"] = [Guideline(**g) for g in facts["guidelines"]]
-    if "target" in facts and facts["target"] is not None:
-        facts["target"] = Target(**facts["target"])
-    if "data_issues" in facts:
-        facts["data_issues"] = [DataIssue(**d) for d in facts["data_issues"]]
-    return facts
 
 
 def _cases():
@@ -44,16 +28,7 @@ def _cases():
 @pytest.mark.parametrize("code,case", list(_cases()))
 def test_rule_fixture(code, case):
     rule = RULES[code]
-    fn = registered_checks().get(code) if rule.kind == "python" else declarative_check(rule)
-    assert fn is not None, f"{code} has no check"
-    metrics = {name: pd.DataFrame(rows) for name, rows in (case.get("metrics") or {}).items()}
-    ctx = CheckContext(
-        metrics=metrics,
-        facts=_facts(case.get("facts")),
-        rule=rule,
-        params={**rule.defaults(), **(case.get("params") or {})},
-    )
-    hits = list(fn(ctx))
+    hits = run_case(code, case)
     assert len(hits) == case["expect_hits"], [h.message for h in hits]
     for h in hits:
         assert h.rule == code and h.category == rule.category and h.severity in SEVERITIES

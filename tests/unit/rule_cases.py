@@ -1,0 +1,44 @@
+"""Run one rule's check on a fixture case: plain metric tables and facts in, findings out.
+
+Shared by the parametrised fixture test and the message/grading tests of each rule family.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from labelaudit.bundle.model import DataIssue, FieldSpec, Guideline, Target
+from labelaudit.checks.declarative import declarative_check
+from labelaudit.checks.registry import CheckContext, Rule, load_rules, registered_checks
+from labelaudit.result import Finding
+
+RULES: dict[str, Rule] = load_rules()
+
+
+def case_facts(raw: dict | None) -> dict:
+    """Plain YAML facts turned into the objects checks see (schema, guidelines...)."""
+    facts = dict(raw or {})
+    if "schema" in facts:
+        facts["schema"] = {k: FieldSpec(name=k, **v) for k, v in facts["schema"].items()}
+    if "guidelines" in facts:
+        facts["guidelines"] = [Guideline(**g) for g in facts["guidelines"]]
+    if facts.get("target") is not None:
+        facts["target"] = Target(**facts["target"])
+    if "data_issues" in facts:
+        facts["data_issues"] = [DataIssue(**d) for d in facts["data_issues"]]
+    return facts
+
+
+def run_case(code: str, case: dict) -> list[Finding]:
+    """Findings of rule ``code`` on a case with optional ``metrics``, ``facts`` and ``params``."""
+    rule = RULES[code]
+    fn = registered_checks().get(code) if rule.kind == "python" else declarative_check(rule)
+    assert fn is not None, f"{code} has no check"
+    metrics = {name: pd.DataFrame(rows) for name, rows in (case.get("metrics") or {}).items()}
+    ctx = CheckContext(
+        metrics=metrics,
+        facts=case_facts(case.get("facts")),
+        rule=rule,
+        params={**rule.defaults(), **(case.get("params") or {})},
+    )
+    return list(fn(ctx))
