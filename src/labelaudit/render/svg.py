@@ -80,6 +80,16 @@ def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, **attrs: obje
     return f"<line{_attrs(base)}/>"
 
 
+def _whisker(
+    x_low: float, x_high: float, y: float, cap: float, stroke: str, width: float
+) -> list[str]:
+    """An interval: a horizontal line with end caps of half-height ``cap``."""
+    return [
+        _line(x_low, y, x_high, y, stroke, stroke_width=width),
+        *(_line(x, y - cap, x, y + cap, stroke, stroke_width=width) for x in (x_low, x_high)),
+    ]
+
+
 def _shorten(s: str, limit: int = 34) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
@@ -164,9 +174,7 @@ def share_bars(title: str, bars: Sequence[Bar], *, suppressed_text: str) -> str:
             body.append(_rect(_LABEL_W, y + 3, x_of(b.value) - _LABEL_W, 14, OKABE_ITO[3]))
         if _finite(b.low) and _finite(b.high):
             yc = y + 10
-            body.append(_line(x_of(b.low), yc, x_of(b.high), yc, "#000000", stroke_width=1.5))
-            for v in (b.low, b.high):
-                body.append(_line(x_of(v), yc - 5, x_of(v), yc + 5, "#000000", stroke_width=1.5))
+            body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 5, "#000000", 1.5))
         if _finite(b.reference):
             body.append(_rect(_LABEL_W, y + 19, x_of(b.reference) - _LABEL_W, 8, OKABE_ITO[0]))
         body.append(_text(_LABEL_W + _PLOT_W + 8, y + 14, b.note))
@@ -223,9 +231,7 @@ def dot_whisker(
             desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
             continue
         if _finite(b.low) and _finite(b.high):
-            body.append(_line(x_of(b.low), yc, x_of(b.high), yc, OKABE_ITO[3], stroke_width=2))
-            for v in (b.low, b.high):
-                body.append(_line(x_of(v), yc - 4, x_of(v), yc + 4, OKABE_ITO[3], stroke_width=2))
+            body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 4, OKABE_ITO[3], 2))
         if _finite(b.value):
             body.append(f'<circle cx="{x_of(b.value):.1f}" cy="{yc:.1f}" r="4.5" fill="#000000"/>')
         body.append(_text(_LABEL_W + _PLOT_W + 8, yc + 4, b.note))
