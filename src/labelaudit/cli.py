@@ -85,6 +85,7 @@ def _audit_flags(a: argparse.ArgumentParser) -> None:
     a.add_argument("--min-group-size", type=int)
     a.add_argument("--engine", choices=["local", "dask"])
     a.add_argument("--scheduler", metavar="ADDRESS")
+    a.add_argument("--kernel", choices=["auto", "numba", "numpy"])
     a.add_argument("--quiet", action="store_true", default=None)
 
 
@@ -136,6 +137,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "min_group_size",
         "engine",
         "scheduler",
+        "kernel",
         "quiet",
     )
     out = {k: getattr(args, k, None) for k in keys}

@@ -14,6 +14,7 @@ from typing import Any
 
 from labelaudit.errors import InputError, Problem
 from labelaudit.result import SEVERITIES
+from labelaudit.stats.kernel import KERNELS, numba_available
 
 CONFIG_NAME = "labelaudit.toml"
 AUDIENCES = ("internal", "vendor")
@@ -84,6 +85,7 @@ class AuditConfig:
     # engine
     engine: str = "local"
     scheduler: str | None = None
+    kernel: str = "auto"  # hot loops: numba when installed ("auto"), or force numba/numpy
     # label studio
     labelstudio: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
@@ -245,6 +247,18 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
         )
     if cfg.engine not in ENGINES:
         bad("engine", f"engine must be local or dask, got {cfg.engine!r}", "use --engine local")
+    if cfg.kernel not in KERNELS:
+        bad(
+            "kernel",
+            f"kernel must be one of {', '.join(KERNELS)}, got {cfg.kernel!r}",
+            "use --kernel auto",
+        )
+    elif cfg.kernel == "numba" and not numba_available():
+        bad(
+            "kernel",
+            "kernel = 'numba' but numba is not installed",
+            "pip install 'labelaudit[fast]', or use --kernel auto",
+        )
     if cfg.language_detector not in DETECTORS:
         bad(
             "language_detector",

@@ -20,6 +20,7 @@ from labelaudit.metrics.base import AnalysisOutput, registered_analyses
 from labelaudit.privacy import enforce, hidden_groups, run_salt
 from labelaudit.progress import set_quiet, step
 from labelaudit.result import AuditResult, Finding
+from labelaudit.stats.kernel import resolve as resolve_kernel
 
 
 def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
@@ -54,6 +55,8 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
         )
     cfg = cfg.with_overrides(**options)
     validate_settings(cfg)
+    # "auto" becomes the kernel actually used, so findings.json records it
+    cfg = cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
     if cfg.lexicons:  # a broken user lexicon is bad input now, not halfway through the audit
         from labelaudit.text.lexicon import load_lexicons
 

@@ -192,6 +192,12 @@ def c_numeric_group_by(d: Path) -> list[str]:
     return ["--group-by", "age"]
 
 
+def c_bad_kernel(d: Path) -> list[str]:
+    _good(d)
+    _w(d, "labelaudit.toml", 'kernel = "gpu"\n')
+    return []
+
+
 CASES: list[Case] = [
     ("missing required column", c_missing_column, ["judgments.csv", "'label'", "fix:"]),
     ("empty table", c_empty_table, ["judgments.csv", "empty"]),
@@ -223,6 +229,7 @@ CASES: list[Case] = [
     ("column mapping names a missing column", c_bad_column_mapping, ["judgments.csv", "worker"]),
     ("two judgments tables", c_two_tables, ["more than one judgments table"]),
     ("group_by a continuous number", c_numeric_group_by, ["'age'", "distinct", "band"]),
+    ("unknown kernel", c_bad_kernel, ["labelaudit.toml", "kernel", "gpu", "auto, numba, numpy"]),
 ]
 
 

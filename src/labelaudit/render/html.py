@@ -269,6 +269,8 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "bundle_name": ctx.get("bundle_name") or "",
         "created_at": str(result.run.get("created_at", "")),
         "seed": result.run.get("seed"),
+        "engine": (result.run.get("config") or {}).get("engine"),
+        "kernel": (result.run.get("config") or {}).get("kernel"),
         "tool_version": str(result.tool.get("version", "")),
         "vendor": result.audience == "vendor",
         "split": ctx.get("split"),
