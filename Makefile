@@ -41,8 +41,11 @@ lint: dev
 format: dev
 	$(BIN)/ruff format src tests benchmarks
 
+# the 1M benchmarks (minutes); the 10M commands are in benchmarks/README.md
 bench: dev
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_agreement.py
+	$(BIN)/python benchmarks/bench_langid.py
+	$(BIN)/python benchmarks/bench_audit.py --sizes 1000000 --dask
 
 clean:
 	rm -rf $(VENV) .venv-ls reports/demo .pytest_cache
