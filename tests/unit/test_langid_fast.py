@@ -17,6 +17,7 @@ from labelaudit.text.langid import (
     has_letters,
     letter_count,
     normalise_text,
+    normalise_texts,
 )
 
 SENTENCES = [
@@ -91,6 +92,22 @@ def test_normalise_and_letters_match_the_plain_definitions():
             assert letter_count(t) == sum(ch.isalpha() for ch in t)
             for n in (0, 1, 5, 20):
                 assert has_letters(t, n) == (sum(ch.isalpha() for ch in t) >= n)
+
+
+def test_normalising_many_matches_one_by_one(monkeypatch):
+    rng = random.Random(2)
+    mixed = random_texts(rng, 3000)
+    # mostly normalised runs with pieces that start or end in combining marks, like "e" + "́"
+    clean = [reference_normalise(t) for t in mixed if reference_normalise(t)]
+    clean += ["cafe", "́x", "e", "́", "ᄀ", "ᅡ", "ﬁ", "Å"]
+    rng.shuffle(clean)
+    for texts in (mixed, clean, clean[:100] + ["dirty  text"] + clean[100:], iter(clean[:50])):
+        texts = list(texts)
+        assert normalise_texts(texts) == [reference_normalise(t) for t in texts]
+    calls = []
+    monkeypatch.setattr(langid, "normalise_text", lambda t: calls.append(t) or t)
+    ok = [t for t in clean if reference_normalise(t) == t and t.isprintable()]
+    assert normalise_texts(ok[:640]) == ok[:640] and calls == []  # checked a run at a time
 
 
 @pytest.mark.parametrize("min_letters", [0, 1, 20])

@@ -46,6 +46,9 @@ _CACHE: dict[tuple[str, int], dict[str, str]] = {}
 _FAST_MODEL = None
 #: ASCII bytes that are not letters (str.isalpha on ASCII is exactly A-Z, a-z)
 _ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+#: texts checked at once by :func:`normalise_texts`: short enough that one text needing
+#: work costs little, long enough to spread the per-call cost
+_RUN = 64
 
 BatchDetector = Callable[[list[str]], list[str]]
 
@@ -66,12 +69,49 @@ def normalise_text(text: object) -> str:
         text = str(text)
     if not text.isascii():  # ASCII text is already NFC; the check is much cheaper
         text = unicodedata.normalize("NFC", text)
-    # every whitespace character but " " is non-printable (category Cc or Z*), so a printable
-    # text without doubled or edge spaces is already collapsed; split/join would copy it
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+    if _collapsed(text):
         return text
     # str.split() splits on every Unicode whitespace run, like \s+, at C speed
     return " ".join(text.split())
+
+
+def _collapsed(text: str) -> bool:
+    # every whitespace character but " " is non-printable (category Cc or Z*), so a printable
+    # text without doubled or edge spaces is already collapsed; split/join would copy it
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+def normalise_texts(texts: Iterable[object]) -> list[str]:
+    """:func:`normalise_text` of each text, checking already normalised runs at once.
+
+    Texts usually arrive normalised (the coverage analysis normalises item texts first), so
+    runs of :data:`_RUN` texts are joined by a space and checked in a few C calls; a run that
+    fails the check is normalised text by text.
+
+    Examples
+    --------
+    >>> normalise_texts(["a  b", "c", None])
+    ['a b', 'c', '']
+    """
+    seq = texts if isinstance(texts, list) else list(texts)
+    out: list[str] = []
+    for lo in range(0, len(seq), _RUN):
+        run = seq[lo : lo + _RUN]
+        try:
+            joined = " ".join(run)
+        except TypeError:  # None, NaN or another non-string
+            joined = ""
+        # the joined run is collapsed only if no text is empty or has an edge or doubled
+        # space; a space never composes with its neighbours, so NFC holds per text too
+        if (
+            joined
+            and _collapsed(joined)
+            and (joined.isascii() or unicodedata.is_normalized("NFC", joined))
+        ):
+            out.extend(run)
+        else:
+            out.extend(map(normalise_text, run))
+    return out
 
 
 def letter_count(text: str) -> int:
@@ -317,7 +357,7 @@ def detect_languages(
     max_chars = MAX_CHARS.get(detector, 300)
     # position of each text's normalised form among the distinct ones, in first-seen order
     index: dict[str, int] = {}
-    slots = [index.setdefault(normalise_text(t), len(index)) for t in texts]
+    slots = [index.setdefault(t, len(index)) for t in normalise_texts(texts)]
     windows = [
         detection_window(text, max_chars) if has_letters(text, min_letters) else None
         for text in index
@@ -348,7 +388,7 @@ def distinct_texts(texts: Sequence[object]) -> int:
     >>> distinct_texts(["a  b", "a b", "c"])
     2
     """
-    return len({normalise_text(t) for t in texts})
+    return len(set(normalise_texts(texts)))
 
 
 def clear_cache() -> None:
