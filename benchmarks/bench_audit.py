@@ -116,7 +116,7 @@ def run_child(
     bundle: Path,
     out: Path,
     dask_workers: int = 0,
-    settings: dict[str, int] | None = None,
+    settings: dict[str, Any] | None = None,
     ignore: list[str] | None = None,
 ) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", str(bundle), str(out)]
@@ -125,7 +125,7 @@ def run_child(
     if settings or ignore:
         out.mkdir(parents=True, exist_ok=True)
         toml = out.parent / f"{out.name}.toml"
-        text = "".join(f"{k} = {v}\n" for k, v in (settings or {}).items())
+        text = "".join(f"{k} = {json.dumps(v)}\n" for k, v in (settings or {}).items())
         if ignore:
             text += "ignore = [" + ", ".join(f'"{c}"' for c in ignore) + "]\n"
         toml.write_text(text)
@@ -243,7 +243,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         render = t.get("render:json", 0.0) + t.get("render:html", 0.0)
         alt = r.get("straightforward", {}).get("total")
         rss = r["peak_rss_bytes"] / gib
-        if r.get("worker_peak_rss_bytes") and r["engine"] != "local":
+        if r.get("worker_peak_rss_bytes") and not r["engine"].startswith("local"):
             rss_text = f"{rss:.2f} (+ workers {r['worker_peak_rss_bytes'] / gib:.2f})"
         else:
             rss_text = f"{rss:.2f}"
@@ -291,6 +291,13 @@ def main() -> None:
         metavar="KEY=N",
         help="override integer settings, e.g. n_permutations=100 (say so in the README)",
     )
+    ap.add_argument(
+        "--kernels",
+        nargs="+",
+        default=["numba", "numpy"],
+        choices=["numba", "numpy"],
+        help="local-engine runs, one per kernel, side by side (the Dask run uses the first)",
+    )
     ap.add_argument("--ignore", nargs="*", default=[], help="rule codes left out of the run")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS-audit.md")
     ap.add_argument("--json", type=Path, default=HERE / "RESULTS-audit.json")
@@ -303,14 +310,18 @@ def main() -> None:
         bundle = args.data / f"b{n}"
         if not (bundle / "judgments").is_dir():
             write_bundle(bundle, n)
-        engines = [("local", 0)] + ([("dask", 2)] if args.dask else [])
-        for engine, workers in engines:
-            print(f"audit {n:,} judgments, {engine} engine ...", file=sys.stderr, flush=True)
+        runs = [("local", 0, k) for k in args.kernels]
+        runs += [("dask", 2, args.kernels[0])] if args.dask else []
+        for i, (engine, workers, kernel) in enumerate(runs):
+            label = f"{engine}, {kernel} kernels"
+            print(f"audit {n:,} judgments, {label} ...", file=sys.stderr, flush=True)
             settings = {k: int(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-            r = run_child(bundle, args.data / f"out-{n}-{engine}", workers, settings, args.ignore)
-            r.update(judgments=n, engine=engine, settings=settings, ignore=args.ignore)
+            settings["kernel"] = kernel
+            out = args.data / f"out-{n}-{engine}-{kernel}"
+            r = run_child(bundle, out, workers, settings, args.ignore)
+            r.update(judgments=n, engine=label, settings=settings, ignore=args.ignore)
             args.json.write_text(json.dumps([*results, r], indent=1))  # kept if the rest fails
-            if engine == "local" and not args.no_alternative:
+            if i == 0 and not args.no_alternative:
                 print("straightforward alternative ...", file=sys.stderr, flush=True)
                 r["straightforward"] = straightforward(bundle, 1000, 1000, args.timed)
             results.append(r)
