@@ -14,19 +14,23 @@ keeps their own judgments, group sizes are kept) and GAI recomputed, giving the 
 distribution. The p-value is two-sided: twice the smaller tail, counting the observed
 value as one of the permutations, ``p = min(1, 2 * (1 + min(b_hi, b_lo)) / (1 + l))``.
 
-Per-group value counts for a whole batch of permutations come from one sparse @
-dense product of the (item*value) x annotator indicator matrix with the one-hot
-membership matrix; no dense annotator x item matrix is ever built.
+Two kernels compute the permutation statistics (``kernel=``): ``"numba"``
+(:mod:`.grasp_kernels`, imported lazily) walks each item's judgment pairs under a
+whole chunk of permutations in parallel and accumulates per-group (V, V) coincidences,
+O(judgment pairs) per permutation; ``"numpy"`` counts (item, value, group) cells of a
+batch with one ``bincount`` over the judgments and applies the closed forms of
+:func:`irr_xrr`. No dense annotator x item matrix is ever built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from labelaudit.stats.alpha import _alpha, alpha_from_coincidences, centred
+from labelaudit.stats.alpha import _alpha, alpha_from_coincidences, centred, distance_matrix
 from labelaudit.stats.crossrep import _kappa, kappa_x_from_cross
 
 __all__ = [
@@ -87,8 +91,15 @@ def irr_xrr(
     >>> irr.round(3).tolist(), xrr.tolist()
     ([0.0], [nan])
     """
-    nv = len(numeric)
     prod = np.asarray(indicator @ np.asarray(membership, dtype=np.float64))
+    return _irr_xrr_from_product(prod, total, level, numeric)
+
+
+def _irr_xrr_from_product(
+    prod: np.ndarray, total: np.ndarray, level: str, numeric: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`irr_xrr` from the (U * V, K) per-set counts ``indicator @ membership``."""
+    nv = len(numeric)
     # (items, values, K) view of the product: reductions over values then run over
     # contiguous (items, K) slices, which is what makes large permutation batches cheap
     x = prod.reshape(-1, nv, prod.shape[1])
@@ -265,6 +276,7 @@ def grasp_test(
     stop_after: int = 10,
     xrr_epsilon: float = 0.05,
     max_cells: int = 4_000_000,
+    kernel: str = "auto",
 ) -> GraspResult:
     """IRR, XRR, GAI and permutation p-values for every group of one attribute.
 
@@ -284,7 +296,11 @@ def grasp_test(
         p-value is then ``min(1, 2 * min(b_hi, b_lo) / l)`` after l permutations.
     max_cells : int
         Memory bound: permutations are processed in batches of at most this many
-        count cells (items x values x groups x permutations).
+        count cells (items x values x groups x permutations). Early stopping is checked
+        after each batch, so the batch size is part of the result.
+    kernel : "auto" | "numba" | "numpy"
+        Permutation statistics by the numba kernel (``"auto"``: when numba imports) or
+        by numpy; the same draws and bookkeeping either way, statistics equal to ~1e-12.
 
     Examples
     --------
@@ -306,8 +322,8 @@ def grasp_test(
     """
     codes = np.asarray(codes, dtype=np.int64)
     nv = len(numeric)
-    one_hot = _one_hot(codes, n_groups)
-    irr, xrr = irr_xrr(indicator, one_hot, total, level, numeric)
+    stats = _kernel(kernel, indicator, total, level, np.asarray(numeric, dtype=np.float64))
+    irr, xrr = (a[0] for a in stats(codes[None], n_groups, np.arange(n_groups)))
     gai = association_index(irr, xrr, xrr_epsilon)
     test = np.ones(n_groups, dtype=bool) if test is None else np.asarray(test, dtype=bool)
     test = test & np.isfinite(gai)
@@ -326,16 +342,25 @@ def grasp_test(
     active = test.copy()
     stopped = np.zeros(n_groups, dtype=bool)
     done = 0
+    # the numba kernel's cost hardly depends on the groups, and it needs many
+    # permutations per call to keep both cores busy: it evaluates chunks drawn ahead
+    # (same draws, same order) that the batches below then consume
+    ahead = np.empty((0, n_groups))
+    chunk = 16 if stats.chunked else 0
     while done < n_permutations and active.any():
         b = min(batch, n_permutations - done)
-        # only groups still being tested are counted (same permutations, fewer columns)
         cols = np.flatnonzero(active)
-        members = np.hstack(
-            [_one_hot(permute_codes(codes, rng, strata), n_groups)[:, cols] for _ in range(b)]
-        )
-        p_irr, p_xrr = irr_xrr(indicator, members, total, level, numeric)
-        null = np.full((b, n_groups), np.nan)
-        null[:, cols] = association_index(p_irr, p_xrr, xrr_epsilon).reshape(b, cols.size)
+        if ahead.shape[0] < b:
+            n_new = max(b - ahead.shape[0], min(chunk, n_permutations - done - ahead.shape[0]))
+            perms = np.stack([permute_codes(codes, rng, strata) for _ in range(n_new)])
+            p_irr, p_xrr = stats(perms, n_groups, np.arange(n_groups) if chunk else cols)
+            fresh = np.full((n_new, n_groups), np.nan)
+            fresh[:, np.arange(n_groups) if chunk else cols] = association_index(
+                p_irr, p_xrr, xrr_epsilon
+            )
+            ahead = np.concatenate([ahead, fresh])
+            chunk = min(2 * chunk, 256)
+        null, ahead = ahead[:b], ahead[b:]
         fin = np.isfinite(null)
         act = active[None, :]
         hi += ((null >= gai[None, :]) & fin & act).sum(axis=0)
@@ -354,6 +379,107 @@ def grasp_test(
         else:
             p[g] = min(1.0, 2.0 * (1 + tail) / (1 + valid[g]))
     return GraspResult(irr, xrr, gai, p, used)
+
+
+class _Stats:
+    """``stats(perm_codes (P, n_annotators), n_groups, cols)`` -> IRR, XRR (P, len(cols))."""
+
+    def __init__(self, fn: Callable, chunked: bool) -> None:
+        self.fn, self.chunked = fn, chunked
+
+    def __call__(self, perm_codes, n_groups, cols) -> tuple[np.ndarray, np.ndarray]:
+        return self.fn(perm_codes, n_groups, cols)
+
+
+def _kernel(kernel: str, indicator, total, level: str, numeric: np.ndarray) -> _Stats:
+    if kernel not in ("auto", "numba", "numpy"):
+        raise ValueError(f"kernel must be 'auto', 'numba' or 'numpy', got {kernel!r}")
+    sums = None
+    if kernel != "numpy":
+        try:
+            from labelaudit.stats.grasp_kernels import grasp_sums as sums
+        except ImportError:
+            if kernel == "numba":
+                raise
+    offsets, ann, val = judgments_by_item(indicator, len(numeric))
+    if sums is None:
+        return _Stats(_numpy_stats(offsets, ann, val, total, level, numeric), chunked=False)
+    m_max = int(np.diff(offsets).max(initial=0))
+    m = np.arange(m_max + 1, dtype=np.float64)
+    w_in = np.zeros(m_max + 1)
+    np.divide(1.0, m - 1.0, out=w_in, where=m >= 2)
+    mx, my = m[:, None], m[None, :]
+    w_cross = np.zeros((m_max + 1, m_max + 1))
+    np.divide(mx + my, mx * my, out=w_cross, where=(mx >= 1) & (my >= 1))
+
+    def stats(perm_codes, n_groups, cols):
+        o, cross, nc, xb, yb = sums(
+            offsets, ann, val, perm_codes, n_groups, len(numeric), w_in, w_cross
+        )
+        irr, xrr = sums_irr_xrr(o[:, cols], cross[:, cols], nc[:, cols], xb[:, cols],
+                                yb[:, cols], level, numeric)  # fmt: skip
+        return irr, xrr
+
+    return _Stats(stats, chunked=True)
+
+
+def sums_irr_xrr(o, cross, nc, xb, yb, level: str, numeric: np.ndarray):
+    """IRR and XRR from the kernel's coincidence sums (any leading shape, then V or V x V)."""
+    shape = nc.shape[:-1]
+    nv = nc.shape[-1]
+    o, cross = o.reshape(-1, nv, nv), cross.reshape(-1, nv, nv)
+    nc, xb, yb = nc.reshape(-1, nv), xb.reshape(-1, nv), yb.reshape(-1, nv)
+    delta = distance_matrix(level, numeric, nc if level == "ordinal" else None)
+    d_obs = (o * delta).sum(axis=(1, 2))
+    d_exp = np.einsum("kc,kcd,kd->k", nc, np.broadcast_to(delta, o.shape), nc)
+    irr = _alpha(nc.sum(axis=1), d_obs, d_exp)
+    xrr = kappa_x_from_cross(cross, xb, yb, level, numeric)
+    return irr.reshape(shape), xrr.reshape(shape)
+
+
+def _numpy_stats(offsets, ann, val, total, level, numeric) -> Callable:
+    """Per-set counts of a batch by one bincount over the judgments (exactly the
+    integers ``indicator @ membership`` gives), then :func:`irr_xrr`'s closed forms."""
+    n_items, nv = total.shape
+    item = np.repeat(np.arange(n_items), np.diff(offsets))
+    row = item * nv + val
+
+    def stats(perm_codes, n_groups, cols):
+        k = cols.size
+        slot = np.full(n_groups + 1, -1)  # group code -> column in the batch (-1: none)
+        slot[cols] = np.arange(k)
+        g = slot[perm_codes[:, ann]]  # (P, J); code -1 reads slot[-1] = -1
+        col = g + (np.arange(perm_codes.shape[0]) * k)[:, None]
+        keep = g >= 0
+        width = perm_codes.shape[0] * k
+        key = (row[None, :] * width + col)[keep]
+        prod = np.bincount(key, minlength=n_items * nv * width).astype(np.float64)
+        irr, xrr = _irr_xrr_from_product(prod.reshape(n_items * nv, width), total, level, numeric)
+        return irr.reshape(-1, k), xrr.reshape(-1, k)
+
+    return stats
+
+
+def judgments_by_item(indicator: sp.spmatrix, n_values: int):
+    """Offsets, annotator and value codes of the judgments, sorted by item, from the
+    (U * V, n_annotators) indicator (a cell counting c judgments gives c of them).
+
+    Examples
+    --------
+    >>> from labelaudit.stats.counts import indicator_matrix
+    >>> m = indicator_matrix(np.array([1, 0, 1]), np.array([0, 1, 1]), np.array([2, 0, 1]), 2, 2, 3)
+    >>> [a.tolist() for a in judgments_by_item(m, 2)]
+    [[0, 1, 3], [0, 2, 1], [1, 0, 1]]
+    """
+    csr = sp.csr_matrix(indicator)
+    csr.sort_indices()
+    reps = np.rint(csr.data).astype(np.int64)
+    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
+    ann, rows = np.repeat(csr.indices.astype(np.int64), reps), np.repeat(rows, reps)
+    n_items = csr.shape[0] // n_values
+    offsets = np.zeros(n_items + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows // n_values, minlength=n_items), out=offsets[1:])
+    return offsets, ann, rows % n_values
 
 
 def _one_hot(codes: np.ndarray, n_groups: int) -> np.ndarray:
