@@ -87,7 +87,7 @@ def build_bundle(
     )
     items = _rename(raw.items, cfg.columns, files.get("items", "items"), "items", problems)
     if judg is not None:
-        judg = _normalise_judgments(
+        judg, codes = _normalise_judgments(
             judg, jfile, problems, issues, raw.skipped_rows, normalised=normalised
         )
     if ann is not None:
@@ -103,7 +103,11 @@ def build_bundle(
         else:
             schema = infer_schema(judg, jfile, problems)
         if schema:
-            judg = _check_labels(judg, schema, jfile, problems, issues, inferred)
+            if codes is not None and not any(sp.kind == "multi" for sp in schema.values()):
+                judg, codes = _check_labels_coded(judg, codes, schema, jfile, problems, issues)
+            else:
+                judg = _check_labels(judg, schema, jfile, problems, issues, inferred)
+                codes = None
     target = _target(raw, problems)
     guidelines = _guidelines(raw, problems)
     if judg is not None and ann is not None:
@@ -121,7 +125,10 @@ def build_bundle(
     if problems:
         raise InputError(problems)
     assert judg is not None
-    _cross_table_issues(judg, ann, items, files, issues)
+    if codes is not None:
+        _cross_table_issues_coded(judg, codes, ann, items, files, issues)
+    else:
+        _cross_table_issues(judg, ann, items, files, issues)
     bundle = Bundle(
         judgments=judg,
         schema=schema,
@@ -137,6 +144,8 @@ def build_bundle(
         source=dict(raw.source),
         rows_read=int(len(raw.judgments)),
     )
+    if codes is not None:
+        bundle._prime(*_primed(codes))
     if inferred:
         issues.append(
             DataIssue(
@@ -188,20 +197,56 @@ def _rename(
     return df.reset_index(drop=True)
 
 
+def _norm_id(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    text = str(v).strip()
+    return text or None
+
+
 def _ids(s: pd.Series) -> pd.Series:
     """Ids as strings: 7, 7.0 and "7" are the same id; missing stays None."""
+    return _map_coded(s, _norm_id)[0]
 
-    def norm(v: object) -> str | None:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        if isinstance(v, (int, np.integer)):
-            return str(int(v))
-        text = str(v).strip()
-        return text or None
 
-    return map_distinct(s, norm)
+def _map_coded(s: pd.Series, fn) -> tuple[pd.Series, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`map_distinct`, plus the integer code of every row over the mapped values.
+
+    The codes (-1 = missing; first-appearance order) let validation and the bundle's
+    caches work on integers instead of hashing millions of strings again. None when a
+    value is unhashable (list labels).
+    """
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): row by row
+        return s.map(fn).astype(object), None
+    distinct = list(uniques)  # the values map_distinct's fn sees
+    mapped = np.empty(len(distinct) + 1, dtype=object)
+    if fn is _norm_id and all(type(u) is str for u in distinct):
+        mapped[:-1] = [u.strip() or None for u in distinct]  # _norm_id of a str, inlined
+    else:
+        mapped[:-1] = [fn(u) for u in distinct]
+    mapped[-1] = fn(None)
+    out = pd.Series(mapped[codes], index=s.index, dtype=object)
+    # fn(None) joins only if some row is missing: the uniques must all occur in rows
+    missing_value = pd.api.types.is_scalar(mapped[-1]) and bool(pd.isna(mapped[-1]))
+    present = mapped[:-1] if missing_value or not (codes < 0).any() else mapped
+    try:
+        m_codes, m_uniques = pd.factorize(present, use_na_sentinel=True)
+    except TypeError:
+        return out, None
+    m_uniques = np.asarray(m_uniques, dtype=object)
+    if len(present) < len(mapped):
+        return out, (np.append(m_codes, -1)[codes].astype(np.int64), m_uniques)
+    # missing rows mapped to a value (field -> "label") may come first: renumber by rows
+    if (m_codes < 0).any():
+        return out, None  # fn maps some values, but not missing ones, to missing: uncoded
+    row_codes, first = pd.factorize(m_codes[codes])
+    return out, (row_codes.astype(np.int64), m_uniques[first])
 
 
 def _label(v: object) -> object:
@@ -237,17 +282,46 @@ def normalise_judgment_columns(df: pd.DataFrame) -> pd.DataFrame:
     Each row is normalised on its own, so this runs unchanged on any slice of the
     judgments (a Parquet partition on a Dask worker gives the same rows as the whole).
     """
+    return _normalise_coded(df)[0]
+
+
+#: columns validation codes as integers (see _map_coded)
+CODED = ("item_id", "annotator_id", "field", "label")
+Codes = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _normalise_coded(df: pd.DataFrame) -> tuple[pd.DataFrame, Codes | None]:
+    """:func:`normalise_judgment_columns` and the integer codes of :data:`CODED`."""
     df = df.copy()
-    df["item_id"] = _ids(df["item_id"])
-    df["annotator_id"] = _ids(df["annotator_id"])
+    codes: dict = {}
+    df["item_id"], codes["item_id"] = _map_coded(df["item_id"], _norm_id)
+    df["annotator_id"], codes["annotator_id"] = _map_coded(df["annotator_id"], _norm_id)
     if "field" not in df.columns:
         df["field"] = "label"
-    df["field"] = map_distinct(
+    df["field"], codes["field"] = _map_coded(
         df["field"],
         lambda v: "label" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v),
     )
-    df["label"] = map_distinct(df["label"], _label)
-    return df
+    df["label"], codes["label"] = _map_coded(df["label"], _label)
+    return df, (codes if all(c is not None for c in codes.values()) else None)
+
+
+def _factorized(df: pd.DataFrame) -> Codes | None:
+    """Codes of already normalised judgments (the Dask engine's); None with list labels."""
+    out = {}
+    for col in CODED:
+        try:
+            c, u = pd.factorize(df[col], use_na_sentinel=True)
+        except TypeError:
+            return None
+        out[col] = (c.astype(np.int64), np.asarray(u, dtype=object))
+    return out
+
+
+def _take(codes: Codes | None, keep: np.ndarray) -> Codes | None:
+    if codes is None:
+        return None
+    return {k: (c[keep], u) for k, (c, u) in codes.items()}
 
 
 def _normalise_judgments(
@@ -257,10 +331,17 @@ def _normalise_judgments(
     issues: list[DataIssue],
     skipped_rows: dict[str, int],
     normalised: bool = False,
-) -> pd.DataFrame:
-    if not normalised:
-        df = normalise_judgment_columns(df)
-    no_id = df["item_id"].isna() | df["annotator_id"].isna()
+) -> tuple[pd.DataFrame, Codes | None]:
+    if normalised:
+        codes = _factorized(df)
+    else:
+        df, codes = _normalise_coded(df)
+    if codes is not None:
+        no_id = pd.Series(
+            (codes["item_id"][0] < 0) | (codes["annotator_id"][0] < 0), index=df.index
+        )
+    else:
+        no_id = df["item_id"].isna() | df["annotator_id"].isna()
     if no_id.any():
         rows = [int(i) + 1 for i in np.flatnonzero(no_id.to_numpy())]
         issues.append(
@@ -273,6 +354,8 @@ def _normalise_judgments(
             )
         )
         df = df[~no_id]
+        codes = _take(codes, ~no_id.to_numpy())
+        codes = None if codes is None else _compact(codes)
     df["skipped"] = df["label"].isna()
     if "created_at" in df.columns:
         parsed = pd.to_datetime(df["created_at"], errors="coerce", utc=True, format="mixed")
@@ -303,9 +386,9 @@ def _normalise_judgments(
             )
         df["lead_time_s"] = lt.astype(float)
     if "on_behalf" in df.columns:
-        df["on_behalf"] = (
-            df["on_behalf"].map(lambda v: str(v).lower() in ("true", "1", "yes")).astype(bool)
-        )
+        df["on_behalf"] = map_distinct(
+            df["on_behalf"], lambda v: str(v).lower() in ("true", "1", "yes")
+        ).astype(bool)
         n = int(df["on_behalf"].sum())
         if n:
             issues.append(
@@ -317,8 +400,15 @@ def _normalise_judgments(
                 )
             )
     n_skipped = int(df["skipped"].sum())
-    if n_skipped:
+    if n_skipped and codes is not None:
+        f_codes, f_names = codes["field"]
+        per = np.bincount(f_codes[df["skipped"].to_numpy()], minlength=len(f_names))
+        by_field = {
+            f_names[k]: int(per[k]) for k in sorted(np.flatnonzero(per), key=lambda k: f_names[k])
+        }
+    elif n_skipped:
         by_field = df[df["skipped"]].groupby("field").size().to_dict()
+    if n_skipped:
         issues.append(
             DataIssue(
                 "LA005",
@@ -340,7 +430,7 @@ def _normalise_judgments(
                     evidence={"reason": reason},
                 )
             )
-    return df.reset_index(drop=True)
+    return df.reset_index(drop=True), codes
 
 
 def _check_labels(
@@ -480,6 +570,180 @@ def _check_labels(
     return df
 
 
+def _check_labels_coded(
+    df: pd.DataFrame,
+    codes: Codes,
+    schema: dict[str, FieldSpec],
+    where: str,
+    problems: list[Problem],
+    issues: list[DataIssue],
+) -> tuple[pd.DataFrame, Codes | None]:
+    """:func:`_check_labels` on integer codes, for schemas without multi-choice fields.
+
+    Without list labels nothing is rewritten: each check runs once per distinct label
+    of a field and reaches the rows through the label codes, so no full-length boolean
+    Series or label copies are held (the 10M-judgment peak). Same issues, counts and rows.
+    """
+    f_codes, f_uniques = codes["field"]
+    f_names = [str(v) for v in f_uniques]
+    l_codes, l_values = codes["label"]
+    skipped = df["skipped"].to_numpy(dtype=bool)
+    label_arr = df["label"].to_numpy(dtype=object)
+    n = len(df)
+    unknown = [k for k, name in enumerate(f_names) if name not in schema]
+    if unknown:
+        names = sorted(f_names[k] for k in unknown)
+        mask = np.isin(f_codes, unknown)
+        cnt = int(mask.sum())
+        issues.append(
+            DataIssue(
+                "LA011",
+                f"{counted(cnt, 'judgment')} {verb(cnt, 'is', 'are')} for fields not in the schema "
+                f"({', '.join(names[:5])}): not scored.",
+                count=cnt,
+                file=where,
+                column="field",
+                rows=_first_rows(mask),
+                evidence={"fields": names},
+            )
+        )
+    out_of_schema = np.zeros(n, dtype=bool)
+    for name, spec in schema.items():
+        if name not in f_names or spec.kind in ("ranking", "text"):
+            continue
+        pos = np.flatnonzero((f_codes == f_names.index(name)) & ~skipped)
+        if not pos.size:
+            continue
+        lc = l_codes[pos]
+        used = np.flatnonzero(np.bincount(lc, minlength=len(l_values)))
+        distinct = pd.Series(l_values[used], dtype=object)
+        table = np.zeros(len(l_values), dtype=bool)
+        if spec.level in ("interval", "ratio") or (
+            spec.level == "ordinal" and _numeric_values(spec)
+        ):
+            table[used] = pd.to_numeric(distinct, errors="coerce").isna().to_numpy()
+            bad_pos = pos[table[lc]]
+            if bad_pos.size:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{spec.level} field {name!r} has non-numeric labels "
+                        f"(e.g. {label_arr[bad_pos[0]]!r})",
+                        column="label",
+                        rows=[int(i) + 1 for i in bad_pos[:5]],
+                        fix="use numbers for this field, or declare it nominal in schema.yaml",
+                    )
+                )
+                continue
+        if spec.values:
+            from labelaudit.bundle.model import _key
+
+            allowed = {_key(v) for v in spec.values}
+            table[used] = [_key(v) not in allowed for v in distinct]
+            out_of_schema[pos[table[lc]]] = True
+    bad_fields = np.unique(f_codes[out_of_schema])
+    for k in sorted(bad_fields.tolist(), key=lambda k: f_names[k]):
+        name = f_names[k]
+        mask = out_of_schema & (f_codes == k)
+        cnt = int(mask.sum())
+        examples = sorted({str(v) for v in label_arr[mask]})[:5]
+        issues.append(
+            DataIssue(
+                "LA004",
+                f"{counted(cnt, 'label')} on field {name!r} {verb(cnt, 'is', 'are')} not among the "
+                f"schema's values (e.g. {', '.join(examples)}): not scored.",
+                count=cnt,
+                file=where,
+                column="label",
+                rows=_first_rows(mask),
+                subject={"field": name},
+                evidence={"values": examples},
+            )
+        )
+    # duplicates: keep the first judgment per (item, annotator, field)
+    key = _coded_key(codes)
+    scored = ~skipped
+    dup = np.zeros(n, dtype=bool)
+    dup[scored] = pd.Series(key[scored]).duplicated(keep="first").to_numpy()
+    if dup.any():
+        n_dup = int(dup.sum())
+        n_pairs = int(np.unique(key[dup]).size)
+        issues.append(
+            DataIssue(
+                "LA001",
+                f"{counted(n_dup, 'duplicate judgment row')} on {counted(n_pairs, '(item, annotator, field) combination')}; "
+                "the first of each is kept.",
+                count=n_dup,
+                file=where,
+                rows=_first_rows(dup),
+                evidence={"duplicate_rows": n_dup, "combinations": n_pairs},
+            )
+        )
+        df = df[~dup].reset_index(drop=True)
+        codes = _take(codes, ~dup)
+        out_of_schema, scored = out_of_schema[~dup], scored[~dup]
+    in_schema = np.array([name in schema for name in f_names] + [False])
+    usable = scored & ~out_of_schema & in_schema[codes["field"][0]]
+    _single_judgment_items_coded(codes, usable, issues)
+    return df, codes
+
+
+def _coded_key(codes: Codes) -> np.ndarray:
+    """One integer per (item, annotator, field) from their codes: equal keys, equal triples."""
+    parts = [codes[c] for c in ("item_id", "annotator_id", "field")]
+    if np.prod([float(len(u) + 1) for _, u in parts]) >= 2.0**62:
+        return pd.factorize(pd.MultiIndex.from_arrays([c for c, _ in parts]))[0]
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    for c, u in parts:
+        key = key * (len(u) + 1) + c
+    return key
+
+
+def _single_judgment_items_coded(codes: Codes, usable: np.ndarray, issues: list[DataIssue]) -> None:
+    f_codes, f_names = codes["field"]
+    i_codes, i_names = codes["item_id"]
+    width = len(i_names) + 1
+    key = f_codes[usable] * width + i_codes[usable]
+    if len(f_names) * width <= 4 * key.size + (1 << 20):
+        counts = np.bincount(key, minlength=len(f_names) * width)
+        single = np.flatnonzero(counts == 1)
+    else:
+        uniq, cnt = np.unique(key, return_counts=True)
+        single = uniq[cnt == 1]
+    if len(single):
+        per_field = np.bincount(single // width, minlength=len(f_names))
+        by_field = {
+            str(f_names[k]): int(per_field[k])
+            for k in sorted(range(len(f_names)), key=lambda k: str(f_names[k]))
+            if per_field[k]
+        }
+        _single_issue(int(len(single)), by_field, issues)
+
+
+def _primed(codes: Codes) -> tuple:
+    """Arguments of :meth:`Bundle._prime` (codes already compact, see :func:`_compact`)."""
+    (ic, iu), (ac, au), (fc, fu), (lc, lu) = (codes[c] for c in CODED)
+    return ic, iu, ac, au, fc, [str(v) for v in fu], lc, lu
+
+
+def _compact(codes: Codes) -> Codes:
+    """Renumber id and field codes in first-appearance order after rows were dropped.
+
+    Codes from :func:`_map_coded` are compact and in first-appearance order (what
+    ``pd.unique`` gives); dropping duplicates keeps that, dropping id-less rows may not.
+    """
+    out = dict(codes)
+    for col in ("item_id", "annotator_id", "field"):
+        c, u = codes[col]
+        new, first = pd.factorize(c)
+        out[col] = (new.astype(np.int64), u[first])
+    return out
+
+
+def _first_rows(mask: np.ndarray) -> list[int]:
+    return [int(i) + 1 for i in np.flatnonzero(mask)[:10]]
+
+
 def _judgment_key(df: pd.DataFrame) -> np.ndarray:
     """One integer per (item, annotator, field): equal keys, equal triples."""
     cols = ("item_id", "annotator_id", "field")
@@ -511,16 +775,20 @@ def _single_judgment_items(
             for k, name in sorted(enumerate(field_names), key=lambda kv: str(kv[1]))
             if per_field[k]
         }
-        issues.append(
-            DataIssue(
-                "LA003",
-                f"{counted(len(single), '(field, item) pair')} "
-                f"{verb(len(single), 'has', 'have')} a single judgment: they "
-                "carry no agreement information and are left out of agreement statistics.",
-                count=int(len(single)),
-                evidence={"by_field": by_field},
-            )
+        _single_issue(int(len(single)), by_field, issues)
+
+
+def _single_issue(n: int, by_field: dict[str, int], issues: list[DataIssue]) -> None:
+    issues.append(
+        DataIssue(
+            "LA003",
+            f"{counted(n, '(field, item) pair')} "
+            f"{verb(n, 'has', 'have')} a single judgment: they "
+            "carry no agreement information and are left out of agreement statistics.",
+            count=n,
+            evidence={"by_field": by_field},
         )
+    )
 
 
 def _normalise_annotators(
@@ -691,6 +959,53 @@ def _cross_table_issues(
                     file=files.get("judgments"),
                     column="item_id",
                     rows=_rows(unknown),
+                )
+            )
+
+
+def _cross_table_issues_coded(
+    judg: pd.DataFrame,
+    codes: Codes,
+    ann: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    files: dict[str, str],
+    issues: list[DataIssue],
+) -> None:
+    """:func:`_cross_table_issues` once per distinct id, spread to rows by code."""
+    if ann is not None:
+        c, u = codes["annotator_id"]
+        unknown_u = ~pd.Series(u, dtype=object).isin(set(ann["annotator_id"])).to_numpy()
+        unknown = unknown_u[c]
+        if unknown.any():
+            n_ann = int(np.unique(c[unknown]).size)
+            cnt = int(unknown.sum())
+            issues.append(
+                DataIssue(
+                    "LA002",
+                    f"{counted(cnt, 'judgment')} by {counted(n_ann, 'annotator')} "
+                    "missing from the annotators table: scored overall, but in no group.",
+                    count=cnt,
+                    file=files.get("judgments"),
+                    column="annotator_id",
+                    rows=_first_rows(unknown),
+                    evidence={"annotators": n_ann},
+                )
+            )
+    if items is not None:
+        c, u = codes["item_id"]
+        unknown_u = ~pd.Series(u, dtype=object).isin(set(items["item_id"])).to_numpy()
+        unknown = unknown_u[c]
+        if unknown.any():
+            n = int(np.unique(c[unknown]).size)
+            issues.append(
+                DataIssue(
+                    "LA014",
+                    f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
+                    "(no text, language or region for them).",
+                    count=n,
+                    file=files.get("judgments"),
+                    column="item_id",
+                    rows=_first_rows(unknown),
                 )
             )
 

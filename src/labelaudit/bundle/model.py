@@ -187,14 +187,78 @@ class Bundle:
         return items.astype(np.int64), anns.astype(np.int64)
 
     @cached_property
+    def _field_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Field code of every judgment row (first-appearance order) and the field names."""
+        codes, names = pd.factorize(self.judgments["field"], use_na_sentinel=True)
+        return codes.astype(np.int64), [str(n) for n in names]
+
+    @cached_property
+    def _label_codes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Label code of every row (-1 = skipped) and the distinct labels; None with lists.
+
+        Labels repeat millions of times: per-label work (schema lookups, keys) is done
+        once per distinct label and spread to the rows through these codes.
+        """
+        try:
+            codes, uniques = pd.factorize(self.judgments["label"], use_na_sentinel=True)
+        except TypeError:  # list labels (multi-choice) are unhashable
+            return None
+        uniques = np.asarray(uniques, dtype=object)
+        if any(isinstance(u, (bool, np.bool_)) for u in uniques):
+            return None  # True == 1 when hashed, but not when keyed (_key): keep them apart
+        return codes.astype(np.int64), uniques
+
+    @cached_property
     def _field_rows(self) -> dict[str, np.ndarray]:
-        """Positions of the non-skipped rows of each field (one pass over the column)."""
-        j = self.judgments
-        codes, names = pd.factorize(j["field"], use_na_sentinel=True)
-        codes = np.where(j["skipped"].to_numpy(dtype=bool), -1, codes)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-        return {str(name): order[bounds[k] : bounds[k + 1]] for k, name in enumerate(names)}
+        """Positions of the non-skipped rows of each field (ascending)."""
+        return self._rows_by_field(scored_only=True)
+
+    @cached_property
+    def _all_field_rows(self) -> dict[str, np.ndarray]:
+        """Positions of every row of each field, skipped ones included (ascending)."""
+        return self._rows_by_field(scored_only=False)
+
+    def _rows_by_field(self, *, scored_only: bool) -> dict[str, np.ndarray]:
+        codes, names = self._field_codes
+        if scored_only:
+            codes = np.where(self.judgments["skipped"].to_numpy(dtype=bool), -1, codes)
+        # one comparison pass per field: a few fields, millions of rows (no argsort)
+        return {name: np.flatnonzero(codes == k) for k, name in enumerate(names)}
+
+    def _prime(
+        self,
+        item_codes: np.ndarray,
+        item_ids: np.ndarray,
+        annotator_codes: np.ndarray,
+        annotator_ids: np.ndarray,
+        field_codes: np.ndarray,
+        field_names: list[str],
+        label_codes: np.ndarray,
+        labels: np.ndarray,
+    ) -> None:
+        """Fill the id and coding caches from codes the loader already holds.
+
+        Codes must be compact and in first-appearance order over ``judgments`` (what
+        ``pd.unique``/``pd.factorize`` give), so every cache equals what the lazy
+        properties would compute; the loader saves hashing millions of strings again.
+        """
+        d = self.__dict__
+        d["item_ids"] = np.asarray(item_ids, dtype=object)
+        ids = np.asarray(annotator_ids, dtype=object)
+        if self.annotators is not None:
+            extra = self.annotators.loc[
+                ~self.annotators["annotator_id"].isin(ids), "annotator_id"
+            ].to_numpy()
+            ids = np.concatenate([ids, extra])
+        d["annotator_ids"] = np.asarray(ids, dtype=object)
+        d["_row_codes"] = (
+            np.asarray(item_codes, dtype=np.int64),
+            np.asarray(annotator_codes, dtype=np.int64),
+        )
+        d["_field_codes"] = (np.asarray(field_codes, dtype=np.int64), list(field_names))
+        labels = np.asarray(labels, dtype=object)
+        if not any(isinstance(u, (bool, np.bool_)) for u in labels):
+            d["_label_codes"] = (np.asarray(label_codes, dtype=np.int64), labels)
 
     @property
     def fields(self) -> list[str]:
@@ -304,7 +368,13 @@ class Bundle:
     def _code(self, field_name: str, option: str | None) -> CodedField:
         spec = self.schema[field_name]
         positions = self._field_rows.get(field_name, np.zeros(0, dtype=np.int64))
-        labels = self.judgments["label"].iloc[positions]
+        coded_labels = self._label_codes
+        if (
+            spec.kind == "multi"
+            or coded_labels is None
+            or not (spec.level in ("nominal", "ordinal") or spec.values)
+        ):
+            labels = self.judgments["label"].iloc[positions]
         if spec.kind == "multi":
             if option is None:
                 raise ValueError(f"field {field_name!r} is multi-choice: pass option=")
@@ -317,7 +387,12 @@ class Bundle:
         elif spec.level in ("nominal", "ordinal") or spec.values:
             value_list = list(spec.values)
             lookup = {_key(v): i for i, v in enumerate(value_list)}
-            codes = _lookup_codes(labels, lookup)
+            if coded_labels is not None:
+                row_codes, uniques = coded_labels
+                table = np.array([lookup.get(_key(u), -1) for u in uniques] + [-1], np.int64)
+                codes = table[row_codes[positions]]
+            else:
+                codes = _lookup_codes(labels, lookup)
             if spec.level in ("interval", "ratio"):
                 numeric = np.asarray([float(v) for v in value_list], dtype=float)
             else:
