@@ -17,7 +17,6 @@ from labelaudit.text.langid import (
     has_letters,
     letter_count,
     normalise_text,
-    normalise_texts,
 )
 
 SENTENCES = [
@@ -94,20 +93,19 @@ def test_normalise_and_letters_match_the_plain_definitions():
                 assert has_letters(t, n) == (sum(ch.isalpha() for ch in t) >= n)
 
 
-def test_normalising_many_matches_one_by_one(monkeypatch):
-    rng = random.Random(2)
-    mixed = random_texts(rng, 3000)
-    # mostly normalised runs with pieces that start or end in combining marks, like "e" + "́"
-    clean = [reference_normalise(t) for t in mixed if reference_normalise(t)]
-    clean += ["cafe", "́x", "e", "́", "ᄀ", "ᅡ", "ﬁ", "Å"]
-    rng.shuffle(clean)
-    for texts in (mixed, clean, clean[:100] + ["dirty  text"] + clean[100:], iter(clean[:50])):
-        texts = list(texts)
-        assert normalise_texts(texts) == [reference_normalise(t) for t in texts]
-    calls = []
-    monkeypatch.setattr(langid, "normalise_text", lambda t: calls.append(t) or t)
-    ok = [t for t in clean if reference_normalise(t) == t and t.isprintable()]
-    assert normalise_texts(ok[:640]) == ok[:640] and calls == []  # checked a run at a time
+@pytest.mark.parametrize("n", [0, 1, 5, 20])
+def test_counting_letters_in_bulk_matches_has_letters(n):
+    rng = random.Random(n)
+    texts = [t if isinstance(t, str) else "" for t in random_texts(rng, 2 * langid._LETTER_CHUNK)]
+    # non-BMP letters and emoji, lone surrogates, ASCII-only runs, letters only late
+    texts += ["\U00020000" * 30, "\U0001f600 " * 30 + "abc", "\ud800x" * 30, "1 " * 40 + "b" * 25]
+    rng.shuffle(texts)
+    want = [sum(ch.isalpha() for ch in t) >= n for t in texts]
+    assert langid._enough_letters(texts, n) == want
+    ascii_only = [f"ascii {'x' * (i % 30)} {i}" for i in range(langid._LETTER_CHUNK + 10)]
+    want_ascii = [sum(ch.isalpha() for ch in t) >= n for t in ascii_only]
+    assert langid._enough_letters(ascii_only, n) == want_ascii
+    assert langid._enough_letters(texts[:100], n) == want[:100]  # the per-text path
 
 
 @pytest.mark.parametrize("min_letters", [0, 1, 20])

@@ -26,6 +26,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from labelaudit.errors import InputError, Problem
 
 #: texts with fewer letters than this are reported as undetermined (too short to tell)
@@ -46,9 +48,10 @@ _CACHE: dict[tuple[str, int], dict[str, str]] = {}
 _FAST_MODEL = None
 #: ASCII bytes that are not letters (str.isalpha on ASCII is exactly A-Z, a-z)
 _ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
-#: texts checked at once by :func:`normalise_texts`: short enough that one text needing
-#: work costs little, long enough to spread the per-call cost
-_RUN = 64
+#: str.isalpha of every code point below its length, grown on demand (see _alpha_table)
+_ALPHA = np.zeros(0, dtype=bool)
+#: texts whose letters are counted in one numpy pass; fewer go through has_letters
+_LETTER_CHUNK = 4096
 
 BatchDetector = Callable[[list[str]], list[str]]
 
@@ -81,39 +84,6 @@ def _collapsed(text: str) -> bool:
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
-def normalise_texts(texts: Iterable[object]) -> list[str]:
-    """:func:`normalise_text` of each text, checking already normalised runs at once.
-
-    Texts usually arrive normalised (the coverage analysis normalises item texts first), so
-    runs of :data:`_RUN` texts are joined by a space and checked in a few C calls; a run that
-    fails the check is normalised text by text.
-
-    Examples
-    --------
-    >>> normalise_texts(["a  b", "c", None])
-    ['a b', 'c', '']
-    """
-    seq = texts if isinstance(texts, list) else list(texts)
-    out: list[str] = []
-    for lo in range(0, len(seq), _RUN):
-        run = seq[lo : lo + _RUN]
-        try:
-            joined = " ".join(run)
-        except TypeError:  # None, NaN or another non-string
-            joined = ""
-        # the joined run is collapsed only if no text is empty or has an edge or doubled
-        # space; a space never composes with its neighbours, so NFC holds per text too
-        if (
-            joined
-            and _collapsed(joined)
-            and (joined.isascii() or unicodedata.is_normalized("NFC", joined))
-        ):
-            out.extend(run)
-        else:
-            out.extend(map(normalise_text, run))
-    return out
-
-
 def letter_count(text: str) -> int:
     """Number of alphabetic characters (any script).
 
@@ -139,6 +109,41 @@ def has_letters(text: str, n: int) -> bool:
         return True
     # most texts reach n letters within their first 2n characters
     return letter_count(text[: 2 * n]) >= n or letter_count(text) >= n
+
+
+def _alpha_table(top: int) -> np.ndarray:
+    global _ALPHA
+    if len(_ALPHA) <= top:
+        # below U+3000 covers the alphabetic scripts; CJK or emoji grow it once per process
+        size = max(top + 1, 0x3000)
+        _ALPHA = np.fromiter((chr(i).isalpha() for i in range(size)), dtype=bool, count=size)
+    return _ALPHA
+
+
+def _enough_letters(texts: list[str], n: int) -> list[bool]:
+    """``has_letters(t, n)`` for each text, counting the first ``2n`` characters in numpy."""
+    if n <= 0:
+        return [True] * len(texts)
+    if len(texts) < _LETTER_CHUNK // 8:
+        return [has_letters(t, n) for t in texts]
+    out: list[bool] = []
+    for lo in range(0, len(texts), _LETTER_CHUNK):
+        chunk = texts[lo : lo + _LETTER_CHUNK]
+        heads = [t[: 2 * n] for t in chunk]
+        joined = "".join(heads)
+        if joined.isascii():
+            codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        else:
+            raw = joined.encode("utf-32-le", "surrogatepass")
+            codes = np.frombuffer(raw, dtype=np.uint32)
+        alpha = _alpha_table(int(codes.max(initial=0)))[codes]
+        ends = np.cumsum(np.fromiter(map(len, heads), dtype=np.int64, count=len(heads)))
+        csum = np.concatenate(([0], np.cumsum(alpha, dtype=np.int64)))
+        starts = np.concatenate(([0], ends[:-1]))
+        enough = (csum[ends] - csum[starts] >= n).tolist()
+        # a text short of letters at its start may still reach n further on
+        out += [ok or has_letters(t, n) for ok, t in zip(enough, chunk, strict=True)]
+    return out
 
 
 def normalise_code(code: str) -> str:
@@ -357,10 +362,11 @@ def detect_languages(
     max_chars = MAX_CHARS.get(detector, 300)
     # position of each text's normalised form among the distinct ones, in first-seen order
     index: dict[str, int] = {}
-    slots = [index.setdefault(t, len(index)) for t in normalise_texts(texts)]
+    slots = [index.setdefault(t, len(index)) for t in map(normalise_text, texts)]
+    distinct = list(index)
     windows = [
-        detection_window(text, max_chars) if has_letters(text, min_letters) else None
-        for text in index
+        detection_window(text, max_chars) if ok else None
+        for text, ok in zip(distinct, _enough_letters(distinct, min_letters), strict=True)
     ]
     cache = _CACHE.setdefault((detector, seed), {}) if use_cache else {}
     todo = [w for w in dict.fromkeys(windows) if w is not None and w not in cache]
@@ -388,7 +394,7 @@ def distinct_texts(texts: Sequence[object]) -> int:
     >>> distinct_texts(["a  b", "a b", "c"])
     2
     """
-    return len(set(normalise_texts(texts)))
+    return len(set(map(normalise_text, texts)))
 
 
 def clear_cache() -> None:
