@@ -7,9 +7,11 @@ import pytest
 
 from labelaudit.stats.alpha import (
     bootstrap_alpha,
+    bootstrap_pattern_counts,
     bootstrap_weights,
     percentile_interval,
 )
+from labelaudit.stats.counts import row_patterns
 
 
 def _counts(seed: int, n_items: int = 150) -> np.ndarray:
@@ -56,3 +58,69 @@ def test_percentile_interval_ignores_nan_and_checks_level():
     with pytest.raises(ValueError):
         percentile_interval(r, 1.5)
     assert all(np.isnan(percentile_interval(np.array([np.nan]), 0.9)))
+
+
+def _one_bincount_weights(n_items, n_boot, seed, max_cells=10_000_000):
+    """The weights as first written: one bincount over every (replicate, item) cell."""
+    rng = np.random.default_rng(seed)
+    block = max(1, min(n_boot, max_cells // n_items))
+    done = 0
+    while done < n_boot:
+        b = min(block, n_boot - done)
+        draws = rng.integers(0, n_items, size=(b, n_items)) + (np.arange(b) * n_items)[:, None]
+        yield np.bincount(draws.ravel(), minlength=b * n_items).reshape(b, n_items).astype(float)
+        done += b
+
+
+@pytest.mark.parametrize("n_items,n_boot,max_cells", [(1, 3, 10), (57, 41, 500), (300, 20, 10**7)])
+def test_weights_equal_the_one_bincount_reference(n_items, n_boot, max_cells):
+    new = np.vstack(list(bootstrap_weights(n_items, n_boot, seed=[7, 2], max_cells=max_cells)))
+    ref = np.vstack(list(_one_bincount_weights(n_items, n_boot, [7, 2], max_cells)))
+    np.testing.assert_array_equal(new, ref)
+
+
+@pytest.mark.parametrize("kernel", ["numpy", "numba"])
+@pytest.mark.parametrize("shared", [False, True])
+@pytest.mark.parametrize(
+    "n_items,n_boot,max_cells", [(1, 5, 10), (203, 37, 2_000), (64, 50, 10**7)]
+)
+def test_pattern_counts_equal_weights_times_onehot(kernel, shared, n_items, n_boot, max_cells):
+    rng = np.random.default_rng(n_items)
+    sizes = rng.integers(1, 9, size=4)
+    if shared:  # codings may share codes: their one-hot matrices add up
+        pats = np.stack([rng.integers(0, s, n_items) for s in sizes])
+        n_pat = int(sizes.max())
+    else:
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        pats = np.stack(
+            [rng.integers(0, s, n_items) + o for s, o in zip(sizes, offsets, strict=True)]
+        )
+        n_pat = int(sizes.sum())
+    onehot = (pats[:, :, None] == np.arange(n_pat)).sum(axis=0).astype(float)
+    blocks = list(
+        bootstrap_pattern_counts(pats, n_pat, n_boot, [4, 1], max_cells=max_cells, kernel=kernel)
+    )
+    assert all(b.shape[0] * n_pat <= max(max_cells, n_pat) for b in blocks)
+    weights = np.vstack(list(bootstrap_weights(n_items, n_boot, [4, 1], max_cells=max_cells)))
+    np.testing.assert_array_equal(np.vstack(blocks), weights @ onehot)
+
+
+def test_pattern_counts_check_their_codes():
+    with pytest.raises(ValueError):
+        next(bootstrap_pattern_counts(np.array([[0, 3]]), 3, 2, 0))
+    with pytest.raises(ValueError):
+        next(bootstrap_pattern_counts(np.array([0, 1]), 3, 2, 0))
+    with pytest.raises(ValueError):
+        next(bootstrap_pattern_counts(np.array([[0, 1]]), 3, 2, 0, kernel="gpu"))
+
+
+@pytest.mark.parametrize("scale", [1, 10**9])
+def test_row_patterns_give_back_every_row(scale):
+    rng = np.random.default_rng(scale)
+    rows = rng.integers(0, 4, size=(500, 7)) * np.array([1, 1, 1, 1, 1, 1, scale])
+    codes, distinct = row_patterns(rows.astype(float))
+    np.testing.assert_array_equal(distinct[codes], rows)
+    np.testing.assert_array_equal(distinct, np.unique(rows, axis=0))
+    with pytest.raises(ValueError):
+        row_patterns(np.array([[0.5, 1.0]]))
+    assert row_patterns(np.zeros((0, 3)))[0].size == 0

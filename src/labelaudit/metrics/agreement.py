@@ -35,12 +35,17 @@ from labelaudit.progress import track
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
     alpha_from_counts,
-    bootstrap_weights,
+    bootstrap_pattern_counts,
     item_contributions,
     percentile_interval,
 )
 from labelaudit.stats.contingency import benjamini_hochberg
-from labelaudit.stats.counts import first_judgments, indicator_matrix, value_counts
+from labelaudit.stats.counts import (
+    first_judgments,
+    indicator_matrix,
+    row_patterns,
+    value_counts,
+)
 from labelaudit.stats.crossrep import kappa_x_from_contributions, kappa_x_item_contributions
 from labelaudit.stats.grasp import grasp_test
 
@@ -104,13 +109,19 @@ def prepare_unit(coded: CodedField, n_field_items: int) -> Unit:
 
 @dataclass
 class GroupSlices:
-    """Column ranges of one attribute's stacked bootstrap contributions."""
+    """One attribute's bootstrap inputs: per group, contributions of each count pattern.
+
+    Group k's items are coded by the pattern of (group counts, rest counts) they show,
+    ``codes[k]`` (offset into the unit's shared pattern range), and ``within[k]``,
+    ``rest[k]``, ``cross[k]`` hold the contributions of one item of each pattern.
+    """
 
     attribute: str
     labels: list[str]
-    width_alpha: int
-    width_cross: int
-    contributions: np.ndarray  # (n_items, n_groups * (2 * width_alpha + width_cross))
+    codes: list[np.ndarray]
+    within: list[np.ndarray]
+    rest: list[np.ndarray]
+    cross: list[np.ndarray]
 
 
 def _group_figures(unit: Unit, indicator: sp.spmatrix, codes: np.ndarray, n_groups: int):
@@ -169,6 +180,8 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
         unit.items, unit.values, unit.annotators, unit.n_items, nv, len(bundle.annotator_ids)
     )
     stacks: list[GroupSlices] = []
+    overall_codes, overall_distinct = row_patterns(unit.total)
+    n_patterns = overall_distinct.shape[0]
     strata = None
     if cfg.stratify_by and bundle.annotators is not None and cfg.stratify_by in bundle.annotators:
         strata = bundle.group_codes(cfg.stratify_by)[0]
@@ -180,17 +193,21 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
         codes, labels = bundle.group_codes(attr)
         g = len(labels)
         counts, figs = _group_figures(unit, indicator, codes, g)
-        rest = unit.total[None] - counts
-        parts = []
+        stack = GroupSlices(attr, labels, [], [], [], [])
+        alpha_rest = []
         for k in range(g):
-            parts += [
-                item_contributions(counts[k], level, num),
-                item_contributions(rest[k], level, num),
-                kappa_x_item_contributions(counts[k], rest[k], level, num),
-            ]
-        wa = parts[0].shape[1] if parts else 0
-        wc = parts[2].shape[1] if parts else 0
-        stacks.append(GroupSlices(attr, labels, wa, wc, np.hstack(parts) if parts else None))
+            rows = np.concatenate([counts[k], unit.total - counts[k]], axis=1)
+            pattern, distinct = row_patterns(rows)
+            mine, theirs = distinct[:, :nv], distinct[:, nv:]
+            stack.codes.append((pattern + n_patterns).astype(np.int32))
+            n_patterns += distinct.shape[0]
+            stack.within.append(item_contributions(mine, level, num))
+            stack.rest.append(item_contributions(theirs, level, num))
+            stack.cross.append(kappa_x_item_contributions(mine, theirs, level, num))
+            freq = np.bincount(pattern, minlength=distinct.shape[0]).astype(np.float64)
+            alpha_rest.append(alpha_from_contributions(freq @ stack.rest[k], level, num)[0])
+        del counts
+        stacks.append(stack)
         n_ann_within = figs["within"][2]
         n_ann_any = figs["any"]
         testable = (n_ann_within >= cfg.min_group_size) & (n_ann_any.sum() - n_ann_any >= 2)
@@ -201,9 +218,6 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
             strata=None if (strata is None or attr == cfg.stratify_by) else strata,
             test=testable, early_stop=cfg.early_stop, xrr_epsilon=eps,
         )  # fmt: skip
-        alpha_rest = [
-            alpha_from_contributions(parts[3 * k + 1].sum(axis=0), level, num)[0] for k in range(g)
-        ]
         for k, label in enumerate(labels):
             row = {**base, "attribute": attr, "group": label, "level": level, "suppressed": False}
             for scope, value in (("within", res.irr[k]), ("cross", res.xrr[k])):
@@ -229,36 +243,50 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
                 "ci_low": np.nan, "ci_high": np.nan, "n_annotators": int(n_ann_any[k]),
                 "n_annotators_rest": n_rest, "suppressed": False,
             })  # fmt: skip
-    _bootstrap(unit, cfg, unit_index, stacks, agreement, difference)
+    _bootstrap(
+        unit, cfg, unit_index, (overall_codes, overall_distinct), n_patterns, stacks,
+        agreement, difference,
+    )  # fmt: skip
     return agreement, association, difference
 
 
-def _bootstrap(unit, cfg, unit_index, stacks, agreement, difference) -> None:
+def _bootstrap(unit, cfg, unit_index, overall, n_patterns, stacks, agreement, difference) -> None:
     """Fill ci_low/ci_high of every row of this unit from one set of resampled items."""
     if cfg.n_boot < 1:
         return
     level, num = unit.level, unit.numeric
-    overall_c = item_contributions(unit.total, level, num)
+    overall_codes, overall_distinct = overall
+    overall_c = item_contributions(overall_distinct, level, num)
+    patterns = np.empty((1 + sum(len(s.codes) for s in stacks), unit.n_items), dtype=np.int32)
+    patterns[0] = overall_codes
+    i = 1
+    for stack in stacks:
+        for codes in stack.codes:
+            patterns[i] = codes
+            i += 1
     reps_overall: list[np.ndarray] = []
     reps: list[list[np.ndarray]] = [[] for _ in stacks]
-    weights = bootstrap_weights(unit.n_items, cfg.n_boot, seed=[cfg.seed, unit_index])
-    for w in track(weights, desc=f"bootstrap {unit.name}"):
-        reps_overall.append(alpha_from_contributions(w @ overall_c, level, num))
+    blocks = bootstrap_pattern_counts(
+        patterns, n_patterns, cfg.n_boot, seed=[cfg.seed, unit_index],
+        kernel=getattr(cfg, "kernel", "auto"),
+    )  # fmt: skip
+    del patterns
+    n0 = overall_c.shape[0]
+    for h in track(blocks, desc=f"bootstrap {unit.name}"):
+        reps_overall.append(alpha_from_contributions(h[:, :n0] @ overall_c, level, num))
+        start = n0
         for s, stack in enumerate(stacks):
-            if stack.contributions is None:
-                continue
-            agg = w @ stack.contributions
-            step = 2 * stack.width_alpha + stack.width_cross
             cols = []
-            for k in range(len(stack.labels)):
-                a0 = k * step
-                a1, a2 = a0 + stack.width_alpha, a0 + 2 * stack.width_alpha
+            for within, rest, cross in zip(stack.within, stack.rest, stack.cross, strict=True):
+                hk = h[:, start : start + within.shape[0]]
+                start += within.shape[0]
                 cols += [
-                    alpha_from_contributions(agg[:, a0:a1], level, num),
-                    alpha_from_contributions(agg[:, a1:a2], level, num),
-                    kappa_x_from_contributions(agg[:, a2 : a0 + step], level, num),
+                    alpha_from_contributions(hk @ within, level, num),
+                    alpha_from_contributions(hk @ rest, level, num),
+                    kappa_x_from_contributions(hk @ cross, level, num),
                 ]
-            reps[s].append(np.column_stack(cols))
+            if cols:
+                reps[s].append(np.column_stack(cols))
     ci = cfg.ci_level
     agreement[0]["ci_low"], agreement[0]["ci_high"] = percentile_interval(
         np.concatenate(reps_overall), ci

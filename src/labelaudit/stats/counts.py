@@ -18,6 +18,7 @@ __all__ = [
     "value_counts",
     "indicator_matrix",
     "group_value_counts",
+    "row_patterns",
 ]
 
 
@@ -130,3 +131,41 @@ def group_value_counts(indicator: sp.spmatrix, membership: np.ndarray, n_values:
     n_items = indicator.shape[0] // n_values
     prod = np.asarray(indicator @ membership)  # (n_items * n_values, K)
     return np.ascontiguousarray(prod.T).reshape(membership.shape[1], n_items, n_values)
+
+
+def row_patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a matrix of small non-negative integers, and each row's index.
+
+    Agreement statistics depend on an item only through its value counts, and with a
+    handful of judgments per item few count patterns occur: statistics computed once per
+    pattern and weighted by how often it occurs equal the per-item sums.
+
+    Returns
+    -------
+    codes : (n,) int64
+        ``distinct[codes[i]]`` equals ``rows[i]``.
+    distinct : (P, F) array of ``rows``' dtype, in lexicographic order.
+
+    Examples
+    --------
+    >>> codes, distinct = row_patterns(np.array([[2, 0], [1, 1], [2, 0]]))
+    >>> codes.tolist(), distinct.tolist()
+    ([1, 0, 1], [[1, 1], [2, 0]])
+    """
+    rows = np.asarray(rows)
+    if rows.ndim != 2:
+        raise ValueError("rows must be a 2-D array")
+    if rows.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), rows[:0]
+    ints = rows.astype(np.int64)
+    if (ints != rows).any() or ints.min() < 0:
+        raise ValueError("rows must hold non-negative integers")
+    radix = ints.max(axis=0) + 1
+    # one mixed-radix integer per row sorts 100x faster than rows compared column by column
+    if np.sum(np.log2(radix.astype(np.float64))) < 62:
+        place = np.cumprod(np.concatenate([radix[1:], [1]])[::-1])[::-1]
+        key = ints @ place
+        _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), rows[first]
+    distinct, codes = np.unique(ints, axis=0, return_inverse=True)
+    return codes.reshape(-1).astype(np.int64), distinct.astype(rows.dtype)
