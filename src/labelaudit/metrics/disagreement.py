@@ -37,6 +37,9 @@ MIN_OTHERS = 2
 #: cap on the permutations behind the contested-items chance baseline (each one
 #: recomputes every group's majority on every item it judged)
 MAX_CONTESTED_PERMUTATIONS = 200
+#: Besag-Clifford early stopping of the contested-items baseline (with ``early_stop``):
+#: a group's test stops once this many permuted shares reached the observed one
+STOP_AFTER = 10
 #: QC convention (also declared, with its source, as parameters of rule LA112)
 QC_DEFAULTS: dict[str, Any] = {"qc_bottom_share": 0.10, "qc_min_agreement": None, "qc_min_items": 5}
 TEXT_CHARS = 280
@@ -130,6 +133,7 @@ def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "attributes": attributes,
             "skipped_fields": skipped,
             "n_resamples": cfg.n_permutations,
+            "contested_stop_after": STOP_AFTER if cfg.early_stop else None,
             "min_group_judgments": MIN_GROUP_JUDGMENTS,
             "qc": {**qc, "description": describe_qc(qc)},
         }
@@ -245,10 +249,11 @@ def _contested(
         min_group_judgments=MIN_GROUP_JUDGMENTS,
     )  # fmt: skip
     n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
-    expected, p_values = mj.flips_permutation_baseline(
+    expected, p_values, used = mj.flips_permutation_baseline(
         coded.item_codes, coded.value_codes, jg, pooled, n_groups=len(labels),
         n_resamples=n_perm, seed=_rng(cfg, "contested", coded.field, attr),
         min_group_judgments=MIN_GROUP_JUDGMENTS,
+        stop_after=STOP_AFTER if cfg.early_stop else None, kernel=getattr(cfg, "kernel", "auto"),
     )  # fmt: skip
     candidates: list[dict] = []
     for g, name in enumerate(labels):
@@ -263,7 +268,7 @@ def _contested(
             "n_contested": n_flip, "share_contested": n_flip / n_cmp if n_cmp else np.nan,
             "n_annotators": int(n_ann[g]), "suppressed": False, "ci_low": lo, "ci_high": hi,
             "expected_share": expected[g], "p_value": np.nan if small else p_values[g],
-            "p_adjusted": np.nan, "n_resamples": n_perm,
+            "p_adjusted": np.nan, "n_resamples": int(used[g]),
         })  # fmt: skip
         if small or n_flip == 0:
             continue
@@ -422,7 +427,15 @@ def methods_notes(cfg: AuditConfig, qc: dict[str, Any]) -> list[dict[str, str]]:
                 "among each item's judgments (every group keeps its number of judgments per "
                 f"item; at most {MAX_CONTESTED_PERMUTATIONS} permutations), with a one-sided "
                 "p-value, Benjamini-Hochberg adjusted over all groups of the run. "
-                "Examples are ranked by how much more often the group chose its label "
+                + (
+                    "With early stopping (Besag and Clifford 1991) a group's test stops once "
+                    f"{STOP_AFTER} permuted shares reached the observed share; its p-value is "
+                    f"then {STOP_AFTER} / l after l permutations and its expected share the "
+                    "mean over those (n_resamples gives the permutations drawn per group). "
+                    if cfg.early_stop
+                    else ""
+                )
+                + "Examples are ranked by how much more often the group chose its label "
                 "than everyone else did, and come only from groups that can be shown."
             ),
             "reference": (
