@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import multiprocessing.process
 import os
 import random
+import time
 import unicodedata
 
 import pytest
@@ -164,10 +167,6 @@ def test_split_over_processes_keeps_order(processes):
     want = fake_run(texts)
     assert langid._run_split(fake_run, texts, processes, min_texts=10) == want
     assert langid._run_split(fake_run, texts, processes, min_texts=5000) == want  # one process
-
-    def pid_of(ts: list[str]) -> list[str]:
-        return [str(os.getpid())] * len(ts)
-
     pids = langid._run_split(pid_of, texts, processes, min_texts=10)
     assert len(set(pids)) == processes and pids[0] == str(os.getpid())
     assert len(set(langid._run_split(pid_of, texts, processes, min_texts=5000))) == 1
@@ -189,6 +188,29 @@ def test_a_failing_child_is_redone_by_the_parent():
     texts = [f"t{i}" for i in range(300)]
     assert langid._run_split(flaky, texts, 2, min_texts=10) == fake_run(texts)
     assert langid._run_split(dying, texts, 2, min_texts=10) == fake_run(texts)
+
+
+def pid_of(ts: list[str]) -> list[str]:
+    return [str(os.getpid())] * len(ts)
+
+
+def test_a_child_that_cannot_start_is_done_by_the_parent(monkeypatch):
+    def refuse(self):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    texts = [f"t{i}" for i in range(300)]
+    assert langid._run_split(pid_of, texts, 3, min_texts=10) == [str(os.getpid())] * 300
+
+
+def test_a_hung_child_is_stopped():
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=time.sleep, args=(600,), daemon=True)
+    proc.start()
+    send.close()
+    assert langid._receive(proc, recv, 0.2) is None
+    assert not proc.is_alive() and proc.exitcode != 0
 
 
 def test_fast_pool_equals_one_process_on_real_texts():

@@ -20,6 +20,7 @@ forked processes (:func:`detect_languages`'s ``processes``), with the same resul
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import unicodedata
@@ -258,12 +259,27 @@ def batch_detector(name: str, seed: int = 0) -> BatchDetector:
 
 # ------------------------------------------------------------ process split
 def _child_detect(run: BatchDetector, texts: list[str], conn) -> None:
+    # a collection would walk, and so copy, every page of the parent's heap this child shares
+    gc.disable()
     try:
         conn.send(run(texts))
     except BaseException as exc:  # the parent redoes the chunk itself
-        conn.send(exc)
+        conn.send(repr(exc))
     finally:
         conn.close()
+
+
+def _receive(proc, conn, patience: float) -> object:
+    """What a child sent, or ``None`` if it failed, died or did not answer in time."""
+    try:
+        return conn.recv() if conn.poll(patience) else None
+    except Exception:  # EOF from a dead child, or a message that does not unpickle
+        return None
+    finally:
+        conn.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
 
 
 def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: int) -> list[str]:
@@ -271,46 +287,47 @@ def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: 
 
     The parent detects the first chunk itself while each child detects one further chunk;
     forked children share the already loaded model pages and the parent's copy of
-    ``texts``, so only the codes travel back. A child that fails or hangs is redone by the
-    parent, so the result is always ``run(texts)`` in order.
+    ``texts``, so only the codes travel back. A chunk whose child cannot start, fails or
+    hangs is redone by the parent, so the result is always ``run(texts)``, in order.
     """
     n = len(texts)
     # every process gets at least min_texts / 2 texts: smaller chunks do not pay for a fork
     k = min(processes, n * 2 // max(min_texts, 1)) if n >= min_texts else 1
+    if k <= 1:
+        return run(texts)
     try:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
     except (ImportError, ValueError):  # no fork on this platform
-        ctx, k = None, 1
-    if k <= 1 or ctx is None:
         return run(texts)
     bounds = [n * i // k for i in range(k + 1)]
     children = []
-    for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True):
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child_detect, args=(run, texts[lo:hi], send), daemon=True)
-        proc.start()
-        send.close()
-        children.append((proc, recv, lo, hi))
-    t0 = time.perf_counter()
-    out = run(texts[: bounds[1]])
-    # a child does as much work as the parent just did: allow for a busy machine, not a hang
-    patience = 60.0 + 20.0 * (time.perf_counter() - t0)
-    for proc, recv, lo, hi in children:
-        codes = None
-        try:
-            if recv.poll(patience):
-                codes = recv.recv()
-        except (EOFError, OSError):
-            codes = None
-        recv.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        if not isinstance(codes, list) or len(codes) != hi - lo:
-            codes = run(texts[lo:hi])
-        out.extend(codes)
+    try:
+        for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True):
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child_detect, args=(run, texts[lo:hi], send), daemon=True)
+            try:
+                proc.start()
+            except (AssertionError, OSError):  # e.g. inside a daemonic process, or no memory
+                recv.close()
+                proc = None
+            send.close()
+            children.append((proc, recv, lo, hi))
+        t0 = time.perf_counter()
+        out = run(texts[: bounds[1]])
+        # a child does as much work as the parent just did: wait out a busy machine, not a hang
+        patience = 60.0 + 20.0 * (time.perf_counter() - t0)
+        while children:
+            proc, recv, lo, hi = children.pop(0)
+            codes = None if proc is None else _receive(proc, recv, patience)
+            if not isinstance(codes, list) or len(codes) != hi - lo:
+                codes = run(texts[lo:hi])
+            out.extend(codes)
+    finally:  # the parent's own detection raised: stop the children
+        for proc, recv, _, _ in children:
+            if proc is not None:
+                _receive(proc, recv, 0.0)
     return out
 
 
