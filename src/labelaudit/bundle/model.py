@@ -188,7 +188,11 @@ class Bundle:
 
     @cached_property
     def _field_codes(self) -> tuple[np.ndarray, list[str]]:
-        """Field code of every judgment row (first-appearance order) and the field names."""
+        """Field code of every judgment row (first-appearance order) and the field names.
+
+        Codes of this and :attr:`_label_codes` are int32 or int64: index with them,
+        don't do arithmetic on them.
+        """
         codes, names = pd.factorize(self.judgments["field"], use_na_sentinel=True)
         return codes.astype(np.int64), [str(n) for n in names]
 
@@ -255,10 +259,10 @@ class Bundle:
             np.asarray(item_codes, dtype=np.int64),
             np.asarray(annotator_codes, dtype=np.int64),
         )
-        d["_field_codes"] = (np.asarray(field_codes, dtype=np.int64), list(field_names))
+        d["_field_codes"] = (np.asarray(field_codes), list(field_names))
         labels = np.asarray(labels, dtype=object)
         if not any(isinstance(u, (bool, np.bool_)) for u in labels):
-            d["_label_codes"] = (np.asarray(label_codes, dtype=np.int64), labels)
+            d["_label_codes"] = (np.asarray(label_codes), labels)
 
     @property
     def fields(self) -> list[str]:
