@@ -40,9 +40,11 @@ MIN_LETTERS = 20
 MAX_CHARS = {"langdetect": 300, "fast": 100}
 UNDETERMINED = "und"
 DETECTORS = ("langdetect", "fast")
-#: with fewer distinct texts than this to detect, the fast detector runs in one process:
-#: below it, forking costs more than the second core saves (benchmarks/RESULTS-langid.md)
-POOL_MIN_TEXTS = 20_000
+#: with fewer distinct texts than this to detect, the fast detector runs in one process. A
+#: free second core makes the split pay from ~2,000 texts, but when other jobs keep it busy
+#: the split loses a little at any size; from 10,000 the win is worth that risk
+#: (benchmarks/RESULTS-langid.md)
+POOL_MIN_TEXTS = 10_000
 
 #: (detector, seed) -> {detection window: code}
 _CACHE: dict[tuple[str, int], dict[str, str]] = {}
