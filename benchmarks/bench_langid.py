@@ -19,6 +19,7 @@ Writes benchmarks/RESULTS-langid.md.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -129,6 +130,13 @@ def main() -> None:
     ap.add_argument("--n-slow", type=int, default=2_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-lingua", action="store_true", help="skip timing lingua")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="an earlier langid.py (e.g. from `git show REV:src/labelaudit/text/langid.py`) "
+        "to time on the same texts, in the same runs",
+    )
+    ap.add_argument("--baseline-label", default="earlier version")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS-langid.md")
     args = ap.parse_args()
     rng = random.Random(0)
@@ -143,6 +151,14 @@ def main() -> None:
     one = timed(lambda: detect_languages(texts, "fast", use_cache=False, processes=1), rep)
     fast = timed(lambda: detect_languages(texts, "fast", use_cache=False), rep)
     assert fast.result == one.result, "the process split changed a result"
+    baseline = None
+    if args.baseline:
+        spec = importlib.util.spec_from_file_location("langid_baseline", args.baseline)
+        old = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old)
+        old.detect_languages(["warm up the fastText model once"], "fast", use_cache=False)
+        baseline = timed(lambda: old.detect_languages(texts, "fast", use_cache=False), rep)
+        assert baseline.result == one.result, "the baseline gives other results"
     run = langid.batch_detector("fast")
     full = [normalise_text(t) for t in texts]
     windows = [langid.detection_window(t, langid.MAX_CHARS["fast"]) for t in full]
@@ -226,6 +242,9 @@ def main() -> None:
         ("fast, model call alone on whole texts (no window)", n, model),
         ("langdetect (seeded), end to end", len(sample), slow),
     ]
+    if baseline is not None:
+        label = f"fast, `detect_languages` end to end, {args.baseline_label}"
+        rows.insert(2, (label, n, baseline))
     table = "\n".join(
         f"| {name} | {k:,} | {t.wall:.2f} | {t.own:.2f} | {t.kids:.2f} | {rate(k, t.wall)} "
         f"| {rate(k, t.cpu)} | {rate(k, t.busiest)} |"
@@ -256,10 +275,10 @@ Distinct texts per second, split over processes: {verdict("wall clock", n / fast
 {verdict("wall clock", n / one.wall)}; {verdict("per CPU second", n / one.cpu)}.
 The fast detector is {(n / fast.wall) / rate_slow:,.0f}x langdetect (wall clock).
 
-Where the time goes: the fastText call on the {wmax}-character windows is
-{model_window.cpu / one.cpu:.0%} of the one-process CPU time, and the Python work around it
-{front.cpu / n * 1e6:.1f} us per text (Unicode NFC, the whitespace check, dedup by dict, the
-letter count in one numpy pass per 4,096 texts, the window). fastText's batch call holds the
+Where the time goes: the Python work around the model takes {front.cpu / n * 1e6:.1f} us per
+text, {front.cpu / one.cpu:.0%} of the one-process CPU time (Unicode NFC, the whitespace check,
+dedup by dict, the letter count in one numpy pass per 4,096 texts, the window); the rest is
+the fastText call on the {wmax}-character windows. fastText's batch call holds the
 GIL, so the model work is split over forked processes, not threads: the model is loaded before
 the fork, so its pages are shared, each child detects a contiguous chunk of the distinct
 windows it inherited from the parent and sends back only the codes, and the parent detects
