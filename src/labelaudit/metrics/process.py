@@ -18,7 +18,6 @@ import pandas as pd
 from labelaudit.bundle.model import Bundle, map_distinct
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
-from labelaudit.metrics.rlhf import annotator_positions, groups_at
 from labelaudit.stats.timing import (
     fast_mask,
     loo_majority_agreement,
@@ -65,47 +64,46 @@ def _timing_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     p = rule_params(cfg, "LA501")
     floor_s, rel = float(p["min_seconds"]), float(p["relative_to_median"])
-    j = bundle.judgments
+    lead = bundle.judgments["lead_time_s"].to_numpy(dtype=float)
+    row_anns = bundle._row_codes[1]
+    n_ann = len(bundle.annotator_ids)
+    groups = {attr: bundle.group_codes(attr) for attr in attrs}
     timing: list[dict] = []
     fast: list[dict] = []
     for name, spec in bundle.schema.items():
-        rows = j[(j["field"] == name) & j["lead_time_s"].notna()]
-        if rows.empty:
+        # every judgment of the field with a time, skipped ones included
+        rows = bundle._all_field_rows.get(name, _EMPTY)
+        rows = rows[~np.isnan(lead[rows])]
+        if rows.size == 0:
             continue
-        t_all = rows["lead_time_s"].to_numpy(dtype=float)
+        t_all = lead[rows]
+        ann_all = row_anns[rows]
         med, q1, q3 = median_iqr(t_all)
         base = {"field": name, "attribute": None, "group": None}
         timing.append(
             _rows(
                 base,
-                n_judgments=len(rows),
+                n_judgments=int(rows.size),
                 median_s=med,
                 q1_s=q1,
                 q3_s=q3,
                 iqr_s=q3 - q1,
-                n_annotators=int(rows["annotator_id"].nunique()),
+                n_annotators=_n_distinct(ann_all, n_ann),
             )  # fmt: skip
         )
-        scored = bundle.scored(name)
-        if spec.kind == "text" or scored.empty:
+        scored, items, values, n_values = _scored_codes(bundle, name)
+        if spec.kind == "text" or scored.size == 0:
             continue
-        label_codes, distinct = pd.factorize(map_distinct(scored["label"], _label_key))
-        agree = pd.Series(
-            loo_majority_agreement(
-                pd.factorize(scored["item_id"])[0], label_codes, int(len(distinct))
-            ),
-            index=scored.index,
-        )
-        timed = scored[scored["lead_time_s"].notna()]
-        t = timed["lead_time_s"].to_numpy(dtype=float)
+        agree = loo_majority_agreement(items, values, n_values)
+        timed = ~np.isnan(lead[scored])
+        t = lead[scored][timed]
+        ann_timed = row_anns[scored][timed]
         is_fast = fast_mask(t, floor_s, rel)
-        a = agree.loc[timed.index].to_numpy()
-        fast.append(_fast_row(base, timed, is_fast, a, None))
-        at_rows = annotator_positions(bundle, rows["annotator_id"].to_numpy())
-        at_timed = annotator_positions(bundle, timed["annotator_id"].to_numpy())
+        a = agree[timed]
+        fast.append(_fast_row(base, ann_timed, n_ann, is_fast, a, None))
         for attr in attrs:
-            g_t, labels = groups_at(bundle, attr, at_rows)
-            g_f, _ = groups_at(bundle, attr, at_timed)
+            codes, labels = groups[attr]
+            g_t, g_f = codes[ann_all], codes[ann_timed]
             for gi, label in enumerate(labels):
                 keys = {"field": name, "attribute": attr, "group": label}
                 sel = g_t == gi
@@ -119,17 +117,43 @@ def _timing_tables(
                             q1_s=q1,
                             q3_s=q3,
                             iqr_s=q3 - q1,
-                            n_annotators=int(rows.loc[sel, "annotator_id"].nunique()),
+                            n_annotators=_n_distinct(ann_all[sel], n_ann),
                         )  # fmt: skip
                     )
                 sel_f = g_f == gi
                 if sel_f.any():
-                    fast.append(_fast_row(keys, timed[sel_f], is_fast[sel_f], a[sel_f],
-                                          is_fast[~sel_f]))  # fmt: skip
+                    fast.append(_fast_row(keys, ann_timed[sel_f], n_ann, is_fast[sel_f],
+                                          a[sel_f], is_fast[~sel_f]))  # fmt: skip
     return (
         pd.DataFrame(timing, columns=_TIMING_COLS),
         pd.DataFrame(fast, columns=_FAST_COLS),
     )
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _n_distinct(codes: np.ndarray, n: int) -> int:
+    """Distinct codes in [0, n) (annotators of a selection): a bincount, not a hash."""
+    return int(np.count_nonzero(np.bincount(codes, minlength=n)))
+
+
+def _scored_codes(bundle: Bundle, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Scored rows of a field, their item codes, label-key codes and the number of keys.
+
+    Labels are keyed (:func:`_label_key`) once per distinct label through the bundle's
+    label codes; only equality of keys and of items matters to the agreement figures.
+    """
+    rows = bundle._field_rows.get(name, _EMPTY)
+    items = bundle._row_codes[0][rows]
+    coded = bundle._label_codes
+    if coded is None:  # list labels: key them row by row
+        keys = map_distinct(bundle.judgments["label"].iloc[rows], _label_key)
+        values, distinct = pd.factorize(keys)
+        return rows, items, values, int(len(distinct))
+    row_labels, uniques = coded
+    key_codes, distinct = pd.factorize(np.array([_label_key(u) for u in uniques], dtype=object))
+    return rows, items, key_codes[row_labels[rows]], int(len(distinct))
 
 
 def _label_key(v: object) -> str:
@@ -144,9 +168,14 @@ def _mean(x: np.ndarray) -> float:
 
 
 def _fast_row(
-    keys: dict, rows: pd.DataFrame, is_fast: np.ndarray, agree: np.ndarray, rest: np.ndarray | None
+    keys: dict,
+    annotators: np.ndarray,
+    n_ann: int,
+    is_fast: np.ndarray,
+    agree: np.ndarray,
+    rest: np.ndarray | None,
 ) -> dict:
-    n = len(rows)
+    n = int(annotators.size)
     return _rows(
         keys,
         n_judgments=n,
@@ -155,7 +184,7 @@ def _fast_row(
         fast_agreement=_mean(agree[is_fast]),
         other_agreement=_mean(agree[~is_fast]),
         rest_fast_share=float(rest.mean()) if rest is not None and rest.size else np.nan,
-        n_annotators=int(rows["annotator_id"].nunique()),
+        n_annotators=_n_distinct(annotators, n_ann),
     )
 
 
@@ -182,20 +211,17 @@ def _session_tables(
     j = bundle.judgments
     ts = pd.to_datetime(j["created_at"], utc=True, errors="coerce")
     secs = ((ts - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()).to_numpy(dtype=float)
-    ann = pd.Index(bundle.annotator_ids).get_indexer(j["annotator_id"].to_numpy())
+    ann = bundle._row_codes[1]
     sid, elapsed = sessions(ann, secs, gap_s)
-    minutes = pd.Series(elapsed / 60.0, index=j.index)
+    minutes = elapsed / 60.0
     fatigue: list[dict] = []
     starts = np.array([b[0] for b in FATIGUE_BUCKETS])
     for name, spec in bundle.schema.items():
-        scored = bundle.scored(name)
-        if spec.kind == "text" or scored.empty:
+        scored, items, values, n_values = _scored_codes(bundle, name)
+        if spec.kind == "text" or scored.size == 0:
             continue
-        keys = map_distinct(scored["label"], _label_key)
-        agree = loo_majority_agreement(
-            pd.factorize(scored["item_id"])[0], pd.factorize(keys)[0], int(keys.nunique())
-        )
-        m = minutes.loc[scored.index].to_numpy()
+        agree = loo_majority_agreement(items, values, n_values)
+        m = minutes[scored]
         ok = np.isfinite(m) & np.isfinite(agree)
         bucket = np.searchsorted(starts, m[ok], side="right") - 1
         for bi, (start, label) in enumerate(FATIGUE_BUCKETS):
