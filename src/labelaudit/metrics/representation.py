@@ -62,19 +62,22 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     bundle, unknown_countries = _with_region(bundle)
     target = bundle.target
     j = bundle.judgments
-    ann_codes = pd.Index(bundle.annotator_ids).get_indexer(j["annotator_id"].to_numpy())
+    # integer codes the bundle computes once for every analysis (no string hashing here)
+    ann_codes = bundle._row_codes[1]
     scored = ~j["skipped"].to_numpy(dtype=bool)
     n_ann = len(bundle.annotator_ids)
-    field_arr = j["field"].to_numpy(dtype=object)
-    present = set(pd.unique(field_arr))
+    present = set(bundle._field_codes[1])
     fields = [f for f in bundle.fields if f in present] or sorted(present)
     # (field or None, pool mask, judgments per annotator)
     scopes: list[tuple[str | None, np.ndarray, np.ndarray]] = []
     # by-field figures only differ from the overall ones when there are several fields
     for f in [None, *fields] if len(fields) > 1 else [None]:
-        rows = np.ones(len(j), bool) if f is None else field_arr == f
-        pool = np.bincount(ann_codes[rows], minlength=n_ann) > 0
-        counts = np.bincount(ann_codes[rows & scored], minlength=n_ann)
+        if f is None:
+            pool = np.bincount(ann_codes, minlength=n_ann) > 0
+            counts = np.bincount(ann_codes[scored], minlength=n_ann)
+        else:
+            pool = np.bincount(ann_codes[bundle._all_field_rows[f]], minlength=n_ann) > 0
+            counts = np.bincount(ann_codes[bundle._field_rows[f]], minlength=n_ann)
         scopes.append((f, pool, counts))
 
     attrs = _attributes(bundle, cfg)
@@ -111,7 +114,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             {"n_annotators": "Int64", "n_groups_missing": "Int64", "n_groups_unnamed": "Int64"}
         ),
         "concentration": _concentration(scopes, k),
-        "perspective_diversity": _perspective(bundle, attrs, fields, ann_codes, scored),
+        "perspective_diversity": _perspective(bundle, attrs, fields),
         "metadata_completeness": _completeness(bundle, scopes[0][1]),
     }
     facts = {
@@ -282,9 +285,7 @@ def _concentration(scopes: list[tuple[str | None, np.ndarray, np.ndarray]], k: i
 
 
 # -------------------------------------------------------- perspective diversity
-def _perspective(
-    bundle: Bundle, attrs: list[str], fields: list[str], ann_codes: np.ndarray, scored: np.ndarray
-) -> pd.DataFrame:
+def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.DataFrame:
     """Per field and attribute: items judged by one group only, effective groups per item.
 
     Only items with at least two judgments by annotators who disclosed the attribute
@@ -300,17 +301,16 @@ def _perspective(
         "mean_effective_groups",
         "expected_single_group_share",
     ]
-    j = bundle.judgments
-    item_codes = pd.Index(bundle.item_ids).get_indexer(j["item_id"].to_numpy())
-    field_arr = j["field"].to_numpy(dtype=object)
-    masks = {f: scored & (field_arr == f) for f in fields}
+    item_codes, ann_codes = bundle._row_codes
+    # scored rows of each field, ascending: the rows a boolean mask would select
+    by_field = {f: (item_codes[r], ann_codes[r]) for f in fields for r in [bundle._field_rows[f]]}
     rows = []
     for attr in attrs:
         codes, _ = pd.factorize(_values(bundle, attr), use_na_sentinel=True)
         for f in fields:
-            sel = masks[f]
-            g = codes[ann_codes[sel]]
-            it = item_codes[sel][g >= 0]
+            f_items, f_anns = by_field[f]
+            g = codes[f_anns]
+            it = f_items[g >= 0]
             g = g[g >= 0]
             n_judg, n_groups, eff = effective_groups_per_item(it, g, "shannon")
             keep = n_judg >= 2

@@ -298,8 +298,21 @@ def effective_groups_per_item(
         raise ValueError("codes must be non-negative")
     # sparse (item, group) cells keyed item * G + group: never a dense items x groups matrix
     width = int(groups.max()) + 1
-    cells, cell_counts = np.unique(items * width + groups, return_counts=True)
-    _, item_pos, n_groups = np.unique(cells // width, return_inverse=True, return_counts=True)
+    keys = items * width + groups
+    n_cells = (int(items.max()) + 1) * width
+    if n_cells <= 4 * keys.size + (1 << 20):
+        # the key range is small next to the judgments: counting beats sorting, same cells
+        dense = np.bincount(keys, minlength=n_cells)
+        cells = np.flatnonzero(dense)
+        cell_counts = dense[cells]
+    else:
+        cells, cell_counts = np.unique(keys, return_counts=True)
+    # cells are sorted, so each item's cells are one run
+    cell_items = cells // width
+    starts = np.ones(cells.size, dtype=bool)
+    starts[1:] = cell_items[1:] != cell_items[:-1]
+    item_pos = np.cumsum(starts) - 1
+    n_groups = np.diff(np.append(np.flatnonzero(starts), cells.size))
     n_judg = np.bincount(item_pos, weights=cell_counts).astype(np.int64)
     p = cell_counts / n_judg[item_pos]
     if kind == "shannon":
