@@ -117,25 +117,29 @@ def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
         return pd.DataFrame(columns=LANGUAGE_COLUMNS)
     counts = langs.value_counts()
     declared = annotator_languages(bundle)
-    pairs = bundle.judgments[["item_id", "annotator_id"]].drop_duplicates()
-    pairs = pairs.assign(language=pairs["item_id"].map(langs))
+    # distinct (item, annotator) pairs on the bundle's integer codes, not on id strings
+    item_codes, ann_codes = bundle._row_codes
+    n_ann = len(bundle.annotator_ids)
+    pairs = pd.unique(item_codes * n_ann + ann_codes)
+    pair_items, pair_anns = pairs // n_ann, pairs % n_ann
+    item_lang = langs.reindex(bundle.item_ids).to_numpy(dtype=object)
+    ann_declared = None if declared is None else declared.reindex(bundle.annotator_ids).to_numpy()
     rows = []
     for lang, n in counts.items():
         row = {"language": lang, "n_items": int(n), "item_share": n / len(langs)}
-        sub = pairs[pairs["language"] == lang]
-        row["n_judgments"] = len(sub)
+        sub = pair_anns[(item_lang == lang)[pair_items]]
+        row["n_judgments"] = int(sub.size)
         if declared is None or lang == UNDETERMINED:
             row.update(n_annotators_speaking=None, mismatch_rate=None, n_judgments_known=None)
         else:
             row["n_annotators_speaking"] = int(sum(1 for v in declared if v and lang in v))
-            speaks = (
-                sub["annotator_id"]
-                .map(declared)
-                .map(lambda v, lang=lang: None if not isinstance(v, list) else lang in v)
-            )
-            known = speaks.dropna()
-            row["n_judgments_known"] = len(known)
-            row["mismatch_rate"] = float((~known.astype(bool)).mean()) if len(known) else None
+            # per annotator: 1 speaks, 0 does not, -1 declared nothing (left out)
+            speaks = np.array(
+                [lang in v if isinstance(v, list) else -1 for v in ann_declared], dtype=np.int64
+            )[sub]
+            known = int(np.count_nonzero(speaks >= 0))
+            row["n_judgments_known"] = known
+            row["mismatch_rate"] = float(np.count_nonzero(speaks == 0) / known) if known else None
         rows.append(row)
     out = pd.DataFrame(rows, columns=[*LANGUAGE_COLUMNS, "n_judgments", "n_judgments_known"])
     out = out.astype({"n_annotators_speaking": "Int64", "n_judgments_known": "Int64"})
@@ -225,6 +229,16 @@ def _escape_flags(labels: pd.Series, escape: set[str]) -> np.ndarray:
     return labels.map(flag).to_numpy(dtype=bool)
 
 
+def _field_escape_flags(bundle: Bundle, rows: np.ndarray, escape: set[str]) -> np.ndarray:
+    """Escape flag of each of ``rows``, decided once per distinct label when labels are coded."""
+    coded = bundle._label_codes
+    if coded is None:  # list labels: row by row
+        return _escape_flags(bundle.judgments["label"].iloc[rows], escape)
+    row_labels, uniques = coded
+    table = _escape_flags(pd.Series(uniques, dtype=object), escape)
+    return table[row_labels[rows]]
+
+
 def annotator_permutation_p(
     n: np.ndarray, e: np.ndarray, groups: np.ndarray, n_perm: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -264,32 +278,29 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
         if not values:
             continue
         escape = {normalise_value_name(v) for v in values}
-        scored = bundle.scored(field)
-        if scored.empty:
+        rows_f = bundle._field_rows.get(field, np.zeros(0, dtype=np.int64))
+        if rows_f.size == 0:
             continue
-        flags = _escape_flags(scored["label"], escape)
-        per_ann = (
-            pd.DataFrame({"a": scored["annotator_id"].to_numpy(), "e": flags})
-            .groupby("a")["e"]
-            .agg(["size", "sum"])
-        )
-        ann_index = pd.Index(bundle.annotator_ids)
+        flags = _field_escape_flags(bundle, rows_f, escape)
+        # judgments and escapes per annotator, annotators in id order (as a groupby on the
+        # ids gives: the permutations below shuffle in that order)
+        anns = bundle._row_codes[1][rows_f]
+        n_ann = len(bundle.annotator_ids)
+        size = np.bincount(anns, minlength=n_ann)
+        esc = np.bincount(anns, weights=flags, minlength=n_ann)
+        who = np.flatnonzero(size)
+        who = who[np.argsort(bundle.annotator_ids[who], kind="stable")]
         for attr in attrs:
             try:
                 codes, labels = bundle.group_codes(attr)
             except KeyError:
                 continue  # an attribute the annotators table lacks is reported by validation
-            g = (
-                pd.Series(codes, index=ann_index)
-                .reindex(per_ann.index)
-                .fillna(-1)
-                .to_numpy(dtype=np.int64)
-            )
+            g = codes[who]
             known = g >= 0
             if len(np.unique(g[known])) < 2:
                 continue
-            n = per_ann["size"].to_numpy(dtype=float)[known]
-            e = per_ann["sum"].to_numpy(dtype=float)[known]
+            n = size[who].astype(float)[known]
+            e = esc[who][known]
             gk = g[known]
             p_perm = (
                 annotator_permutation_p(n, e, gk, cfg.n_permutations, rng)
