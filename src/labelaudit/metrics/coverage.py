@@ -252,14 +252,17 @@ def annotator_permutation_p(
     tot_n, tot_e = n.sum(), e.sum()
 
     def gaps(assign: np.ndarray) -> np.ndarray:
-        out = np.empty((assign.shape[0], len(codes)))
-        for j, g in enumerate(codes):
-            m = assign == g
-            gn, ge = m @ n, m @ e
-            rn = tot_n - gn
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, j] = ge / gn - (tot_e - ge) / rn
-        return out
+        # group totals of every permutation at once: one bincount over (permutation, group)
+        # cells instead of a masked product per group. n and e hold whole counts, so the
+        # sums are exact in any order and equal the products'.
+        n_rows, k = assign.shape[0], len(codes)
+        cell = np.searchsorted(codes, assign) + k * np.arange(n_rows)[:, None]
+        gn = np.bincount(cell.ravel(), weights=np.tile(n, n_rows), minlength=n_rows * k)
+        ge = np.bincount(cell.ravel(), weights=np.tile(e, n_rows), minlength=n_rows * k)
+        gn, ge = gn.reshape(n_rows, k), ge.reshape(n_rows, k)
+        rn = tot_n - gn
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return ge / gn - (tot_e - ge) / rn
 
     observed = gaps(groups[None, :])[0]
     perms = np.stack([rng.permutation(groups) for _ in range(n_perm)])
