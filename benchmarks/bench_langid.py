@@ -137,6 +137,12 @@ def main() -> None:
         "to time on the same texts, in the same runs",
     )
     ap.add_argument("--baseline-label", default="earlier version")
+    ap.add_argument(
+        "--log",
+        type=Path,
+        help="JSON-lines file: this run's headline figures are appended, and every run logged "
+        "there is tabulated with the medians",
+    )
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS-langid.md")
     args = ap.parse_args()
     rng = random.Random(0)
@@ -250,6 +256,40 @@ def main() -> None:
         f"| {rate(k, t.cpu)} | {rate(k, t.busiest)} |"
         for name, k, t in rows
     )
+    runs_md = ""
+    if args.log:
+        record = {
+            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load": [round(x, 1) for x in (*load_before, *os.getloadavg())],
+            "split_wall": n / fast.wall,
+            "split_busiest": n / fast.busiest,
+            "one_wall": n / one.wall,
+            "one_cpu": n / one.cpu,
+            "baseline_cpu": n / baseline.cpu if baseline else None,
+        }
+        with args.log.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+        logged = [json.loads(line) for line in args.log.read_text().splitlines() if line]
+        keys = ["split_wall", "split_busiest", "one_wall", "one_cpu", "baseline_cpu"]
+
+        def cells(r: dict) -> str:
+            return " | ".join("" if r[k] is None else f"{r[k]:,.0f}" for k in keys)
+
+        med = {
+            k: statistics.median(vals) if (vals := [r[k] for r in logged if r[k]]) else None
+            for k in keys
+        }
+        lines = [
+            f"| {r['when']} | {', '.join(map(str, r['load'][:3]))} | {cells(r)} |" for r in logged
+        ]
+        runs_md = f"""
+Whole benchmark runs (`--log`): distinct texts per second on the {n:,}-text corpus.
+
+| run | load average at start | split, wall | split, per busiest-process CPU s | one process, wall | one process, per CPU s | before this round, per CPU s |
+|---|---|---:|---:|---:|---:|---:|
+{chr(10).join(lines)}
+| **median** | | {cells(med)} |
+"""
     md = f"""# Language identification benchmark
 
 `benchmarks/bench_langid.py` on {platform.python_version()} / {platform.machine()}, {cpu} cores
@@ -274,7 +314,7 @@ Distinct texts per second, split over processes: {verdict("wall clock", n / fast
 {verdict("per busiest-process CPU second", n / fast.busiest)}. One process:
 {verdict("wall clock", n / one.wall)}; {verdict("per CPU second", n / one.cpu)}.
 The fast detector is {(n / fast.wall) / rate_slow:,.0f}x langdetect (wall clock).
-
+{runs_md}
 Where the time goes: the Python work around the model takes {front.cpu / n * 1e6:.1f} us per
 text, {front.cpu / one.cpu:.0%} of the one-process CPU time (Unicode NFC, the whitespace check,
 dedup by dict, the letter count in one numpy pass per 4,096 texts, the window); the rest is
