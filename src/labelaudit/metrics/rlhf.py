@@ -25,6 +25,8 @@ from labelaudit.stats.preference import (
 )
 
 PREFERENCE_KINDS = ("pairwise", "ranking")
+#: Besag-Clifford early stopping of the divergence test (with ``early_stop``)
+STOP_AFTER = 10
 
 
 # ----------------------------------------------------------------- grouping
@@ -197,13 +199,14 @@ def _tie_skip_row(rows: pd.DataFrame, rest: pd.DataFrame | None, **keys: Any) ->
 
 def _field_tables(
     bundle: Bundle, cfg: AuditConfig, spec: FieldSpec, attributes: list[str]
-) -> tuple[list[dict], list[dict], list[dict]]:
+) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     comp = comparisons(bundle, spec)
     pos: list[dict] = []
     # position bias always reads the item-level comparisons; divergence may pool them
     decided = by_model_pair(bundle, comp) if _unit(cfg) == "model_pair" else comp
     div: list[dict] = []
     ts: list[dict] = []
+    draws: list[dict] = []  # random groups drawn per divergence test
     f = spec.name
     if spec.kind == "pairwise" and len(comp):
         pos.append(_position_row(comp, cfg.ci_level, field=f, attribute=None, group=None))
@@ -252,10 +255,12 @@ def _field_tables(
             m = shift["n_items_compared"]
             null, p = np.nan, np.nan
             if m and cfg.n_permutations > 0:
-                _, null, p = flip_share_permutation(
+                _, null, p, used = flip_share_permutation(
                     codes_c, dirs, who, g_rater == gi, n_comp, cfg.n_permutations, rng,
-                    eligible=g_rater >= 0, stop_after=10 if cfg.early_stop else None,
+                    eligible=g_rater >= 0, stop_after=STOP_AFTER if cfg.early_stop else None,
+                    kernel=getattr(cfg, "kernel", "auto"),
                 )  # fmt: skip
+                draws.append({"field": f, "attribute": attr, "group": label, "n_draws": used})
             div.append(
                 {
                     "field": f,
@@ -272,7 +277,7 @@ def _field_tables(
                     "suppressed": False,
                 }
             )
-    return pos, div, ts
+    return pos, div, ts, draws
 
 
 _POS_COLS = ["field", "attribute", "group", "n_judgments", "first_wins", "rate", "ci_low",
@@ -294,16 +299,18 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     pos: list[dict] = []
     div: list[dict] = []
     ts: list[dict] = []
+    draws: list[dict] = []
     errors: dict[str, str] = {}
     for spec in specs:
         try:
-            p, d, t = _field_tables(bundle, cfg, spec, attributes)
+            p, d, t, n = _field_tables(bundle, cfg, spec, attributes)
         except ValueError as exc:
             errors[spec.name] = str(exc)
             continue
         pos += p
         div += d
         ts += t
+        draws += n
     shown = bundle.items is not None and "shown_first" in bundle.items.columns
     facts = {
         "rlhf": {
@@ -311,6 +318,8 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "first_shown_source": "items.shown_first" if shown else "assumed: response A",
             "comparison_unit": _unit(cfg),
             "errors": errors,
+            "divergence_stop_after": STOP_AFTER if cfg.early_stop else None,
+            "divergence_draws": draws,
         }
     }
     divergence = pd.DataFrame(div, columns=_DIV_COLS)
@@ -373,7 +382,9 @@ def _methods(shown: bool, errors: dict[str, str], level: float, unit: str) -> li
                 "the mean flip share of the same number of raters drawn at random (with a "
                 "known attribute value; n_permutations draws, seeded), and p_value the "
                 "one-sided share of draws flipping at least as often as the group (with "
-                "early_stop, drawing stops after 10 such draws: Besag and Clifford 1991)." + pooled
+                f"early_stop, drawing stops at the draw where {STOP_AFTER} such draws were "
+                f"seen and p_value is {STOP_AFTER} / draws: Besag and Clifford 1991; the "
+                "draws made per group are listed in the run's facts)." + pooled
             ),
             "reference": "Kirk et al. (2024). The PRISM Alignment Project. arXiv:2404.16019.",
             "limits": (

@@ -37,6 +37,18 @@ def permuted_flip_counts(
     previous permutation). A cell (group, item) is compared when its values have a
     unique plurality, and flipped when that differs from ``cell_pooled``. Array layout:
     :class:`labelaudit.stats.majority._Layout`.
+
+    Examples
+    --------
+    One item, four judgments all saying 1, two judgments per group; the pooled majority
+    is 0, so whatever the shuffle both groups compare and flip the item:
+
+    >>> ones, two = np.ones(4, dtype=np.int64), np.array([0, 0, 1, 1])
+    >>> c, f = permuted_flip_counts(np.random.default_rng(0), 2, ones, np.array([0]),
+    ...                             np.array([4]), np.array([0]), np.array([2]), two,
+    ...                             np.array([0, 1]), np.array([0, 0]), 2, 2)
+    >>> c.tolist(), f.tolist()
+    ([[1, 1], [1, 1]], [[1, 1], [1, 1]])
     """
     compared = np.zeros((n_perm, n_groups), dtype=np.int64)
     flipped = np.zeros((n_perm, n_groups), dtype=np.int64)
