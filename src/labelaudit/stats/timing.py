@@ -86,9 +86,9 @@ def loo_majority_agreement(
     if vals.min() < 0 or vals.max() >= n_values:
         raise ValueError(f"value codes must be in [0, {n_values})")
     # sparse (item, value) counts: no dense item x value matrix for many-valued fields
-    _, item_idx = np.unique(items, return_inverse=True)
+    item_idx = _dense_rank(items)
     pair_key = item_idx * np.int64(n_values) + vals
-    pairs, pair_idx, c = np.unique(pair_key, return_inverse=True, return_counts=True)
+    pairs, pair_idx, c = _unique_counts(pair_key)
     p_item = pairs // n_values
     n_it = int(item_idx.max()) + 1
     top1 = np.zeros(n_it, dtype=np.int64)
@@ -110,6 +110,31 @@ def loo_majority_agreement(
     # below the top: the others' majority is the top value(s), unique only if n1 == 1
     out[~is_top & (n1 == 1)] = 0.0
     return out
+
+
+def _small_range(codes: np.ndarray) -> bool:
+    """Whether codes span few enough values that counting beats sorting (no large table)."""
+    return int(codes.min()) >= 0 and int(codes.max()) < 4 * codes.size + (1 << 20)
+
+
+def _dense_rank(codes: np.ndarray) -> np.ndarray:
+    """``np.unique(codes, return_inverse=True)[1]``, by counting when the range is small."""
+    if not _small_range(codes):
+        return np.unique(codes, return_inverse=True)[1].reshape(codes.shape)
+    present = np.bincount(codes) > 0
+    return (np.cumsum(present) - 1)[codes]
+
+
+def _unique_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True, return_counts=True)``, by counting if it can."""
+    if not _small_range(codes):
+        u, inv, c = np.unique(codes, return_inverse=True, return_counts=True)
+        return u, inv.reshape(codes.shape), c
+    dense = np.bincount(codes)
+    u = np.flatnonzero(dense)
+    rank = np.zeros(dense.size, dtype=np.int64)
+    rank[u] = np.arange(u.size)
+    return u, rank[codes], dense[u]
 
 
 def sessions(
