@@ -21,10 +21,13 @@ forked processes (:func:`detect_languages`'s ``processes``), with the same resul
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import numpy as np
@@ -260,7 +263,7 @@ def batch_detector(name: str, seed: int = 0) -> BatchDetector:
 
 
 # ------------------------------------------------------------ process split
-def _child_detect(run: BatchDetector, texts: list[str], conn) -> None:
+def _child_detect(run: BatchDetector, texts: list[str], conn: Connection) -> None:
     # a collection would walk, and so copy, every page of the parent's heap this child shares
     gc.disable()
     try:
@@ -271,7 +274,7 @@ def _child_detect(run: BatchDetector, texts: list[str], conn) -> None:
         conn.close()
 
 
-def _receive(proc, conn, patience: float) -> object:
+def _receive(proc: BaseProcess, conn: Connection, patience: float) -> object:
     """What a child sent, or ``None`` if it failed, died or did not answer in time."""
     try:
         return conn.recv() if conn.poll(patience) else None
@@ -295,14 +298,9 @@ def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: 
     n = len(texts)
     # every process gets at least min_texts / 2 texts: smaller chunks do not pay for a fork
     k = min(processes, n * 2 // max(min_texts, 1)) if n >= min_texts else 1
-    if k <= 1:
+    if k <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return run(texts)
-    try:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-    except (ImportError, ValueError):  # no fork on this platform
-        return run(texts)
+    ctx = multiprocessing.get_context("fork")
     bounds = [n * i // k for i in range(k + 1)]
     children = []
     try:
@@ -331,13 +329,6 @@ def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: 
             if proc is not None:
                 _receive(proc, recv, 0.0)
     return out
-
-
-def _default_processes() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 # ---------------------------------------------------------------------- API
@@ -392,8 +383,10 @@ def detect_languages(
     if todo:
         run = batch_detector(detector, seed)
         if detector == "fast":
-            nproc = _default_processes() if processes is None else processes
-            codes = _run_split(run, todo, nproc, pool_min_texts)
+            if processes is None:  # the cores this process may run on
+                has_affinity = hasattr(os, "sched_getaffinity")
+                processes = len(os.sched_getaffinity(0)) if has_affinity else os.cpu_count() or 1
+            codes = _run_split(run, todo, processes, pool_min_texts)
         else:
             codes = run(todo)
         found = dict(zip(todo, codes, strict=True))
