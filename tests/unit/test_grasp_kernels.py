@@ -10,6 +10,8 @@ and ``grasp_test`` the same p-values and permutation counts.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -197,3 +199,16 @@ def test_kernel_name_is_checked():
     _, _, _, indicator, total, codes, numeric, _ = _data(6)
     with pytest.raises(ValueError, match="kernel"):
         grasp_test(indicator, codes, 4, total, "nominal", numeric, kernel="cuda")
+
+
+def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
+    _, _, _, indicator, total, codes, numeric, _ = _data(7)
+    auto = grasp_test(indicator, codes, 4, total, "ordinal", numeric, n_permutations=40)
+    # a module set to None in sys.modules raises ImportError on import, as without numba
+    monkeypatch.setitem(sys.modules, "labelaudit.stats.grasp_kernels", None)
+    fallback = grasp_test(indicator, codes, 4, total, "ordinal", numeric, n_permutations=40)
+    assert not _kernel("auto", indicator, total, "ordinal", numeric).chunked
+    np.testing.assert_allclose(fallback.gai, auto.gai, rtol=1e-12)
+    np.testing.assert_array_equal(fallback.p_value, auto.p_value)
+    with pytest.raises(ImportError):
+        grasp_test(indicator, codes, 4, total, "ordinal", numeric, kernel="numba")

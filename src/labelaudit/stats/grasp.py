@@ -24,6 +24,7 @@ batch with one ``bincount`` over the judgments and applies the closed forms of
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -402,7 +403,7 @@ def _kernel(kernel: str, indicator, total, level: str, numeric: np.ndarray) -> _
     kernels = None
     if kernel != "numpy":
         try:
-            from labelaudit.stats import grasp_kernels as kernels
+            kernels = importlib.import_module("labelaudit.stats.grasp_kernels")
         except ImportError:
             if kernel == "numba":
                 raise
