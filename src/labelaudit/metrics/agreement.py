@@ -22,7 +22,7 @@ group annotator behind any of the group's figures, so small-group suppression is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -112,16 +112,16 @@ class GroupSlices:
     """One attribute's bootstrap inputs: per group, contributions of each count pattern.
 
     Group k's items are coded by the pattern of (group counts, rest counts) they show,
-    ``codes[k]`` (offset into the unit's shared pattern range), and ``within[k]``,
-    ``rest[k]``, ``cross[k]`` hold the contributions of one item of each pattern.
+    ``codes[k]`` (offset into the unit's shared pattern range); ``contributions[k]``
+    holds one item's contributions per pattern: within alpha (``width_alpha`` columns),
+    rest alpha (``width_alpha``), kappa_x (the remaining columns).
     """
 
     attribute: str
     labels: list[str]
-    codes: list[np.ndarray]
-    within: list[np.ndarray]
-    rest: list[np.ndarray]
-    cross: list[np.ndarray]
+    width_alpha: int = 0
+    codes: list[np.ndarray] = field(default_factory=list)
+    contributions: list[np.ndarray] = field(default_factory=list)
 
 
 def _group_figures(unit: Unit, indicator: sp.spmatrix, codes: np.ndarray, n_groups: int):
@@ -193,7 +193,7 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
         codes, labels = bundle.group_codes(attr)
         g = len(labels)
         counts, figs = _group_figures(unit, indicator, codes, g)
-        stack = GroupSlices(attr, labels, [], [], [], [])
+        stack = GroupSlices(attr, labels)
         alpha_rest = []
         for k in range(g):
             rows = np.concatenate([counts[k], unit.total - counts[k]], axis=1)
@@ -201,11 +201,16 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
             mine, theirs = distinct[:, :nv], distinct[:, nv:]
             stack.codes.append((pattern + n_patterns).astype(np.int32))
             n_patterns += distinct.shape[0]
-            stack.within.append(item_contributions(mine, level, num))
-            stack.rest.append(item_contributions(theirs, level, num))
-            stack.cross.append(kappa_x_item_contributions(mine, theirs, level, num))
+            rest_c = item_contributions(theirs, level, num)
+            stack.width_alpha = rest_c.shape[1]
+            stack.contributions.append(
+                np.hstack([
+                    item_contributions(mine, level, num), rest_c,
+                    kappa_x_item_contributions(mine, theirs, level, num),
+                ])
+            )  # fmt: skip
             freq = np.bincount(pattern, minlength=distinct.shape[0]).astype(np.float64)
-            alpha_rest.append(alpha_from_contributions(freq @ stack.rest[k], level, num)[0])
+            alpha_rest.append(alpha_from_contributions(freq @ rest_c, level, num)[0])
         del counts
         stacks.append(stack)
         n_ann_within = figs["within"][2]
@@ -276,14 +281,15 @@ def _bootstrap(unit, cfg, unit_index, overall, n_patterns, stacks, agreement, di
         reps_overall.append(alpha_from_contributions(h[:, :n0] @ overall_c, level, num))
         start = n0
         for s, stack in enumerate(stacks):
+            wa = stack.width_alpha
             cols = []
-            for within, rest, cross in zip(stack.within, stack.rest, stack.cross, strict=True):
-                hk = h[:, start : start + within.shape[0]]
-                start += within.shape[0]
+            for contributions in stack.contributions:
+                agg = h[:, start : start + contributions.shape[0]] @ contributions
+                start += contributions.shape[0]
                 cols += [
-                    alpha_from_contributions(hk @ within, level, num),
-                    alpha_from_contributions(hk @ rest, level, num),
-                    kappa_x_from_contributions(hk @ cross, level, num),
+                    alpha_from_contributions(agg[:, :wa], level, num),
+                    alpha_from_contributions(agg[:, wa : 2 * wa], level, num),
+                    kappa_x_from_contributions(agg[:, 2 * wa :], level, num),
                 ]
             if cols:
                 reps[s].append(np.column_stack(cols))

@@ -18,6 +18,7 @@ Arrays in, numbers out; numpy only.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -352,25 +353,23 @@ def bootstrap_pattern_counts(
     n_items = patterns.shape[1]
     count = _pattern_counter(patterns, n_patterns, kernel)
     step = max(1, max_cells // max(n_patterns, 1))
-    for draws in _draws(n_items, n_boot, seed, max_cells):
-        for r0 in range(0, draws.shape[0], step):
-            yield count(draws[r0 : r0 + step])
+    # the next block is drawn on another thread while this one is counted: the draws
+    # stay in order (one drawing thread), and both numpy's generator and the numba
+    # kernel run without the GIL, so the two cores share the work
+    blocks = _draws(n_items, n_boot, seed, max_cells)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, blocks, None)
+        while (draws := pending.result()) is not None:
+            pending = pool.submit(next, blocks, None)
+            for r0 in range(0, draws.shape[0], step):
+                yield count(draws[r0 : r0 + step])
 
 
 def _pattern_counter(patterns: np.ndarray, n_patterns: int, kernel: str):
     """draws (b, n_items) -> (b, n_patterns) pattern counts, by numba or numpy."""
-    from labelaudit.stats.kernel import resolve
-
-    if resolve(kernel) == "numba":
-        try:
-            from labelaudit.stats.bootstrap_kernels import pattern_counts
-        except ImportError:
-            if kernel == "numba":
-                raise
-        else:
-            pats = np.ascontiguousarray(patterns, dtype=np.int32)
-            return lambda draws: pattern_counts(draws, pats, n_patterns)
     import scipy.sparse as sp
+
+    from labelaudit.stats.kernel import resolve
 
     k, n_items = patterns.shape
     onehot_t = sp.csr_matrix(
@@ -384,7 +383,21 @@ def _pattern_counter(patterns: np.ndarray, n_patterns: int, kernel: str):
             weights[:, r] = np.bincount(row, minlength=n_items)
         return np.ascontiguousarray((onehot_t @ weights).T)
 
-    return count
+    if resolve(kernel) == "numpy" or k * n_items >= 2**32:
+        return count
+    try:
+        from labelaudit.stats.bootstrap_kernels import pattern_counts
+    except ImportError:
+        if kernel == "numba":
+            raise
+        return count
+    pats = np.ascontiguousarray(patterns, dtype=np.int32)
+
+    def fast(draws: np.ndarray) -> np.ndarray:
+        out, exact = pattern_counts(draws, pats, n_patterns)
+        return out if exact else count(draws)
+
+    return fast
 
 
 def percentile_interval(replicates: np.ndarray, ci_level: float) -> tuple[float, float]:

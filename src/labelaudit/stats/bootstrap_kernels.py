@@ -10,8 +10,9 @@ Two replicates over three items; coding 0 gives the items patterns 0, 0, 1, codi
 gives them 2, 3, 3:
 
 >>> draws = np.array([[0, 0, 2], [1, 2, 2]])
->>> pattern_counts(draws, np.array([[0, 0, 1], [2, 3, 3]], dtype=np.int32), 4).tolist()
-[[2.0, 1.0, 2.0, 1.0], [1.0, 2.0, 0.0, 3.0]]
+>>> counts, exact = pattern_counts(draws, np.array([[0, 0, 1], [2, 3, 3]], dtype=np.int32), 4)
+>>> counts.tolist(), exact
+([[2.0, 1.0, 2.0, 1.0], [1.0, 2.0, 0.0, 3.0]], True)
 """
 
 from __future__ import annotations
@@ -21,12 +22,20 @@ from numba import njit, prange
 
 __all__ = ["pattern_counts"]
 
-#: replicates counted together: one int32 lane each, 16 lanes = one 64-byte cache line
+#: replicates counted together, two 32-bit lanes per uint64 word: a word add adds both
+#: lanes at once (no carry crosses them: a lane never exceeds its replicate's n draws)
 LANES = 16
+WORDS = LANES // 2
+#: item ranges counted in parallel, each into its own accumulator (threads never share one)
+PARTS = 2
+LOW = np.uint64(0xFFFFFFFF)
+SHIFT = np.uint64(32)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def pattern_counts(draws: np.ndarray, patterns: np.ndarray, n_patterns: int) -> np.ndarray:
+def pattern_counts(
+    draws: np.ndarray, patterns: np.ndarray, n_patterns: int
+) -> tuple[np.ndarray, bool]:
     """How many of each replicate's draws fell on items of each pattern.
 
     Parameters
@@ -34,42 +43,59 @@ def pattern_counts(draws: np.ndarray, patterns: np.ndarray, n_patterns: int) -> 
     draws : (b, n_items) int64
         Item drawn, per replicate and draw.
     patterns : (K, n_items) int32
-        K codings of the items, codes in ``[0, n_patterns)``.
+        K codings of the items, codes in ``[0, n_patterns)``; K * n_items < 2**32.
     n_patterns : int
 
     Returns
     -------
-    (b, n_patterns) float64: ``weights @ onehot`` with ``weights[r]`` the bincount of
-    ``draws[r]`` and ``onehot[u, p]`` the number of codings giving item u pattern p.
+    counts : (b, n_patterns) float64
+        ``weights @ onehot`` with ``weights[r]`` the bincount of ``draws[r]`` and
+        ``onehot[u, p]`` the number of codings giving item u pattern p.
+    exact : bool
+        False when some item was drawn 256 times or more in one replicate (possible
+        only on tiny inputs): the counts are then wrong and must be redone otherwise.
     """
     b, n = draws.shape
     k = patterns.shape[0]
     out = np.zeros((b, n_patterns))
-    rows = np.zeros((LANES, n), np.int32)
-    weights = np.zeros((n, LANES), np.int32)
-    acc = np.zeros((n_patterns, LANES), np.int32)
-    n_chunks = (n + 4095) // 4096
+    # one byte per item keeps a replicate's histogram in L2 cache
+    small = np.zeros((LANES, n), np.uint8)
+    wrapped = np.zeros(LANES, np.bool_)
+    weights = np.zeros((n, WORDS), np.uint64)
+    acc = np.zeros((PARTS, n_patterns, WORDS), np.uint64)
+    part = (n + PARTS - 1) // PARTS
     for r0 in range(0, b, LANES):
         s = min(b, r0 + LANES) - r0
         for j in prange(LANES):
-            rows[j, :] = 0
+            row = small[j]
+            row[:] = 0
+            wrapped[j] = False
             if j < s:
                 for i in range(n):
-                    rows[j, draws[r0 + j, i]] += 1
-        # item-major weights: one item's LANES replicate weights are one vector add
-        for c in prange(n_chunks):
-            for u in range(c * 4096, min(n, c * 4096 + 4096)):
-                for j in range(LANES):
-                    weights[u, j] = rows[j, u]
-        acc[:, :] = 0
-        # codings own disjoint pattern rows of acc when their code ranges are disjoint;
-        # shared ranges would race, so they are split only by coding when that is safe
-        for c in range(k):
-            for u in range(n):
-                p = patterns[c, u]
-                for j in range(LANES):
-                    acc[p, j] += weights[u, j]
+                    u = draws[r0 + j, i]
+                    row[u] += np.uint8(1)
+                    wrapped[j] |= row[u] == 0
+        for t in prange(PARTS):
+            end = min(n, (t + 1) * part)
+            for u in range(t * part, end):
+                for h in range(WORDS):
+                    lo, hi = np.uint64(small[2 * h, u]), np.uint64(small[2 * h + 1, u])
+                    weights[u, h] = lo | (hi << SHIFT)
+            a = acc[t]
+            a[:, :] = 0
+            # coding by coding: one coding's accumulator rows stay in L2 cache
+            for c in range(k):
+                for u in range(t * part, end):
+                    p = patterns[c, u]
+                    for h in range(WORDS):
+                        a[p, h] += weights[u, h]
+        if wrapped.any():
+            return out, False
         for j in range(s):
+            shift = SHIFT * np.uint64(j % 2)
             for p in range(n_patterns):
-                out[r0 + j, p] = acc[p, j]
-    return out
+                total = 0
+                for t in range(PARTS):
+                    total += (acc[t, p, j // 2] >> shift) & LOW
+                out[r0 + j, p] = total
+    return out, True
