@@ -155,3 +155,33 @@ def test_unknown_kernel_is_rejected():
         mj.flips_permutation_baseline(
             items, values, groups, pooled, n_groups=g, n_resamples=5, stop_after=0
         )
+
+
+@pytest.mark.parametrize("spare", [0.0, 0.3, 1.02, 3.0])
+@pytest.mark.parametrize("held", [False, True])
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.Philox])
+def test_bulk_draws_match_draw_by_draw(spare, held, bitgen):
+    # too few bulk draws (the kernel continues on the generator), a 32-bit half held
+    # back by the generator before the call, and a bit generator without bulk draws
+    rng = np.random.default_rng(8)
+    items, values = rng.integers(0, 60, 700), rng.integers(0, 4, 700)
+    groups = rng.integers(-1, 4, 700)
+    pooled = mj.label_counts(items, values, 60, 4)
+    lay = mj._shuffle_layout(items, values, groups, pooled, 4, 2)
+    a_rng, b_rng = np.random.Generator(bitgen(5)), np.random.Generator(bitgen(5))
+    if held:
+        a_rng.integers(0, 2**32, dtype=np.uint32)
+        b_rng.integers(0, 2**32, dtype=np.uint32)
+    for n_perm in (1, 6):
+        a = permuted_flip_counts(a_rng, n_perm, *lay.kernel_args(), spare=spare)
+        b = mj._numpy_flip_counts(b_rng, n_perm, lay)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+        if bitgen is np.random.PCG64:
+            assert a_rng.bit_generator.state == b_rng.bit_generator.state
+        # the next 32-bit draws (a held half first) and doubles are the same
+        np.testing.assert_array_equal(
+            a_rng.integers(0, 2**32, 3, dtype=np.uint32),
+            b_rng.integers(0, 2**32, 3, dtype=np.uint32),
+        )
+        assert a_rng.random() == b_rng.random()
