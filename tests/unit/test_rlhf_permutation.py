@@ -89,3 +89,29 @@ def test_unknown_kernel_is_rejected():
         flip_share_permutation(np.zeros(2, dtype=int), np.array([1, -1]), np.array([0, 1]),
                                np.array([True, False]), 1, 5, np.random.default_rng(0),
                                kernel="gpu")  # fmt: skip
+
+
+def test_bit_parallel_kernel_equals_numpy_on_many_draws_and_busy_items():
+    # several 64-draw lanes, items judged by hundreds of annotators (wide bit-sliced
+    # counters), and the pooled decision tied on some items
+    for seed in range(6):
+        r = np.random.default_rng(seed)
+        n_items, n_ann, n = 12, 300, 4000
+        items, who = r.integers(0, n_items, n), r.integers(0, n_ann, n)
+        dirs = r.integers(-1, 2, n)
+        data = _by_annotator(items, dirs, who, n_ann, n_items)
+        assert data.item_sign is not None
+        drawn = np.stack([r.choice(n_ann, size=90, replace=False) for _ in range(150)])
+        np.testing.assert_array_equal(
+            _flip_shares(drawn, data, True), _flip_shares(drawn, data, False)
+        )
+
+
+def test_non_unit_directions_use_the_plain_kernel():
+    r = np.random.default_rng(2)
+    items, who = r.integers(0, 20, 300), r.integers(0, 15, 300)
+    dirs = r.integers(-1, 2, 300) * 2.5  # only the sign matters for a decision
+    data = _by_annotator(items, dirs, who, 15, 20)
+    assert data.item_sign is None
+    drawn = np.stack([r.choice(15, size=5, replace=False) for _ in range(40)])
+    np.testing.assert_array_equal(_flip_shares(drawn, data, True), _flip_shares(drawn, data, False))

@@ -355,8 +355,8 @@ def flip_share_permutation(
     pool = np.flatnonzero(np.ones(member.size, bool) if eligible is None else eligible)
     k = int(member.sum())
     observed = float(_flip_shares(np.flatnonzero(member)[None, :], data, use_numba)[0])
-    # a block costs about as much as a draw-by-draw pass over the judgments
-    block = max(1, min(256, 4_000_000 // max(n_items, 1)))
+    # numpy blocks hold (draws x items) arrays: bound their size
+    block = 256 if use_numba else max(1, min(256, 4_000_000 // max(n_items, 1)))
     null: list[np.ndarray] = []
     hits = done = 0
     while done < n_permutations:
@@ -394,6 +394,7 @@ class _Judgments(NamedTuple):
     item_ann: np.ndarray  # ... item: annotator (int64) and
     item_dir: np.ndarray  # ... direction (float64)
     item_pooled: np.ndarray  # (U,) pooled sign of those items
+    item_sign: np.ndarray | None  # item_dir as int64 when every direction is -1, 0 or +1
 
 
 def _by_annotator(
@@ -416,6 +417,7 @@ def _by_annotator(
     return _Judgments(
         ptr, items[order], d[order], total_n, pooled,
         item_ptr, who[by_item], d[by_item], pooled[multi],
+        d[by_item].astype(np.int64) if np.isin(d, (-1.0, 0.0, 1.0)).all() else None,
     )  # fmt: skip
 
 
@@ -423,10 +425,18 @@ def _flip_shares(drawn: np.ndarray, data: _Judgments, use_numba: bool) -> np.nda
     """Flip share of each row of ``drawn`` (annotator positions) as the group."""
     drawn = np.ascontiguousarray(drawn, dtype=np.int64)
     if use_numba:
-        from labelaudit.stats.preference_kernels import flip_shares
+        from labelaudit.stats.preference_kernels import flip_shares, flip_shares_bits
 
-        member = np.zeros((drawn.shape[0], data.ptr.size - 1), dtype=np.bool_)
-        member[np.arange(drawn.shape[0])[:, None], drawn] = True
+        n_draws, n_ann = drawn.shape[0], data.ptr.size - 1
+        if data.item_sign is not None:  # directions are -1 / 0 / +1: 64 draws per pass
+            lanes = np.zeros(((n_draws + 63) // 64, n_ann), dtype=np.uint64)
+            for b in range(n_draws):
+                lanes[b // 64, drawn[b]] |= np.uint64(1 << (b % 64))
+            return flip_shares_bits(
+                lanes, n_draws, data.item_ptr, data.item_ann, data.item_sign, data.item_pooled
+            )
+        member = np.zeros((n_draws, n_ann), dtype=np.bool_)
+        member[np.arange(n_draws)[:, None], drawn] = True
         return flip_shares(member, data.item_ptr, data.item_ann, data.item_dir, data.item_pooled)
     b, n_items = drawn.shape[0], data.total_n.size
     starts, lens = data.ptr[drawn.ravel()], np.diff(data.ptr)[drawn.ravel()]
