@@ -101,18 +101,22 @@ def _timing_tables(
         is_fast = fast_mask(t, floor_s, rel)
         a = agree[timed]
         fast.append(_fast_row(base, ann_timed, n_ann, is_fast, a, None))
+        n_fast = int(is_fast.sum())
         for attr in attrs:
             codes, labels = groups[attr]
-            g_t, g_f = codes[ann_all], codes[ann_timed]
+            # each group's rows as one slice of a sort by group (not a mask per group);
+            # every figure below is order-free (quantiles, counts, means of 0/1 values)
+            by_t = _group_slices(codes[ann_all], len(labels))
+            by_f = _group_slices(codes[ann_timed], len(labels))
             for gi, label in enumerate(labels):
                 keys = {"field": name, "attribute": attr, "group": label}
-                sel = g_t == gi
-                if sel.any():
+                sel = by_t[gi]
+                if sel.size:
                     med, q1, q3 = median_iqr(t_all[sel])
                     timing.append(
                         _rows(
                             keys,
-                            n_judgments=int(sel.sum()),
+                            n_judgments=int(sel.size),
                             median_s=med,
                             q1_s=q1,
                             q3_s=q3,
@@ -120,10 +124,15 @@ def _timing_tables(
                             n_annotators=_n_distinct(ann_all[sel], n_ann),
                         )  # fmt: skip
                     )
-                sel_f = g_f == gi
-                if sel_f.any():
-                    fast.append(_fast_row(keys, ann_timed[sel_f], n_ann, is_fast[sel_f],
-                                          a[sel_f], is_fast[~sel_f]))  # fmt: skip
+                sel_f = by_f[gi]
+                if sel_f.size:
+                    row = _fast_row(keys, ann_timed[sel_f], n_ann, is_fast[sel_f], a[sel_f], None)
+                    # share of fast judgments among everyone else: whole counts, exact
+                    n_rest = is_fast.size - sel_f.size
+                    row["rest_fast_share"] = (
+                        float(np.float64(n_fast - row["n_fast"]) / n_rest) if n_rest else np.nan
+                    )
+                    fast.append(row)
     return (
         pd.DataFrame(timing, columns=_TIMING_COLS),
         pd.DataFrame(fast, columns=_FAST_COLS),
@@ -131,6 +140,14 @@ def _timing_tables(
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _group_slices(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """Row positions of each group 0..n_groups-1 (-1 = no group is left out), ascending."""
+    g = group_of_row.astype(np.int16 if n_groups < 2**15 - 1 else np.int64)
+    order = np.argsort(g, kind="stable")  # radix sort on small codes
+    ends = np.cumsum(np.bincount(g + 1, minlength=n_groups + 1))
+    return [order[ends[k] : ends[k + 1]] for k in range(n_groups)]
 
 
 def _n_distinct(codes: np.ndarray, n: int) -> int:
