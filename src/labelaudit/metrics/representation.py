@@ -318,8 +318,12 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
                 continue
             p = np.bincount(g) / g.size
             # sum_g p_g^m depends on the item only through m: compute it once per size
-            sizes, size_of_item = np.unique(n_judg[keep], return_inverse=True)
-            expected = np.array([np.sum(p**m) for m in sizes])[size_of_item]
+            # (item sizes are small whole numbers: the distinct ones by counting, not sorting)
+            m_item = n_judg[keep]
+            sizes = np.flatnonzero(np.bincount(m_item))
+            expected = np.zeros(sizes[-1] + 1)
+            expected[sizes] = [np.sum(p**m) for m in sizes]
+            expected = expected[m_item]
             rows.append(
                 {
                     "attribute": attr,
