@@ -101,6 +101,9 @@ def test_baseline_equals_reference_on_random_inputs(kernel, stop_after):
             kernel=kernel, **kw,
         )  # fmt: skip
         np.testing.assert_array_equal(res.expected, exp, err_msg=f"seed {seed}")
+        n_cmp, n_flip = mj.flips_by_group(items, values, groups, g, pooled, min_group_judgments=mg)
+        np.testing.assert_array_equal(res.n_compared, n_cmp, err_msg=f"seed {seed}")
+        np.testing.assert_array_equal(res.n_flipped, n_flip, err_msg=f"seed {seed}")
         np.testing.assert_array_equal(res.p_value, p, err_msg=f"seed {seed}")
         if n_perm:
             np.testing.assert_array_equal(res.n_resamples, used, err_msg=f"seed {seed}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labelaudit.stats.preference import _by_annotator, _flip_shares, flip_share_permutation
+from labelaudit.stats.preference import _flip_shares, flip_share_permutation, prepare_judgments
 
 KERNELS = ["numba", "numpy"]
 
@@ -77,7 +77,7 @@ def test_kernels_agree_on_a_block_of_draws():
     r = np.random.default_rng(1)
     n_items, n_ann, n = 200, 40, 1500
     items, who, dirs = r.integers(0, n_items, n), r.integers(0, n_ann, n), r.integers(-1, 2, n)
-    data = _by_annotator(items, dirs, who, n_ann, n_items)
+    data = prepare_judgments(items, dirs, who, n_ann, n_items)
     drawn = np.stack([r.choice(n_ann, size=7, replace=False) for _ in range(30)])
     a, b = _flip_shares(drawn, data, True), _flip_shares(drawn, data, False)
     np.testing.assert_array_equal(a, b)
@@ -99,7 +99,7 @@ def test_bit_parallel_kernel_equals_numpy_on_many_draws_and_busy_items():
         n_items, n_ann, n = 12, 300, 4000
         items, who = r.integers(0, n_items, n), r.integers(0, n_ann, n)
         dirs = r.integers(-1, 2, n)
-        data = _by_annotator(items, dirs, who, n_ann, n_items)
+        data = prepare_judgments(items, dirs, who, n_ann, n_items)
         assert data.item_sign is not None
         drawn = np.stack([r.choice(n_ann, size=90, replace=False) for _ in range(150)])
         np.testing.assert_array_equal(
@@ -111,7 +111,7 @@ def test_non_unit_directions_use_the_plain_kernel():
     r = np.random.default_rng(2)
     items, who = r.integers(0, 20, 300), r.integers(0, 15, 300)
     dirs = r.integers(-1, 2, 300) * 2.5  # only the sign matters for a decision
-    data = _by_annotator(items, dirs, who, 15, 20)
+    data = prepare_judgments(items, dirs, who, 15, 20)
     assert data.item_sign is None
     drawn = np.stack([r.choice(15, size=5, replace=False) for _ in range(40)])
     np.testing.assert_array_equal(_flip_shares(drawn, data, True), _flip_shares(drawn, data, False))

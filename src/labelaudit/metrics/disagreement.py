@@ -154,8 +154,8 @@ def _shares_and_shift(
     k = len(coded.values)
     jg = codes[coded.annotator_codes]  # group of each judgment (-1 = unknown)
     known = jg >= 0
-    table = np.zeros((len(labels), k))
-    np.add.at(table, (jg[known], coded.value_codes[known]), 1)
+    flat = jg[known].astype(np.int64) * k + coded.value_codes[known]
+    table = np.bincount(flat, minlength=len(labels) * k).reshape(len(labels), k).astype(float)
     n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
     col_tot = table.sum(axis=0)
     for g, name in enumerate(labels):
@@ -203,7 +203,7 @@ def _shares_and_shift(
 
 def _annotators_per_group(ann_codes: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Annotators of each group with at least one judgment in the unit."""
-    g = codes[np.unique(ann_codes)]
+    g = codes[np.flatnonzero(np.bincount(ann_codes, minlength=codes.size))]
     return np.bincount(g[g >= 0], minlength=n_groups)
 
 
@@ -244,12 +244,8 @@ def _contested(
     k = len(coded.values)
     jg = codes[coded.annotator_codes]
     n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
-    n_cmp_all, n_flip_all = mj.flips_by_group(
-        coded.item_codes, coded.value_codes, jg, len(labels), pooled,
-        min_group_judgments=MIN_GROUP_JUDGMENTS,
-    )  # fmt: skip
     n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
-    expected, p_values, used = mj.flips_permutation_baseline(
+    expected, p_values, used, n_cmp_all, n_flip_all = mj.flips_permutation_baseline(
         coded.item_codes, coded.value_codes, jg, pooled, n_groups=len(labels),
         n_resamples=n_perm, seed=_rng(cfg, "contested", coded.field, attr),
         min_group_judgments=MIN_GROUP_JUDGMENTS,

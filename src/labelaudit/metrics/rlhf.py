@@ -21,6 +21,7 @@ from labelaudit.stats.preference import (
     flip_share_permutation,
     group_decision_shift,
     pairwise_directions,
+    prepare_judgments,
     ranking_to_pairs,
 )
 
@@ -230,6 +231,7 @@ def _field_tables(
     at_comp = annotator_positions(bundle, comp["annotator_id"].to_numpy())
     at_rater = annotator_positions(bundle, raters.to_numpy())
     at_all = annotator_positions(bundle, all_rows["annotator_id"].to_numpy())
+    prepared = None  # the field's judgments arranged once for every divergence test
     for attr in attributes:
         g_comp, labels = groups_at(bundle, attr, at_comp)
         g_rater, _ = groups_at(bundle, attr, at_rater)
@@ -255,10 +257,12 @@ def _field_tables(
             m = shift["n_items_compared"]
             null, p = np.nan, np.nan
             if m and cfg.n_permutations > 0:
+                if prepared is None:
+                    prepared = prepare_judgments(codes_c, dirs, who, len(raters), n_comp)
                 _, null, p, used = flip_share_permutation(
                     codes_c, dirs, who, g_rater == gi, n_comp, cfg.n_permutations, rng,
                     eligible=g_rater >= 0, stop_after=STOP_AFTER if cfg.early_stop else None,
-                    kernel=getattr(cfg, "kernel", "auto"),
+                    kernel=getattr(cfg, "kernel", "auto"), prepared=prepared,
                 )  # fmt: skip
                 draws.append({"field": f, "attribute": attr, "group": label, "n_draws": used})
             div.append(

@@ -187,6 +187,8 @@ class FlipBaseline(NamedTuple):
     expected: np.ndarray  # mean permuted share of flipped items per group (NaN: none)
     p_value: np.ndarray  # one-sided permutation p-value per group (NaN: not tested)
     n_resamples: np.ndarray  # permutations drawn per group (fewer when it stopped early)
+    n_compared: np.ndarray  # observed items compared per group (as flips_by_group)
+    n_flipped: np.ndarray  # observed items flipped per group
 
 
 def flips_permutation_baseline(
@@ -229,8 +231,9 @@ def flips_permutation_baseline(
     FlipBaseline
         Per group: the mean share of compared items that flip under permutation, the
         one-sided p-value (1 + #{permuted share >= observed}) / (1 + #{permutations
-        where the group compared any item}) and the permutations drawn for the group.
-        NaN where a group compared no items, or when ``n_resamples`` is 0.
+        where the group compared any item}) and the permutations drawn for the group
+        (NaN where a group compared no items, or when ``n_resamples`` is 0); and the
+        observed items compared and flipped, as :func:`flips_by_group` counts them.
 
     Examples
     --------
@@ -241,26 +244,32 @@ def flips_permutation_baseline(
 
     >>> items, values = np.zeros(4, dtype=int), np.array([1, 1, 0, 0])
     >>> pooled = label_counts(items, values, 1, 2) + np.array([1, 0])
-    >>> exp, p, used = flips_permutation_baseline(
+    >>> exp, p, used, n_cmp, n_flip = flips_permutation_baseline(
     ...     items, values, np.array([0, 0, 1, 1]), pooled, n_groups=2, n_resamples=600, seed=0)
     >>> [round(float(x), 1) for x in exp], [round(float(x), 1) for x in p], used.tolist()
     ([0.5, 0.5], [0.5, 1.0], [600, 600])
+    >>> n_cmp.tolist(), n_flip.tolist()
+    ([1, 1], [1, 0])
     """
     items = np.asarray(item_codes, dtype=np.int64)
     values = np.asarray(value_codes, dtype=np.int64)
     groups = np.asarray(judgment_groups, dtype=np.int64)
-    nan = np.full(n_groups, np.nan)
-    if n_resamples <= 0 or n_groups < 1:
-        return FlipBaseline(nan, nan.copy(), np.zeros(max(n_groups, 0), dtype=np.int64))
     if stop_after is not None and stop_after < 1:
         raise ValueError("stop_after must be at least 1")
+    if not items.shape == values.shape == groups.shape:
+        raise ValueError("item_codes, value_codes and judgment_groups must align")
+    if groups.size and groups.max() >= n_groups:
+        raise ValueError("group codes must lie below n_groups")
     use_numba = resolve(kernel) == "numba"
+    lay = _shuffle_layout(items, values, groups, pooled_counts, n_groups, min_group_judgments)
+    # the layout holds every cell that can compare: unshuffled, it gives flips_by_group
+    n_cmp, n_flip = (x[0] for x in _count_block(lay, lay.base[lay.pos_cell >= 0][None, :]))
+    nan = np.full(n_groups, np.nan)
+    if n_resamples <= 0 or n_groups < 1:
+        return FlipBaseline(nan, nan.copy(), np.zeros(n_groups, dtype=np.int64), n_cmp, n_flip)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    kw = {"min_group_judgments": min_group_judgments}
-    n_cmp, n_flip = flips_by_group(items, values, groups, n_groups, pooled_counts, **kw)
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = np.where(n_cmp > 0, n_flip / np.maximum(n_cmp, 1), np.nan)
-    lay = _shuffle_layout(items, values, groups, pooled_counts, n_groups, min_group_judgments)
     tested = np.isfinite(observed)
     counting = np.ones(n_groups, dtype=bool)  # groups still adding to their baseline
     total, seen = np.zeros(n_groups), np.zeros(n_groups)
@@ -296,7 +305,7 @@ def flips_permutation_baseline(
     with np.errstate(divide="ignore", invalid="ignore"):
         expected = np.where(seen > 0, total / seen, np.nan)
         p = np.where(stopped, at_least / np.maximum(seen, 1), (1 + at_least) / (1 + seen))
-    return FlipBaseline(expected, np.where(tested, p, np.nan), used)
+    return FlipBaseline(expected, np.where(tested, p, np.nan), used, n_cmp, n_flip)
 
 
 class _Layout(NamedTuple):
@@ -385,7 +394,6 @@ def _numpy_flip_counts(
     rng: np.random.Generator, n_perm: int, lay: _Layout
 ) -> tuple[np.ndarray, np.ndarray]:
     """Items compared and flipped per (permutation, group): one bincount for the block."""
-    n_cells, k, g = len(lay.cell_group), lay.n_values, lay.n_groups
     elig = np.flatnonzero(lay.pos_cell >= 0)
     v = np.empty((n_perm, elig.size), dtype=np.int64)
     for b in range(n_perm):
@@ -393,6 +401,13 @@ def _numpy_flip_counts(
         for pos in lay.blocks:
             shuffled[pos] = rng.permuted(shuffled[pos], axis=1)
         v[b] = shuffled[elig]
+    return _count_block(lay, v)
+
+
+def _count_block(lay: _Layout, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Compared and flipped per (row of ``v``, group); ``v``: values at eligible positions."""
+    n_perm, (n_cells, k, g) = v.shape[0], (len(lay.cell_group), lay.n_values, lay.n_groups)
+    elig = np.flatnonzero(lay.pos_cell >= 0)
     offset = (np.arange(n_perm, dtype=np.int64) * n_cells)[:, None]
     keys = ((offset + lay.pos_cell[elig]) * k + v).ravel()
     counts = np.bincount(keys, minlength=n_perm * n_cells * k).reshape(-1, k)

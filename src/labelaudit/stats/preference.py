@@ -315,6 +315,7 @@ def flip_share_permutation(
     stop_after: int | None = None,
     *,
     kernel: str = "auto",
+    prepared: Judgments | None = None,
 ) -> FlipShareTest:
     """Flip share of a group against groups of the same size drawn at random.
 
@@ -330,7 +331,8 @@ def flip_share_permutation(
     draw-by-draw loop leaves it, early stop included); the flip shares of a block of
     draws are computed together, from each drawn annotator's own judgments only
     (``kernel``: "numba", "numpy" or "auto", see :mod:`labelaudit.stats.kernel`; both
-    give identical results).
+    give identical results). ``prepared``: :func:`prepare_judgments` of the same
+    arguments, to share that work between the tests of one field.
 
     Raises
     ------
@@ -351,7 +353,9 @@ def flip_share_permutation(
         raise ValueError("n_permutations must be >= 1")
     use_numba = resolve(kernel) == "numba"
     member = np.asarray(member, dtype=bool)
-    data = _by_annotator(item_codes, directions, judgment_annotator, member.size, n_items)
+    data = prepared or prepare_judgments(
+        item_codes, directions, judgment_annotator, member.size, n_items
+    )
     pool = np.flatnonzero(np.ones(member.size, bool) if eligible is None else eligible)
     k = int(member.sum())
     observed = float(_flip_shares(np.flatnonzero(member)[None, :], data, use_numba)[0])
@@ -382,7 +386,7 @@ def flip_share_permutation(
     return FlipShareTest(observed, float(np.mean(np.concatenate(null))), p, n_permutations)
 
 
-class _Judgments(NamedTuple):
+class Judgments(NamedTuple):
     """Judgments grouped by annotator (numpy path) and by item (numba path)."""
 
     ptr: np.ndarray  # (n_annotators + 1,) judgments of annotator a: ptr[a]:ptr[a + 1] of
@@ -397,9 +401,18 @@ class _Judgments(NamedTuple):
     item_sign: np.ndarray | None  # item_dir as int64 when every direction is -1, 0 or +1
 
 
-def _by_annotator(
+def prepare_judgments(
     item_codes: np.ndarray, directions: np.ndarray, who: np.ndarray, n_ann: int, n_items: int
-) -> _Judgments:
+) -> Judgments:
+    """Judgments of a preference field arranged for :func:`flip_share_permutation`.
+
+    Examples
+    --------
+    >>> data = prepare_judgments(np.array([0, 0, 1]), np.array([1, -1, 1]),
+    ...                          np.array([1, 0, 0]), 2, 2)
+    >>> data.ptr.tolist(), data.item.tolist(), data.pooled.tolist()
+    ([0, 2, 3], [0, 1, 0], [0.0, 1.0])
+    """
     items = np.asarray(item_codes, dtype=np.int64)
     d = np.asarray(directions, dtype=float)
     who = np.asarray(who, dtype=np.int64)
@@ -414,14 +427,14 @@ def _by_annotator(
     by_item = np.argsort(items, kind="stable")
     by_item = by_item[multi[items[by_item]]]
     item_ptr = np.concatenate([[0], np.cumsum(total_n[multi])]).astype(np.int64)
-    return _Judgments(
+    return Judgments(
         ptr, items[order], d[order], total_n, pooled,
         item_ptr, who[by_item], d[by_item], pooled[multi],
         d[by_item].astype(np.int64) if np.isin(d, (-1.0, 0.0, 1.0)).all() else None,
     )  # fmt: skip
 
 
-def _flip_shares(drawn: np.ndarray, data: _Judgments, use_numba: bool) -> np.ndarray:
+def _flip_shares(drawn: np.ndarray, data: Judgments, use_numba: bool) -> np.ndarray:
     """Flip share of each row of ``drawn`` (annotator positions) as the group."""
     drawn = np.ascontiguousarray(drawn, dtype=np.int64)
     if use_numba:
