@@ -21,7 +21,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.model import Bundle, map_distinct
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.stats.contingency import benjamini_hochberg, two_proportion_z
@@ -67,8 +67,9 @@ def item_languages(bundle: Bundle, cfg: AuditConfig) -> tuple[pd.Series, dict]:
         return pd.Series(dtype=object), facts
     items = items.drop_duplicates("item_id").set_index("item_id")
     given = items["language"] if "language" in items.columns else pd.Series(None, index=items.index)
-    given = given.map(
-        lambda v: None if v is None or v != v or not str(v).strip() else normalise_code(str(v))
+    given = map_distinct(  # once per distinct value: items run to millions
+        given,
+        lambda v: None if v is None or v != v or not str(v).strip() else normalise_code(str(v)),
     )
     text_cols = [c for c in ("text", "prompt") if c in items.columns]
     need = given.isna()
@@ -120,7 +121,8 @@ def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
     # distinct (item, annotator) pairs on the bundle's integer codes, not on id strings
     item_codes, ann_codes = bundle._row_codes
     n_ann = len(bundle.annotator_ids)
-    pairs = pd.unique(item_codes * n_ann + ann_codes)
+    pairs = np.sort(item_codes * n_ann + ann_codes, kind="stable")  # near-linear by item
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs
     pair_items, pair_anns = pairs // n_ann, pairs % n_ann
     item_lang = langs.reindex(bundle.item_ids).to_numpy(dtype=object)
     ann_declared = None if declared is None else declared.reindex(bundle.annotator_ids).to_numpy()
