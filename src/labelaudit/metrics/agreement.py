@@ -329,9 +329,12 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     units = [
         (f, o) for f, o in bundle.scored_units() if bundle.schema[f].kind not in ("ranking", "text")
     ]
+    row_items = bundle._row_codes[0]
     for unit_index, (field_name, option) in enumerate(units):
-        rows = bundle.judgments.loc[bundle.judgments["field"] == field_name, "item_id"]
-        unit = prepare_unit(bundle.coded(field_name, option), int(rows.nunique()))
+        # items with any judgment of the field, skipped ones included, on integer codes
+        rows = bundle._all_field_rows.get(field_name, np.zeros(0, dtype=np.int64))
+        n_field_items = int(np.count_nonzero(np.bincount(row_items[rows], minlength=1)))
+        unit = prepare_unit(bundle.coded(field_name, option), n_field_items)
         excluded[unit.name] = unit.n_excluded
         scored[unit.name] = unit.n_items
         a, g, d = _unit_tables(unit, bundle, cfg, unit_index, attrs)

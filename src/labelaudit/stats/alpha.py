@@ -17,6 +17,7 @@ Arrays in, numbers out; numpy only.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -353,16 +354,23 @@ def bootstrap_pattern_counts(
     n_items = patterns.shape[1]
     count = _pattern_counter(patterns, n_patterns, kernel)
     step = max(1, max_cells // max(n_patterns, 1))
-    # the next block is drawn on another thread while this one is counted: the draws
-    # stay in order (one drawing thread), and both numpy's generator and the numba
-    # kernel run without the GIL, so the two cores share the work
+    # one thread draws the blocks, in order; two count them, each block as soon as it
+    # is drawn (numpy's generator and the numba kernel release the GIL, so the threads
+    # share the cores); blocks are yielded in order, at most two counted ahead
     blocks = _draws(n_items, n_boot, seed, max_cells)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(next, blocks, None)
-        while (draws := pending.result()) is not None:
-            pending = pool.submit(next, blocks, None)
-            for r0 in range(0, draws.shape[0], step):
-                yield count(draws[r0 : r0 + step])
+    with ThreadPoolExecutor(max_workers=1) as drawer, ThreadPoolExecutor(max_workers=2) as pool:
+        counting: deque = deque()
+        pending = drawer.submit(next, blocks, None)
+        while True:
+            while len(counting) < 2 and (draws := pending.result()) is not None:
+                pending = drawer.submit(next, blocks, None)
+                counting.extend(
+                    pool.submit(count, draws[r0 : r0 + step])
+                    for r0 in range(0, draws.shape[0], step)
+                )
+            if not counting:
+                break
+            yield counting.popleft().result()
 
 
 def _pattern_counter(patterns: np.ndarray, n_patterns: int, kernel: str):

@@ -18,7 +18,7 @@ gives them 2, 3, 3:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["pattern_counts"]
 
@@ -26,17 +26,18 @@ __all__ = ["pattern_counts"]
 #: lanes at once (no carry crosses them: a lane never exceeds its replicate's n draws)
 LANES = 16
 WORDS = LANES // 2
-#: item ranges counted in parallel, each into its own accumulator (threads never share one)
-PARTS = 2
 LOW = np.uint64(0xFFFFFFFF)
 SHIFT = np.uint64(32)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def pattern_counts(
     draws: np.ndarray, patterns: np.ndarray, n_patterns: int
 ) -> tuple[np.ndarray, bool]:
     """How many of each replicate's draws fell on items of each pattern.
+
+    Serial on purpose: callers run blocks on several threads (it holds no GIL), which
+    splits the work without a parallel region per 16 replicates.
 
     Parameters
     ----------
@@ -59,43 +60,33 @@ def pattern_counts(
     k = patterns.shape[0]
     out = np.zeros((b, n_patterns))
     # one byte per item keeps a replicate's histogram in L2 cache
-    small = np.zeros((LANES, n), np.uint8)
-    wrapped = np.zeros(LANES, np.bool_)
+    row = np.zeros(n, np.uint8)
     weights = np.zeros((n, WORDS), np.uint64)
-    acc = np.zeros((PARTS, n_patterns, WORDS), np.uint64)
-    part = (n + PARTS - 1) // PARTS
+    acc = np.zeros((n_patterns, WORDS), np.uint64)
     for r0 in range(0, b, LANES):
         s = min(b, r0 + LANES) - r0
-        for j in prange(LANES):
-            row = small[j]
+        weights[:, :] = 0
+        for j in range(s):
             row[:] = 0
-            wrapped[j] = False
-            if j < s:
-                for i in range(n):
-                    u = draws[r0 + j, i]
-                    row[u] += np.uint8(1)
-                    wrapped[j] |= row[u] == 0
-        for t in prange(PARTS):
-            end = min(n, (t + 1) * part)
-            for u in range(t * part, end):
+            wrapped = False
+            for i in range(n):
+                u = draws[r0 + j, i]
+                row[u] += np.uint8(1)
+                wrapped |= row[u] == 0
+            if wrapped:
+                return out, False
+            shift = SHIFT * np.uint64(j % 2)
+            for u in range(n):
+                weights[u, j // 2] |= np.uint64(row[u]) << shift
+        acc[:, :] = 0
+        # coding by coding: one coding's accumulator rows stay in L2 cache
+        for c in range(k):
+            for u in range(n):
+                p = patterns[c, u]
                 for h in range(WORDS):
-                    lo, hi = np.uint64(small[2 * h, u]), np.uint64(small[2 * h + 1, u])
-                    weights[u, h] = lo | (hi << SHIFT)
-            a = acc[t]
-            a[:, :] = 0
-            # coding by coding: one coding's accumulator rows stay in L2 cache
-            for c in range(k):
-                for u in range(t * part, end):
-                    p = patterns[c, u]
-                    for h in range(WORDS):
-                        a[p, h] += weights[u, h]
-        if wrapped.any():
-            return out, False
+                    acc[p, h] += weights[u, h]
         for j in range(s):
             shift = SHIFT * np.uint64(j % 2)
             for p in range(n_patterns):
-                total = 0
-                for t in range(PARTS):
-                    total += (acc[t, p, j // 2] >> shift) & LOW
-                out[r0 + j, p] = total
+                out[r0 + j, p] = (acc[p, j // 2] >> shift) & LOW
     return out, True
