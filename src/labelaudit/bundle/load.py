@@ -380,7 +380,7 @@ def _normalise_judgments(
         df = df[~no_id]
         codes = _take(codes, ~no_id.to_numpy())
         codes = None if codes is None else _compact(codes)
-    df["skipped"] = df["label"].isna()
+    df["skipped"] = codes["label"][0] < 0 if codes is not None else df["label"].isna()
     if "created_at" in df.columns:
         parsed = pd.to_datetime(df["created_at"], errors="coerce", utc=True, format="mixed")
         bad = parsed.isna() & df["created_at"].notna()
@@ -1011,7 +1011,8 @@ def _cross_table_issues_coded(
     if ann is not None:
         c, u = codes["annotator_id"]
         unknown_u = ~pd.Series(u, dtype=object).isin(set(ann["annotator_id"])).to_numpy()
-        unknown = unknown_u[c]
+        # rows only need a look when some distinct id is unknown
+        unknown = unknown_u[c] if unknown_u.any() else np.zeros(0, dtype=bool)
         if unknown.any():
             n_ann = int(np.unique(c[unknown]).size)
             cnt = int(unknown.sum())
@@ -1030,7 +1031,8 @@ def _cross_table_issues_coded(
     if items is not None:
         c, u = codes["item_id"]
         unknown_u = ~pd.Series(u, dtype=object).isin(set(items["item_id"])).to_numpy()
-        unknown = unknown_u[c]
+        # rows only need a look when some distinct id is unknown
+        unknown = unknown_u[c] if unknown_u.any() else np.zeros(0, dtype=bool)
         if unknown.any():
             n = int(np.unique(c[unknown]).size)
             issues.append(
