@@ -461,16 +461,11 @@ def sums_irr_xrr(o, cross, nc, xb, yb, level: str, numeric: np.ndarray):
 
 
 def _numpy_stats(offsets, ann, val, total, level, numeric) -> Callable:
-    """Per-judgment numpy: each sum over an item's (value, set) cells becomes a
-    ``bincount`` over the judgments on (item, set) keys, so a batch costs O(judgments
-    + items x sets) instead of O(items x values x sets); ratio data keeps the dense
-    cells (one bincount gives exactly the integers ``indicator @ membership`` gives)."""
+    """Per-set counts of a batch by one bincount over the judgments (exactly the
+    integers ``indicator @ membership`` gives), then :func:`irr_xrr`'s closed forms."""
     n_items, nv = total.shape
-    total = np.asarray(total, dtype=np.float64)
     item = np.repeat(np.arange(n_items), np.diff(offsets))
     row = item * nv + val
-    m_u = np.diff(offsets).astype(np.float64)
-    tj = total[item, val]
 
     def stats(perm_codes, n_groups, cols):
         k = cols.size
@@ -480,64 +475,10 @@ def _numpy_stats(offsets, ann, val, total, level, numeric) -> Callable:
         col = g + (np.arange(perm_codes.shape[0]) * k)[:, None]
         keep = g >= 0
         width = perm_codes.shape[0] * k
-        if level == "ratio":
-            key = (row[None, :] * width + col)[keep]
-            prod = np.bincount(key, minlength=n_items * nv * width).astype(np.float64)
-            irr, xrr = _irr_xrr_from_product(
-                prod.reshape(n_items * nv, width), total, level, numeric
-            )
-            return irr.reshape(-1, k), xrr.reshape(-1, k)
-        irr, xrr = _judgment_sums(col[keep], np.nonzero(keep)[1], width)
+        key = (row[None, :] * width + col)[keep]
+        prod = np.bincount(key, minlength=n_items * nv * width).astype(np.float64)
+        irr, xrr = _irr_xrr_from_product(prod.reshape(n_items * nv, width), total, level, numeric)
         return irr.reshape(-1, k), xrr.reshape(-1, k)
-
-    def per_item(key, weights, width):
-        out = np.bincount(key, weights=weights, minlength=n_items * width)
-        return out.reshape(n_items, width)
-
-    def margins(c, j, weights, width):
-        return np.bincount(c * nv + val[j], weights=weights, minlength=width * nv).reshape(-1, nv)
-
-    def _judgment_sums(c, j, width):
-        key = item[j] * width + c
-        mx = per_item(key, None, width).astype(np.float64)
-        my = m_u[:, None] - mx
-        w = np.zeros_like(mx)
-        np.divide(1.0, mx - 1.0, out=w, where=mx >= 2)
-        both = (mx >= 1) & (my >= 1)
-        w2 = np.zeros_like(mx)
-        np.divide(mx + my, mx * my, out=w2, where=both)
-        nc = margins(c, j, (mx >= 2).ravel()[key].astype(np.float64), width)
-        xb = margins(c, j, both.ravel()[key].astype(np.float64), width)
-        yb = both.T.astype(np.float64) @ total - xb
-        if level == "nominal":
-            # sum_c x_c^2 = sum over judgments of their own cell's count
-            cell = (row[j] * width + c).astype(np.int64)
-            x_j = np.bincount(cell, minlength=n_items * nv * width)[cell].astype(np.float64)
-            s2 = per_item(key, x_j, width)
-            xt = per_item(key, tj[j], width)
-            d_obs = (w * (mx * mx - s2)).sum(axis=0)
-            num = (w2 * (mx * my - (xt - s2))).sum(axis=0)
-            return _nominal_final(d_obs, num, nc, xb, yb)
-        if level == "interval":
-            r = q = np.broadcast_to(centred(numeric), (width, nv))
-        else:
-            r, q = _mid_ranks(nc, numeric), _mid_ranks(xb + yb, numeric)
-        s1, s2 = per_item(key, r[c, val[j]], width), per_item(key, r[c, val[j]] ** 2, width)
-        sx1, sx2 = per_item(key, q[c, val[j]], width), per_item(key, q[c, val[j]] ** 2, width)
-        sy1, sy2 = total @ q.T - sx1, total @ (q * q).T - sx2
-        d_obs = (w * 2.0 * (mx * s2 - s1 * s1)).sum(axis=0)
-        num = (w2 * (mx * sy2 + my * sx2 - 2.0 * sx1 * sy1)).sum(axis=0)
-        if level == "interval":
-            p = mx >= 2
-            n, a1, a2 = (mx * p).sum(axis=0), (s1 * p).sum(axis=0), (s2 * p).sum(axis=0)
-            nx, x1, x2 = (mx * both).sum(axis=0), (sx1 * both).sum(axis=0), (sx2 * both).sum(axis=0)
-            ny, y1, y2 = (my * both).sum(axis=0), (sy1 * both).sum(axis=0), (sy2 * both).sum(axis=0)
-        else:  # as _ordinal_irr_xrr: moments of the margins
-            n, a1, a2 = nc.sum(axis=1), (nc * r).sum(axis=1), (nc * r * r).sum(axis=1)
-            nx, x1, x2 = xb.sum(axis=1), (xb * q).sum(axis=1), (xb * q * q).sum(axis=1)
-            ny, y1, y2 = yb.sum(axis=1), (yb * q).sum(axis=1), (yb * q * q).sum(axis=1)
-        irr = _alpha(n, d_obs, 2.0 * (n * a2 - a1 * a1))
-        return irr, _kappa(num, nx * y2 + ny * x2 - 2.0 * x1 * y1, nx, ny)
 
     return stats
 
