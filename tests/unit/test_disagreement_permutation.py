@@ -118,7 +118,7 @@ def test_kernels_count_the_same_permutations():
     pooled = mj.label_counts(items, values, 50, 3)
     lay = mj._shuffle_layout(items, values, groups, pooled, 3, 2)
     a_rng, b_rng = np.random.default_rng(9), np.random.default_rng(9)
-    a = permuted_flip_counts(a_rng, 25, *lay.kernel_args())
+    a = permuted_flip_counts(a_rng, 25, np.ones(3, dtype=bool), *lay.kernel_args())
     b = mj._numpy_flip_counts(b_rng, 25, lay)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
@@ -173,7 +173,7 @@ def test_kernel_draws_like_generator_permuted(held, bitgen):
     if held:
         a_rng.integers(0, 2**32, dtype=np.uint32)
         b_rng.integers(0, 2**32, dtype=np.uint32)
-    a = permuted_flip_counts(a_rng, 6, *lay.kernel_args())
+    a = permuted_flip_counts(a_rng, 6, np.ones(4, dtype=bool), *lay.kernel_args())
     b = mj._numpy_flip_counts(b_rng, 6, lay)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
@@ -182,3 +182,28 @@ def test_kernel_draws_like_generator_permuted(held, bitgen):
         a_rng.integers(0, 2**32, 3, dtype=np.uint32), b_rng.integers(0, 2**32, 3, dtype=np.uint32)
     )
     assert a_rng.random() == b_rng.random()
+
+
+def test_inactive_groups_are_skipped_without_changing_the_stream():
+    rng = np.random.default_rng(4)
+    items, values = rng.integers(0, 50, 600), rng.integers(0, 3, 600)
+    groups = rng.integers(-1, 3, 600)
+    pooled = mj.label_counts(items, values, 50, 3)
+    lay = mj._shuffle_layout(items, values, groups, pooled, 3, 2)
+    some = np.array([True, False, True])
+    a_rng, b_rng = np.random.default_rng(9), np.random.default_rng(9)
+    a = permuted_flip_counts(a_rng, 20, some, *lay.kernel_args())
+    b = permuted_flip_counts(b_rng, 20, np.ones(3, dtype=bool), *lay.kernel_args())
+    np.testing.assert_array_equal(a[0][:, some], b[0][:, some])
+    np.testing.assert_array_equal(a[1][:, some], b[1][:, some])
+    assert not a[0][:, 1].any()
+    assert a_rng.bit_generator.state == b_rng.bit_generator.state
+
+
+@pytest.mark.parametrize("n_keys", [50, 10**9])  # dense count, and np.unique for huge ranges
+def test_cells_numbers_keys_like_unique(n_keys):
+    key = np.random.default_rng(0).integers(0, 50, 400) * (n_keys // 50)
+    cells, cell_of = mj._cells(key, n_keys)
+    want_cells, want_of = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(cells, want_cells)
+    np.testing.assert_array_equal(cell_of, want_of)

@@ -284,7 +284,7 @@ def flips_permutation_baseline(
         if use_numba:
             from labelaudit.stats.majority_kernels import permuted_flip_counts
 
-            c_blk, f_blk = permuted_flip_counts(rng, b, *lay.kernel_args())
+            c_blk, f_blk = permuted_flip_counts(rng, b, counting, *lay.kernel_args())
         else:
             c_blk, f_blk = _numpy_flip_counts(rng, b, lay)
         done += b
@@ -347,16 +347,15 @@ def _shuffle_layout(
     # Shuffling values among an item's grouped judgments is the same as shuffling their
     # group labels, and keeps the (group, item) cells fixed: precompute them once.
     known = np.flatnonzero(groups >= 0)
-    cells, cell_of = np.unique(groups[known] * n_items + items[known], return_inverse=True)
-    can_compare = np.bincount(cell_of, minlength=len(cells)) >= min_group_judgments
-    live = np.zeros(n_items, dtype=bool)
-    live[cells[can_compare] % n_items] = True  # other items cannot change any result
-    known = known[live[items[known]]]
-    order = known[np.argsort(items[known], kind="stable")]
-    item_of, group_of = items[order], groups[order]
-    key = item_of * n_groups + group_of  # item-major cell keys
-    cells, cell_of = np.unique(key, return_inverse=True)
+    cells, cell_of = _cells(items[known] * n_groups + groups[known], n_items * n_groups)
     sizes = np.bincount(cell_of, minlength=len(cells))
+    live = np.zeros(n_items, dtype=bool)
+    live[cells[sizes >= min_group_judgments] // n_groups] = True  # others change nothing
+    inside = live[items[known]]
+    known, cell_of = known[inside], cell_of[inside]
+    by_item = np.argsort(items[known], kind="stable")
+    order, cell_of = known[by_item], cell_of[by_item]
+    item_of = items[order]
     p_major = plurality(pooled_counts)[cells // n_groups]
     keep = (sizes >= min_group_judgments) & (p_major >= 0)  # cells that can ever compare
     new_id = np.cumsum(keep) - 1
@@ -365,8 +364,11 @@ def _shuffle_layout(
     per_item = np.bincount(item_of, minlength=n_items)
     starts = np.concatenate([[0], np.cumsum(per_item)[:-1]])
     present = np.flatnonzero(per_item > 0)
-    # the numpy path shuffles items with m judgments together, m ascending
-    rows = present[np.lexsort((present, per_item[present]))]
+    # the numpy path shuffles items with m judgments together, m ascending (radix sort
+    # on small integers)
+    lens = per_item[present]
+    rows = present[np.argsort(lens.astype(np.uint16) if lens.max(initial=0) < 2**16 else lens,
+                              kind="stable")]  # fmt: skip
     first_cell = np.searchsorted(cell_item, np.arange(n_items + 1))
     lengths = np.unique(per_item[present])
     blocks = [starts[per_item == m][:, None] + np.arange(m) for m in lengths if m > 1]
@@ -383,6 +385,16 @@ def _shuffle_layout(
         n_values=k,
         blocks=blocks,
     )
+
+
+def _cells(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (ascending) and each element's index among them, as ``np.unique``."""
+    if n_keys <= max(4 * key.size, 1 << 20):  # a dense count is cheaper than sorting
+        present = np.bincount(key, minlength=n_keys) > 0
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present), rank[key]
+    cells, cell_of = np.unique(key, return_inverse=True)
+    return cells, cell_of.reshape(-1)
 
 
 def _numpy_block(lay: _Layout, max_cells: int = 4_000_000) -> int:

@@ -20,6 +20,7 @@ __all__ = ["permuted_flip_counts"]
 def permuted_flip_counts(
     rng: np.random.Generator,
     n_perm: int,
+    active: np.ndarray,
     base: np.ndarray,
     row_start: np.ndarray,
     row_len: np.ndarray,
@@ -35,7 +36,9 @@ def permuted_flip_counts(
 
     Rows (items) are shuffled in the given order, each from ``base`` (not from the
     previous permutation). A cell (group, item) is compared when its values have a
-    unique plurality, and flipped when that differs from ``cell_pooled``. Array layout:
+    unique plurality, and flipped when that differs from ``cell_pooled``; only groups
+    with ``active`` set are counted (the others read 0; every row is still shuffled, so
+    the random stream does not depend on ``active``). Array layout:
     :class:`labelaudit.stats.majority._Layout`.
 
     Examples
@@ -44,7 +47,8 @@ def permuted_flip_counts(
     is 0, so whatever the shuffle both groups compare and flip the item:
 
     >>> ones, two = np.ones(4, dtype=np.int64), np.array([0, 0, 1, 1])
-    >>> c, f = permuted_flip_counts(np.random.default_rng(0), 2, ones, np.array([0]),
+    >>> yes = np.ones(2, dtype=np.bool_)
+    >>> c, f = permuted_flip_counts(np.random.default_rng(0), 2, yes, ones, np.array([0]),
     ...                             np.array([4]), np.array([0]), np.array([2]), two,
     ...                             np.array([0, 1]), np.array([0, 0]), 2, 2)
     >>> c.tolist(), f.tolist()
@@ -77,7 +81,7 @@ def permuted_flip_counts(
                 continue
             for t in range(m):
                 c = pos_cell[s + t]
-                if c >= 0:
+                if c >= 0 and active[cell_group[c]]:
                     local[(c - lo) * n_values + buf[t]] += 1
             for c in range(hi - lo):
                 # unique plurality: the first maximum, and no other value as frequent
