@@ -190,3 +190,22 @@ def test_analyses_equal_without_label_codes(seed: int, monkeypatch) -> None:
         a, b = fn(fast, cfg), fn(slow, cfg)
         _tables_equal(a.tables, b.tables)
         assert a.facts == b.facts
+
+
+def test_derived_region_keeps_the_judgment_caches() -> None:
+    """Region derived from country: the bundle copy reuses the row codes, same tables."""
+    cfg = AuditConfig(n_permutations=20, min_group_size=1)
+    raw = _raw(3)
+    countries = np.resize(["KE", "DE", "BR", "IN", "prefer not to say"], len(raw.annotators))
+    raw.annotators = raw.annotators.drop(columns="region").assign(country=countries)
+    fast = load.build_bundle(raw, cfg)
+    # the loader derives region itself; without it the analysis derives it again
+    fast.annotators = fast.annotators.drop(columns="region")
+    fresh = dataclasses.replace(fast)
+    with_region = fast.with_annotator_columns(fast.annotators.assign(region="x"))
+    assert with_region._row_codes is fast._row_codes
+    assert "_row_codes" not in fresh.__dict__
+    a, b = representation_analysis(fast, cfg), representation_analysis(fresh, cfg)
+    _tables_equal(a.tables, b.tables)
+    with pytest.raises(ValueError):
+        fast.with_annotator_columns(fast.annotators.iloc[1:])

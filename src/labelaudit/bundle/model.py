@@ -8,7 +8,7 @@ annotator x item matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -153,6 +153,21 @@ class Bundle:
             source=self.source,
             rows_read=int(keep.sum()),
         )
+
+    def with_annotator_columns(self, annotators: pd.DataFrame) -> Bundle:
+        """A copy with ``annotators`` (the same rows, columns added) and the caches kept.
+
+        Every judgment-level cache (ids, row codes, coded fields) depends on the judgments
+        and the annotator ids only, so a bundle that gains derived attribute columns
+        (e.g. region from country) need not hash millions of ids again.
+        """
+        if not annotators["annotator_id"].equals(self.annotators["annotator_id"]):
+            raise ValueError("with_annotator_columns keeps the annotator rows as they are")
+        out = replace(self, annotators=annotators)
+        for key in _JUDGMENT_CACHES:
+            if key in self.__dict__:
+                out.__dict__[key] = self.__dict__[key]
+        return out
 
     # ------------------------------------------------------------------ ids
     @cached_property
@@ -445,6 +460,20 @@ class Bundle:
                 units.append((name, None))
         return units
 
+
+#: Bundle caches computed from the judgments and annotator ids alone
+_JUDGMENT_CACHES = (
+    "annotator_ids",
+    "item_ids",
+    "_annotator_index",
+    "_item_index",
+    "_row_codes",
+    "_field_codes",
+    "_label_codes",
+    "_field_rows",
+    "_all_field_rows",
+    "_coded_cache",
+)
 
 #: values meaning "not disclosed" (compared case-insensitively, "_" read as " ")
 UNDISCLOSED = frozenset(

@@ -14,8 +14,6 @@ Tables (figures first; verdicts are the checks' job, suppression the privacy ste
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
@@ -151,7 +149,7 @@ def _with_region(bundle: Bundle) -> tuple[Bundle, list[str]]:
     ann = ann.copy()
     for col in todo:
         ann[col] = derived[col]
-    return replace(bundle, annotators=ann), unknown
+    return bundle.with_annotator_columns(ann), unknown
 
 
 def _attributes(bundle: Bundle, cfg: AuditConfig) -> list[str]:
