@@ -44,10 +44,8 @@ MIN_LETTERS = 20
 MAX_CHARS = {"langdetect": 300, "fast": 100}
 UNDETERMINED = "und"
 DETECTORS = ("langdetect", "fast")
-#: with fewer distinct texts than this to detect, the fast detector runs in one process. A
-#: free second core makes the split pay from ~2,000 texts, but when other jobs keep it busy
-#: the split loses a little at any size; from 10,000 the win is worth that risk
-#: (benchmarks/RESULTS-langid.md)
+#: fewer distinct texts to detect run in one process: a free second core makes the split pay
+#: from ~2,000 texts, but busy cores make it lose up to ~20% (benchmarks/RESULTS-langid.md)
 POOL_MIN_TEXTS = 10_000
 
 #: (detector, seed) -> {detection window: code}
@@ -277,7 +275,7 @@ def _child_detect(run: BatchDetector, texts: list[str], conn: Connection) -> Non
 
 
 def _receive(proc: BaseProcess, conn: Connection, patience: float) -> object:
-    """What a child sent, or ``None`` if it failed, died or did not answer in time."""
+    # what the child sent, or None if it failed, died or did not answer in time
     try:
         return conn.recv() if conn.poll(patience) else None
     except Exception:  # EOF from a dead child, or a message that does not unpickle
@@ -297,8 +295,7 @@ def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: 
     ``texts``, so only the codes travel back. A chunk whose child cannot start, fails or
     hangs is redone by the parent, so the result is always ``run(texts)``, in order.
     """
-    n = len(texts)
-    # every process gets at least min_texts / 2 texts: smaller chunks do not pay for a fork
+    n = len(texts)  # every process gets at least min_texts / 2 texts, worth a fork
     k = min(processes, n * 2 // max(min_texts, 1)) if n >= min_texts else 1
     if k <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return run(texts)
@@ -326,7 +323,7 @@ def _run_split(run: BatchDetector, texts: list[str], processes: int, min_texts: 
             if not isinstance(codes, list) or len(codes) != hi - lo:
                 codes = run(texts[lo:hi])
             out.extend(codes)
-    finally:  # the parent's own detection raised: stop the children
+    finally:  # children left only if the parent's own detection raised: stop them
         for proc, recv, _, _ in children:
             if proc is not None:
                 _receive(proc, recv, 0.0)
