@@ -10,8 +10,8 @@ judgment pairs of each item costs O(sum_u m_u^2) per permutation whatever the nu
 of groups and values. From the pairs it accumulates, per permutation and group, the
 weighted within-group coincidences and the group-vs-rest cross-coincidences; every
 level of measurement (ratio too) then follows from these small (V, V) matrices.
-Nominal data has closed forms (:func:`nominal_sums`) that need O(1) work per judgment
-and give the same per-item terms as the numpy formulas.
+(Closed forms per group with O(1) work per judgment were tried for nominal data, and
+two-pass mid-rank moments for ordinal: both measured slower than this pair walk.)
 
 Examples
 --------
@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["grasp_sums", "nominal_sums"]
+__all__ = ["grasp_sums"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -128,87 +128,3 @@ def grasp_sums(
                     mx[g] = 0
                     seen[g] = False
     return o, cross, nc, xb, yb
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def nominal_sums(
-    offsets: np.ndarray,
-    ann: np.ndarray,
-    val: np.ndarray,
-    tj: np.ndarray,
-    total: np.ndarray,
-    perm_codes: np.ndarray,
-    n_groups: int,
-    w_in: np.ndarray,
-    w_cross: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Nominal closed forms per permutation and group, O(m + G V) work per item.
-
-    ``tj[j]``: how many judgments of j's item gave j's value; ``total`` (U, V) float.
-    ``perm_codes`` must code "no group" as ``n_groups`` (not -1). Returns ``d_obs``,
-    ``num`` (P, G): ``sum_u w_in (m^2 - S2)`` and ``sum_u w_cross (mx my - sum_c x_c y_c)``
-    with ``S2 = sum_c x_c^2``; and the margins ``nc``, ``xb``, ``yb`` (P, G, V) as in
-    :func:`grasp_sums`. Per item the terms are the integers of the numpy closed forms
-    times the same weights, summed item by item in the same order.
-    """
-    n_perm = perm_codes.shape[0]
-    n_items, n_values = total.shape
-    ng = n_groups + 1
-    m_top = w_in.size
-    two, both = _flags(m_top)
-    d_obs = np.zeros((n_perm, n_groups))
-    num = np.zeros((n_perm, n_groups))
-    nc = np.zeros((n_perm, ng, n_values))
-    xb = np.zeros((n_perm, ng, n_values))
-    tb = np.zeros((n_perm, n_groups, n_values))
-    for p in prange(n_perm):
-        codes = perm_codes[p]
-        mx = np.zeros(ng, dtype=np.int64)
-        s2 = np.zeros(ng, dtype=np.int64)
-        xt = np.zeros(ng, dtype=np.int64)
-        cnt = np.zeros((ng, n_values), dtype=np.int64)
-        # every update is unconditional (weights 0 where a term is absent; adding 0.0
-        # leaves a sum unchanged): branches on the groups' counts mispredict at random
-        for u in range(n_items):
-            a = offsets[u]
-            m = offsets[u + 1] - a
-            for j in range(a, a + m):
-                g = codes[ann[j]]
-                v = val[j]
-                mx[g] += 1
-                # sum of squared counts, kept incrementally: (c + 1)^2 = c^2 + 2c + 1
-                s2[g] += 2 * cnt[g, v] + 1
-                cnt[g, v] += 1
-                xt[g] += tj[j]
-            for g in range(n_groups):
-                mg = mx[g]
-                my = m - mg
-                d_obs[p, g] += w_in[mg] * (mg * mg - s2[g])
-                num[p, g] += w_cross[mg, my] * (mg * my - (xt[g] - s2[g]))
-                bf = both[mg, my]
-                for v in range(n_values):
-                    tb[p, g, v] += bf * total[u, v]
-            for j in range(a, a + m):
-                g = codes[ann[j]]
-                v = val[j]
-                nc[p, g, v] += two[mx[g]]
-                xb[p, g, v] += both[mx[g], m - mx[g]]
-                cnt[g, v] = 0
-            for g in range(ng):
-                mx[g] = 0
-                s2[g] = 0
-                xt[g] = 0
-    g = n_groups
-    return d_obs, num, nc[:, :g].copy(), xb[:, :g].copy(), tb - xb[:, :g]
-
-
-@njit(cache=True, nogil=True)
-def _flags(m_top: int) -> tuple[np.ndarray, np.ndarray]:
-    """1.0 where m >= 2 (pairable), and where mx >= 1 and my >= 1 (both sides judged)."""
-    two = np.zeros(m_top)
-    both = np.zeros((m_top, m_top))
-    for c in range(m_top):
-        two[c] = 1.0 if c >= 2 else 0.0
-        for d in range(m_top):
-            both[c, d] = 1.0 if (c >= 1 and d >= 1) else 0.0
-    return two, both
