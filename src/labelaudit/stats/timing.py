@@ -91,12 +91,13 @@ def loo_majority_agreement(
     pairs, pair_idx, c = _unique_counts(pair_key)
     p_item = pairs // n_values
     n_it = int(item_idx.max()) + 1
-    top1 = np.zeros(n_it, dtype=np.int64)
-    np.maximum.at(top1, p_item, c)
+    # pairs are sorted, so each item's cells are one run and every item has one:
+    # per-item maxima are reductions over the runs (no scattered ufunc.at)
+    starts = np.flatnonzero(np.r_[True, p_item[1:] != p_item[:-1]])
+    top1 = np.maximum.reduceat(c, starts).astype(np.int64)
     at1 = c == top1[p_item]
     n_top1 = np.bincount(p_item, weights=at1, minlength=n_it).astype(np.int64)
-    top2 = np.zeros(n_it, dtype=np.int64)
-    np.maximum.at(top2, p_item, np.where(at1, 0, c))
+    top2 = np.maximum.reduceat(np.where(at1, 0, c), starts).astype(np.int64)
     cv = c[pair_idx]  # how many judgments of this item chose this judgment's value
     t1, n1, t2 = top1[item_idx], n_top1[item_idx], top2[item_idx]
     out = np.full(vals.size, np.nan)
