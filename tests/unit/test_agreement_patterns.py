@@ -16,7 +16,12 @@ import pytest
 
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.agreement import _group_figures, agreement_analysis, prepare_unit
+from labelaudit.metrics.agreement import (
+    _group_figures,
+    _rebatch,
+    agreement_analysis,
+    prepare_unit,
+)
 from labelaudit.metrics.base import audited_attributes
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
@@ -149,3 +154,12 @@ def test_both_kernels_give_the_same_tables():
     )
     for name, table in numpy_run.tables.items():
         pd.testing.assert_frame_equal(table, numba_run.tables[name], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("sizes,rows", [([3, 5, 1, 7], 4), ([10], 3), ([1, 1, 1], 5), ([2, 2], 2)])
+def test_rebatch_gives_back_every_row_in_order(sizes, rows):
+    rng = np.random.default_rng(len(sizes))
+    blocks = [rng.random((k, 3)) for k in sizes]
+    batches = [b.copy() for b in _rebatch(iter(blocks), rows, 3)]
+    assert all(b.shape[0] == rows for b in batches[:-1]) and 0 < batches[-1].shape[0] <= rows
+    np.testing.assert_array_equal(np.vstack(batches), np.vstack(blocks))

@@ -277,7 +277,10 @@ def _bootstrap(unit, cfg, unit_index, overall, n_patterns, stacks, agreement, di
     )  # fmt: skip
     del patterns
     n0 = overall_c.shape[0]
-    for h in track(blocks, desc=f"bootstrap {unit.name}"):
+    # the products per group are small (a few thousand patterns): a few hundred
+    # replicates per product keep BLAS efficient where 15 rows (10M judgments) do not
+    rows = max(1, min(cfg.n_boot, 16_000_000 // max(n_patterns, 1)))
+    for h in track(_rebatch(blocks, rows, n_patterns), desc=f"bootstrap {unit.name}"):
         reps_overall.append(alpha_from_contributions(h[:, :n0] @ overall_c, level, num))
         start = n0
         for s, stack in enumerate(stacks):
@@ -315,6 +318,27 @@ def _bootstrap(unit, cfg, unit_index, overall, n_patterns, stacks, agreement, di
                 difference[drow]["ci_low"], difference[drow]["ci_high"] = lo, hi
             row += 2
             drow += 1
+
+
+def _rebatch(blocks, rows: int, width: int):
+    """The rows of ``blocks`` again, ``rows`` at a time (the last batch may be shorter).
+
+    Each batch is a view of one reused buffer: use it before asking for the next.
+    """
+    buf = np.empty((rows, width))
+    filled = 0
+    for block in blocks:
+        start = 0
+        while start < block.shape[0]:
+            take = min(rows - filled, block.shape[0] - start)
+            buf[filled : filled + take] = block[start : start + take]
+            filled += take
+            start += take
+            if filled == rows:
+                yield buf
+                filled = 0
+    if filled:
+        yield buf[:filled]
 
 
 @analysis("agreement", order=20)
