@@ -130,11 +130,15 @@ def test_coded_validation_equals_rowwise(seed: int, categorical: bool, monkeypat
         assert list(got) == list(want)
         for k in want:
             np.testing.assert_array_equal(got[k], want[k])
+    by_label = dataclasses.replace(fast)
+    by_label.__dict__["_label_codes"] = None  # coded() then looks labels up field by field
     for name in fast.fields:
-        a, b = fast.coded(name), fresh.coded(name)
-        for attr in ("item_codes", "annotator_codes", "value_codes", "numeric"):
-            np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr))
-        assert a.values == b.values
+        a = fast.coded(name)
+        for b in (fresh.coded(name), by_label.coded(name)):
+            for attr in ("item_codes", "annotator_codes", "value_codes", "numeric"):
+                np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr))
+                assert getattr(a, attr).dtype == getattr(b, attr).dtype
+            assert a.values == b.values
 
 
 @pytest.mark.parametrize("seed", range(4))
