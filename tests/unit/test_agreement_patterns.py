@@ -17,6 +17,7 @@ import pytest
 from labelaudit.bundle.model import Bundle, FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.metrics.agreement import (
+    _distinct_annotators,
     _group_figures,
     _rebatch,
     agreement_analysis,
@@ -163,3 +164,12 @@ def test_rebatch_gives_back_every_row_in_order(sizes, rows):
     batches = [b.copy() for b in _rebatch(iter(blocks), rows, 3)]
     assert all(b.shape[0] == rows for b in batches[:-1]) and 0 < batches[-1].shape[0] <= rows
     np.testing.assert_array_equal(np.vstack(batches), np.vstack(blocks))
+
+
+@pytest.mark.parametrize("n_annotators", [5, 500, 10**7])  # presence table, then sorting
+def test_distinct_annotators_per_group(n_annotators):
+    rng = np.random.default_rng(n_annotators)
+    groups, anns = rng.integers(0, 4, 3000), rng.integers(0, n_annotators, 3000)
+    expected = [np.unique(anns[groups == g]).size for g in range(5)]
+    assert _distinct_annotators(groups, anns, 5).tolist() == expected
+    assert _distinct_annotators(groups[:0], anns[:0], 5).tolist() == [0] * 5

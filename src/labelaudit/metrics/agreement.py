@@ -155,7 +155,12 @@ def _distinct_annotators(groups: np.ndarray, anns: np.ndarray, n_groups: int) ->
     if not groups.size:
         return np.zeros(n_groups, dtype=np.int64)
     span = int(anns.max()) + 1
-    keys = np.unique(groups.astype(np.int64) * span + anns)
+    keys = groups.astype(np.int64) * span + anns
+    if n_groups * span <= max(4 * keys.size, 1 << 20):
+        # a presence table over every (group, annotator) beats sorting millions of keys
+        seen = np.bincount(keys, minlength=n_groups * span).reshape(n_groups, span) > 0
+        return seen.sum(axis=1)
+    keys = np.unique(keys)
     return np.bincount(keys // span, minlength=n_groups)
 
 
