@@ -35,10 +35,10 @@ from labelaudit.progress import track
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
     alpha_from_counts,
-    bootstrap_pattern_counts,
     item_contributions,
     percentile_interval,
 )
+from labelaudit.stats.bootstrap import bootstrap_pattern_counts
 from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.counts import (
     first_judgments,

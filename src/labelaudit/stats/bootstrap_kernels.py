@@ -1,6 +1,6 @@
-"""numba kernel for the item bootstrap (optional accelerator of :mod:`.alpha`).
+"""numba kernel for the item bootstrap (optional accelerator of :mod:`.bootstrap`).
 
-Importing this module imports numba; :func:`labelaudit.stats.alpha.bootstrap_pattern_counts`
+Importing this module imports numba; :func:`labelaudit.stats.bootstrap.bootstrap_pattern_counts`
 imports it lazily and falls back to numpy when numba is missing. Both paths count whole
 numbers of draws, so they give identical results.
 
