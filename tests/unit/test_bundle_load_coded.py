@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import labelaudit.bundle.judgments as judgments
 import labelaudit.bundle.load as load
+import labelaudit.bundle.validate as validate
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
@@ -98,9 +100,9 @@ def _p(k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _rowwise(raw: RawTables, cfg: AuditConfig, monkeypatch: pytest.MonkeyPatch) -> Bundle:
-    coded = load._normalise_coded
+    coded = judgments._normalise_coded
     with monkeypatch.context() as m:
-        m.setattr(load, "_normalise_coded", lambda df: (coded(df)[0], None))
+        m.setattr(judgments, "_normalise_coded", lambda df: (coded(df)[0], None))
         return load.build_bundle(raw, cfg)
 
 
@@ -160,17 +162,17 @@ def test_repeats_equal_pandas_duplicated() -> None:
     for size in (0, 1, 50, 2000):
         key = rng.integers(0, max(size // 3, 1), size)
         want = pd.Series(key).duplicated(keep="first").to_numpy()
-        np.testing.assert_array_equal(load._repeats(key), want)
+        np.testing.assert_array_equal(validate._repeats(key), want)
 
 
 def test_map_coded_codes_follow_first_appearance() -> None:
     s = pd.Series([None, " b", "a", "b", None, 3, 3.0, "3"], dtype=object)
-    out, (codes, uniques) = load._map_coded(s, load._norm_id)
+    out, (codes, uniques) = judgments._map_coded(s, judgments._norm_id)
     assert out.tolist() == [None, "b", "a", "b", None, "3", "3", "3"]
     assert codes.tolist() == [-1, 0, 1, 0, -1, 2, 2, 2]
     assert uniques.tolist() == ["b", "a", "3"]
     # a missing field becomes "label": it takes its place in order of appearance
-    out, (codes, uniques) = load._map_coded(
+    out, (codes, uniques) = judgments._map_coded(
         pd.Series([None, "x", None]), lambda v: "label" if v is None else v
     )
     assert codes.tolist() == [0, 1, 0] and uniques.tolist() == ["label", "x"]

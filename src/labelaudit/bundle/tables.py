@@ -1,0 +1,328 @@
+"""The annotators and items tables, and the checks across tables.
+
+Required columns and renaming by the ``[columns]`` mapping, normalising the
+annotators (ids, languages, pay, numbers stored as text, region from country) and
+items tables, judgments whose annotator or item is missing from those tables (row by
+row and on codes), and group settings naming real attribute columns.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from labelaudit.bundle.judgments import Codes, _ids
+from labelaudit.bundle.model import DataIssue
+from labelaudit.bundle.validate import _first_rows, _rows
+from labelaudit.config import AuditConfig
+from labelaudit.errors import Problem
+from labelaudit.wording import counted, verb
+
+#: a numeric attribute with more distinct values than this is continuous, not a grouping
+MAX_NUMERIC_GROUPS = 12
+REQUIRED = {
+    "judgments": ("item_id", "annotator_id", "label"),
+    "annotators": ("annotator_id",),
+    "items": ("item_id",),
+}
+
+
+def _rename(
+    df: pd.DataFrame | None, mapping: dict[str, str], where: str, role: str, problems: list[Problem]
+) -> pd.DataFrame | None:
+    if df is None:
+        return None
+    rename = {
+        user: canon for canon, user in mapping.items() if user in df.columns and user != canon
+    }
+    df = df.rename(columns=rename)
+    missing = [c for c in REQUIRED[role] if c not in df.columns]
+    if missing:
+        for col in missing:
+            user = mapping.get(col)
+            fix = (
+                f"the [columns] mapping names {user!r} but the file has no such column"
+                if user
+                else f'add a {col!r} column, or map yours with [columns] {col} = "your_name" '
+                "in labelaudit.toml"
+            )
+            problems.append(
+                Problem(
+                    where,
+                    f"missing required column {col!r} "
+                    f"(found: {', '.join(map(str, df.columns[:12]))})",
+                    column=user or col,
+                    fix=fix,
+                )
+            )
+        return None
+    if len(df) == 0:
+        problems.append(
+            Problem(where, f"the {role} table is empty", fix=f"export the {role} with rows")
+        )
+        return None
+    return df.reset_index(drop=True)
+
+
+def _normalise_annotators(
+    df: pd.DataFrame, where: str, problems: list[Problem], issues: list[DataIssue]
+) -> pd.DataFrame:
+    df = df.copy()
+    df["annotator_id"] = _ids(df["annotator_id"])
+    no_id = df["annotator_id"].isna()
+    if no_id.any():
+        problems.append(
+            Problem(
+                where,
+                "annotator rows without an annotator_id",
+                column="annotator_id",
+                rows=_rows(no_id),
+                fix="give every annotator row an id",
+            )
+        )
+    dup = df["annotator_id"].duplicated(keep="first") & ~no_id
+    if dup.any():
+        problems.append(
+            Problem(
+                where,
+                f"{counted(int(dup.sum()), 'annotator id')} {verb(int(dup.sum()), 'appears', 'appear')} more than once",
+                column="annotator_id",
+                rows=_rows(dup),
+                fix="keep one row per annotator",
+            )
+        )
+    if "languages" in df.columns:
+        df["languages"] = df["languages"].map(_languages).astype(object)
+    for col in ("hourly_pay",):
+        if col in df.columns:
+            num = pd.to_numeric(df[col], errors="coerce")
+            bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+            if bad.any():
+                problems.append(
+                    Problem(
+                        where,
+                        f"{col} must be a number",
+                        column=col,
+                        rows=_rows(bad),
+                        fix="write pay as a number and the currency in 'currency'",
+                    )
+                )
+            df[col] = num
+    for col in df.columns:
+        if col in ("annotator_id", "languages", "hourly_pay") or pd.api.types.is_numeric_dtype(
+            df[col]
+        ):
+            continue
+        df[col] = (
+            df[col]
+            .map(
+                lambda v: (
+                    None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+                )
+            )
+            .astype(object)
+        )
+        # numbers stored as text (CSV) become numbers so age in years is not a "group"
+        conv = pd.to_numeric(df[col], errors="coerce")
+        if conv.notna().sum() == df[col].notna().sum() and df[col].notna().any():
+            df[col] = conv
+    if "region" not in df.columns and "country" in df.columns:
+        from labelaudit.populations.m49 import region_of
+
+        regions = df["country"].map(lambda c: region_of(str(c)) if c is not None else None)
+        df["region"] = regions.map(lambda r: r[0] if r else None).astype(object)
+        n_unknown = int((regions.isna() & df["country"].notna()).sum())
+        issues.append(
+            DataIssue(
+                "LA013",
+                "region was derived from country with the UN M49 "
+                f"classification; {counted(n_unknown, 'country value')} {verb(n_unknown, 'was', 'were')} not recognised.",
+                count=n_unknown,
+                file=where,
+                column="country",
+            )
+        )
+    return df
+
+
+def _languages(v: object) -> list[str] | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, str):
+        t = v.strip()
+        if t.startswith("["):
+            try:
+                v = json.loads(t)
+            except json.JSONDecodeError:
+                v = t.strip("[]").split(",")
+        else:
+            v = t.replace(",", ";").split(";")
+    return sorted({str(x).strip().lower() for x in v if str(x).strip()})
+
+
+def _normalise_items(
+    df: pd.DataFrame, where: str, problems: list[Problem], issues: list[DataIssue]
+) -> pd.DataFrame:
+    df = df.copy()
+    df["item_id"] = _ids(df["item_id"])
+    dup = df["item_id"].duplicated(keep="first") & df["item_id"].notna()
+    if dup.any():
+        problems.append(
+            Problem(
+                where,
+                f"{counted(int(dup.sum()), 'item id')} {verb(int(dup.sum()), 'appears', 'appear')} more than once",
+                column="item_id",
+                rows=_rows(dup),
+                fix="keep one row per item",
+            )
+        )
+    for col in ("language", "country", "region"):
+        if col in df.columns:
+            df[col] = (
+                df[col]
+                .map(
+                    lambda v: (
+                        None
+                        if v is None
+                        or (isinstance(v, float) and np.isnan(v))
+                        or str(v).strip() == ""
+                        else str(v).strip()
+                    )
+                )
+                .astype(object)
+            )
+    return df
+
+
+def _cross_table_issues(
+    judg: pd.DataFrame,
+    ann: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    files: dict[str, str],
+    issues: list[DataIssue],
+) -> None:
+    if ann is not None:
+        unknown = ~judg["annotator_id"].isin(set(ann["annotator_id"]))
+        if unknown.any():
+            n_ann = judg.loc[unknown, "annotator_id"].nunique()
+            issues.append(
+                DataIssue(
+                    "LA002",
+                    f"{counted(int(unknown.sum()), 'judgment')} by {counted(n_ann, 'annotator')} "
+                    "missing from the annotators table: scored overall, but in no group.",
+                    count=int(unknown.sum()),
+                    file=files.get("judgments"),
+                    column="annotator_id",
+                    rows=_rows(unknown),
+                    evidence={"annotators": int(n_ann)},
+                )
+            )
+    if items is not None:
+        unknown = ~judg["item_id"].isin(set(items["item_id"]))
+        if unknown.any():
+            n = judg.loc[unknown, "item_id"].nunique()
+            issues.append(
+                DataIssue(
+                    "LA014",
+                    f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
+                    "(no text, language or region for them).",
+                    count=int(n),
+                    file=files.get("judgments"),
+                    column="item_id",
+                    rows=_rows(unknown),
+                )
+            )
+
+
+def _cross_table_issues_coded(
+    judg: pd.DataFrame,
+    codes: Codes,
+    ann: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    files: dict[str, str],
+    issues: list[DataIssue],
+) -> None:
+    """:func:`_cross_table_issues` once per distinct id, spread to rows by code."""
+    if ann is not None:
+        c, u = codes["annotator_id"]
+        unknown_u = ~pd.Series(u, dtype=object).isin(set(ann["annotator_id"])).to_numpy()
+        # rows only need a look when some distinct id is unknown
+        unknown = unknown_u[c] if unknown_u.any() else np.zeros(0, dtype=bool)
+        if unknown.any():
+            n_ann = int(np.unique(c[unknown]).size)
+            cnt = int(unknown.sum())
+            issues.append(
+                DataIssue(
+                    "LA002",
+                    f"{counted(cnt, 'judgment')} by {counted(n_ann, 'annotator')} "
+                    "missing from the annotators table: scored overall, but in no group.",
+                    count=cnt,
+                    file=files.get("judgments"),
+                    column="annotator_id",
+                    rows=_first_rows(unknown),
+                    evidence={"annotators": n_ann},
+                )
+            )
+    if items is not None:
+        c, u = codes["item_id"]
+        unknown_u = ~pd.Series(u, dtype=object).isin(set(items["item_id"])).to_numpy()
+        # rows only need a look when some distinct id is unknown
+        unknown = unknown_u[c] if unknown_u.any() else np.zeros(0, dtype=bool)
+        if unknown.any():
+            n = int(np.unique(c[unknown]).size)
+            issues.append(
+                DataIssue(
+                    "LA014",
+                    f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
+                    "(no text, language or region for them).",
+                    count=n,
+                    file=files.get("judgments"),
+                    column="item_id",
+                    rows=_first_rows(unknown),
+                )
+            )
+
+
+def _check_attributes(
+    cfg: AuditConfig, ann: pd.DataFrame, where: str, problems: list[Problem]
+) -> None:
+    cols = [c for c in ann.columns if c != "annotator_id"]
+    asked: list[tuple[str, str]] = [("group_by", a) for a in (cfg.group_by or [])]
+    asked += [("intersections", a) for pair in cfg.intersections for a in pair]
+    if cfg.split_by:
+        asked.append(("split_by", cfg.split_by))
+    if cfg.stratify_by:
+        asked.append(("stratify_by", cfg.stratify_by))
+    for setting, attr in asked:
+        if attr not in ann.columns or attr == "annotator_id":
+            problems.append(
+                Problem(
+                    where,
+                    f"{setting} names {attr!r}, which is not an annotator attribute "
+                    f"column (columns: {', '.join(cols) or 'none'})",
+                    setting=setting,
+                    fix=f"use one of: {', '.join(cols)}"
+                    if cols
+                    else "add attribute columns to the annotators table",
+                )
+            )
+        elif pd.api.types.is_numeric_dtype(ann[attr]) and ann[attr].nunique() > MAX_NUMERIC_GROUPS:
+            problems.append(
+                Problem(
+                    where,
+                    f"{setting} names {attr!r}, a number with {ann[attr].nunique()} distinct "
+                    "values: every value would become its own group of a few raters",
+                    setting=setting,
+                    column=attr,
+                    fix=f"add a banded column (e.g. {attr}_band with 18-29, 30-44, ...) and "
+                    "group by that",
+                )
+            )
+
+
+def _asked_for_groups(cfg: AuditConfig) -> bool:
+    return bool(cfg.group_by or cfg.split_by or cfg.stratify_by or cfg.intersections)
