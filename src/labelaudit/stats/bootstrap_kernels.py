@@ -60,14 +60,14 @@ def pattern_counts(
     k = patterns.shape[0]
     out = np.zeros((b, n_patterns))
     # one byte per item keeps a replicate's histogram in L2 cache
-    row = np.zeros(n, np.uint8)
+    small = np.zeros((LANES, n), np.uint8)
     weights = np.zeros((n, WORDS), np.uint64)
     acc = np.zeros((n_patterns, WORDS), np.uint64)
     for r0 in range(0, b, LANES):
         s = min(b, r0 + LANES) - r0
-        weights[:, :] = 0
+        small[:, :] = 0
         for j in range(s):
-            row[:] = 0
+            row = small[j]
             wrapped = False
             for i in range(n):
                 u = draws[r0 + j, i]
@@ -75,9 +75,12 @@ def pattern_counts(
                 wrapped |= row[u] == 0
             if wrapped:
                 return out, False
-            shift = SHIFT * np.uint64(j % 2)
-            for u in range(n):
-                weights[u, j // 2] |= np.uint64(row[u]) << shift
+        # packed in one pass: the (n, WORDS) weights are written once per 16 replicates
+        for u in range(n):
+            for h in range(WORDS):
+                weights[u, h] = np.uint64(small[2 * h, u]) | (
+                    np.uint64(small[2 * h + 1, u]) << SHIFT
+                )
         acc[:, :] = 0
         # coding by coding: one coding's accumulator rows stay in L2 cache
         for c in range(k):
