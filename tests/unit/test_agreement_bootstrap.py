@@ -124,3 +124,18 @@ def test_row_patterns_give_back_every_row(scale):
     with pytest.raises(ValueError):
         row_patterns(np.array([[0.5, 1.0]]))
     assert row_patterns(np.zeros((0, 3)))[0].size == 0
+
+
+@pytest.mark.parametrize("kernel", ["numpy", "numba"])
+def test_pattern_counts_of_an_item_drawn_256_times_and_more(kernel):
+    # the numba kernel counts in bytes: a wrapped count must be redone exactly
+    from labelaudit.stats.bootstrap import _pattern_counter
+
+    n = 400
+    draws = np.random.default_rng(0).integers(0, n, size=(20, n))
+    draws[3, :300] = 5
+    draws[17, :] = 9
+    pats = np.stack([np.arange(n) % 7, np.arange(n) % 3 + 7])
+    weights = np.stack([np.bincount(row, minlength=n) for row in draws]).astype(float)
+    onehot = (pats[:, :, None] == np.arange(10)).sum(axis=0)
+    np.testing.assert_array_equal(_pattern_counter(pats, 10, kernel)(draws), weights @ onehot)
