@@ -11,6 +11,7 @@ generator where it left it.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from labelaudit.stats import majority as mj
@@ -207,3 +208,26 @@ def test_cells_numbers_keys_like_unique(n_keys):
     want_cells, want_of = np.unique(key, return_inverse=True)
     np.testing.assert_array_equal(cells, want_cells)
     np.testing.assert_array_equal(cell_of, want_of)
+
+
+def test_attributes_in_two_threads_give_the_sequential_tables(tmp_path, monkeypatch):
+    """Baselines of several attributes run side by side: same tables as one at a time."""
+    from labelaudit.bundle.load import load_bundle
+    from labelaudit.metrics import disagreement as dis
+    from labelaudit.pipeline import resolve_config
+    from labelaudit.sample.generate import write_sample_bundle
+
+    cfg = resolve_config(write_sample_bundle(tmp_path / "demo", seed=0), quiet=True)
+    bundle = load_bundle(cfg)
+    assert len(dis.audited_attributes(bundle, cfg)) >= 2  # the threads really run
+    threaded = dis.disagreement(bundle, cfg).tables
+    one_at_a_time = dis._contested_baselines
+    monkeypatch.setattr(
+        dis,
+        "_contested_baselines",
+        lambda b, c, p, attrs, conf: {a: one_at_a_time(b, c, p, [a], conf)[a] for a in attrs},
+    )
+    sequential = dis.disagreement(bundle, cfg).tables
+    assert len(threaded["contested_items"]) > 0
+    for name, table in sequential.items():
+        pd.testing.assert_frame_equal(threaded[name], table, check_exact=True)

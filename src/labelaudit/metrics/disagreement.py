@@ -16,6 +16,7 @@ decisions (what is a finding) are made in :mod:`labelaudit.checks.disagreement`.
 from __future__ import annotations
 
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -112,11 +113,15 @@ def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             continue
         pooled = mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k)
         flagged = _annotator_agreement(bundle, coded, pooled, qc, rows["annotator_agreement"])
+        baselines = _contested_baselines(bundle, coded, pooled, attributes, cfg)
         for attr in attributes:
             codes, labels = bundle.group_codes(attr)
             strata = None if strat_attr in attr.split("×") else strata_codes
             _shares_and_shift(coded, codes, labels, attr, cfg, strata, rows)
-            _contested(coded, pooled, codes, labels, attr, cfg, bundle.item_ids, texts, rows)
+            _contested(
+                coded, pooled, codes, labels, attr, cfg, bundle.item_ids, texts, rows,
+                baselines[attr],
+            )  # fmt: skip
             _qc_by_group(coded.field, flagged, codes, labels, attr, cfg, rows["qc_by_group"])
     tables = {name: pd.DataFrame(rows[name], columns=cols) for name, cols in COLUMNS.items()}
     shift = tables["label_shift"]
@@ -230,6 +235,36 @@ def _annotator_permutation(
 
 
 # ------------------------------------------------------------------ contested items
+def _contested_baselines(
+    bundle: Bundle, coded: CodedField, pooled: np.ndarray, attributes: list[str], cfg: AuditConfig
+) -> dict[str, mj.FlipBaseline]:
+    """Every attribute's chance baseline for one unit, two at a time.
+
+    Each attribute draws from its own generator (keyed by field and attribute), so
+    running them side by side gives exactly the sequential results; the numba kernel
+    releases the GIL, so the two threads use both cores.
+    """
+    n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
+
+    def one(attr: str) -> mj.FlipBaseline:
+        codes, labels = bundle.group_codes(attr)
+        return mj.flips_permutation_baseline(
+            coded.item_codes, coded.value_codes, codes[coded.annotator_codes], pooled,
+            n_groups=len(labels), n_resamples=n_perm,
+            seed=_rng(cfg, "contested", coded.field, attr),
+            min_group_judgments=MIN_GROUP_JUDGMENTS,
+            stop_after=STOP_AFTER if cfg.early_stop else None,
+            kernel=getattr(cfg, "kernel", "auto"),
+        )  # fmt: skip
+
+    for attr in attributes:  # cached group codes, built before the threads share them
+        bundle.group_codes(attr)
+    if len(attributes) < 2:
+        return {a: one(a) for a in attributes}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(attributes, pool.map(one, attributes), strict=True))
+
+
 def _contested(
     coded: CodedField,
     pooled: np.ndarray,
@@ -240,17 +275,12 @@ def _contested(
     item_ids: np.ndarray,
     texts: dict[str, str],
     rows: dict[str, list[dict]],
+    baseline: mj.FlipBaseline,
 ) -> None:
     k = len(coded.values)
     jg = codes[coded.annotator_codes]
     n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
-    n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
-    expected, p_values, used, n_cmp_all, n_flip_all = mj.flips_permutation_baseline(
-        coded.item_codes, coded.value_codes, jg, pooled, n_groups=len(labels),
-        n_resamples=n_perm, seed=_rng(cfg, "contested", coded.field, attr),
-        min_group_judgments=MIN_GROUP_JUDGMENTS,
-        stop_after=STOP_AFTER if cfg.early_stop else None, kernel=getattr(cfg, "kernel", "auto"),
-    )  # fmt: skip
+    expected, p_values, used, n_cmp_all, n_flip_all = baseline
     candidates: list[dict] = []
     for g, name in enumerate(labels):
         mine = jg == g
