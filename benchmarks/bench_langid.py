@@ -294,9 +294,8 @@ Whole benchmark runs (`--log`): distinct texts per second on the {n:,}-text corp
 
 `benchmarks/bench_langid.py` on {platform.python_version()} / {platform.machine()}, {cpu} cores
 (`{sys.executable.split("/")[-3]}` venv), seed 0, median of {rep} runs per figure. Load average
-(1, 5, 15 min) {load} at the start and {load_after} at the end: other engineers' jobs shared
-the 2 cores, so the wall-clock figures (the two-process ones most) depend on how busy the
-machine was; CPU seconds are steadier. "Per busiest-process CPU s" divides by the CPU time of
+(1, 5, 15 min) {load} at the start and {load_after} at the end: wall-clock figures (the
+two-process ones most) depend on how busy the 2 cores were; CPU seconds are steadier. "Per busiest-process CPU s" divides by the CPU time of
 the busiest process (the parent or its one child), the wall-clock time the run would take with
 a free core for each process.
 
