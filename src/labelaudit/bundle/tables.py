@@ -208,34 +208,13 @@ def _cross_table_issues(
     if ann is not None:
         unknown = ~judg["annotator_id"].isin(set(ann["annotator_id"]))
         if unknown.any():
-            n_ann = judg.loc[unknown, "annotator_id"].nunique()
-            issues.append(
-                DataIssue(
-                    "LA002",
-                    f"{counted(int(unknown.sum()), 'judgment')} by {counted(n_ann, 'annotator')} "
-                    "missing from the annotators table: scored overall, but in no group.",
-                    count=int(unknown.sum()),
-                    file=files.get("judgments"),
-                    column="annotator_id",
-                    rows=_rows(unknown),
-                    evidence={"annotators": int(n_ann)},
-                )
-            )
+            n_ann = int(judg.loc[unknown, "annotator_id"].nunique())
+            issues.append(_unknown_annotators(unknown.to_numpy(), n_ann, files))
     if items is not None:
         unknown = ~judg["item_id"].isin(set(items["item_id"]))
         if unknown.any():
-            n = judg.loc[unknown, "item_id"].nunique()
-            issues.append(
-                DataIssue(
-                    "LA014",
-                    f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
-                    "(no text, language or region for them).",
-                    count=int(n),
-                    file=files.get("judgments"),
-                    column="item_id",
-                    rows=_rows(unknown),
-                )
-            )
+            n = int(judg.loc[unknown, "item_id"].nunique())
+            issues.append(_unknown_items(unknown.to_numpy(), n, files))
 
 
 def _cross_table_issues_coded(
@@ -247,44 +226,42 @@ def _cross_table_issues_coded(
     issues: list[DataIssue],
 ) -> None:
     """:func:`_cross_table_issues` once per distinct id, spread to rows by code."""
-    if ann is not None:
-        c, u = codes["annotator_id"]
-        unknown_u = ~pd.Series(u, dtype=object).isin(set(ann["annotator_id"])).to_numpy()
+    for table, column, issue in ((ann, "annotator_id", _unknown_annotators),
+                                 (items, "item_id", _unknown_items)):  # fmt: skip
+        if table is None:
+            continue
+        c, u = codes[column]
+        unknown_u = ~pd.Series(u, dtype=object).isin(set(table[column])).to_numpy()
         # rows only need a look when some distinct id is unknown
-        unknown = unknown_u[c] if unknown_u.any() else np.zeros(0, dtype=bool)
-        if unknown.any():
-            n_ann = int(np.unique(c[unknown]).size)
-            cnt = int(unknown.sum())
-            issues.append(
-                DataIssue(
-                    "LA002",
-                    f"{counted(cnt, 'judgment')} by {counted(n_ann, 'annotator')} "
-                    "missing from the annotators table: scored overall, but in no group.",
-                    count=cnt,
-                    file=files.get("judgments"),
-                    column="annotator_id",
-                    rows=_first_rows(unknown),
-                    evidence={"annotators": n_ann},
-                )
-            )
-    if items is not None:
-        c, u = codes["item_id"]
-        unknown_u = ~pd.Series(u, dtype=object).isin(set(items["item_id"])).to_numpy()
-        # rows only need a look when some distinct id is unknown
-        unknown = unknown_u[c] if unknown_u.any() else np.zeros(0, dtype=bool)
-        if unknown.any():
-            n = int(np.unique(c[unknown]).size)
-            issues.append(
-                DataIssue(
-                    "LA014",
-                    f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
-                    "(no text, language or region for them).",
-                    count=n,
-                    file=files.get("judgments"),
-                    column="item_id",
-                    rows=_first_rows(unknown),
-                )
-            )
+        if unknown_u.any():
+            unknown = unknown_u[c]
+            issues.append(issue(unknown, int(np.unique(c[unknown]).size), files))
+
+
+def _unknown_annotators(unknown: np.ndarray, n_ann: int, files: dict[str, str]) -> DataIssue:
+    cnt = int(unknown.sum())
+    return DataIssue(
+        "LA002",
+        f"{counted(cnt, 'judgment')} by {counted(n_ann, 'annotator')} "
+        "missing from the annotators table: scored overall, but in no group.",
+        count=cnt,
+        file=files.get("judgments"),
+        column="annotator_id",
+        rows=_first_rows(unknown),
+        evidence={"annotators": n_ann},
+    )
+
+
+def _unknown_items(unknown: np.ndarray, n: int, files: dict[str, str]) -> DataIssue:
+    return DataIssue(
+        "LA014",
+        f"{counted(n, 'judged item')} {verb(n, 'is', 'are')} missing from the items table "
+        "(no text, language or region for them).",
+        count=n,
+        file=files.get("judgments"),
+        column="item_id",
+        rows=_first_rows(unknown),
+    )
 
 
 def _check_attributes(
