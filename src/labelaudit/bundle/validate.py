@@ -29,19 +29,8 @@ def _check_labels(
     """Validate labels against the schema; survivable problems become DataIssues."""
     unknown_fields = sorted(set(df["field"]) - set(schema))
     if unknown_fields:
-        mask = df["field"].isin(unknown_fields)
-        issues.append(
-            DataIssue(
-                "LA011",
-                f"{counted(int(mask.sum()), 'judgment')} {verb(int(mask.sum()), 'is', 'are')} for fields not in the schema "
-                f"({', '.join(unknown_fields[:5])}): not scored.",
-                count=int(mask.sum()),
-                file=where,
-                column="field",
-                rows=_rows(mask),
-                evidence={"fields": unknown_fields},
-            )
-        )
+        mask = df["field"].isin(unknown_fields).to_numpy()
+        issues.append(_unknown_fields(mask, unknown_fields, where))
     out_of_schema = pd.Series(False, index=df.index)
     multi_on_single = pd.Series(False, index=df.index)
     for name, spec in schema.items():
@@ -101,19 +90,7 @@ def _check_labels(
         mask = out_of_schema & (df["field"] == name)
         n = int(mask.sum())
         examples = sorted({str(v) for v in df.loc[mask, "label"]})[:5]
-        issues.append(
-            DataIssue(
-                "LA004",
-                f"{counted(n, 'label')} on field {name!r} {verb(n, 'is', 'are')} not among the "
-                f"schema's values (e.g. {', '.join(examples)}): not scored.",
-                count=n,
-                file=where,
-                column="label",
-                rows=_rows(mask),
-                subject={"field": name},
-                evidence={"values": examples},
-            )
-        )
+        issues.append(_out_of_schema(name, mask.to_numpy(), n, examples, where))
     if multi_on_single.any():
         issues.append(
             DataIssue(
@@ -137,17 +114,7 @@ def _check_labels(
     dup = pd.Series(dup_np, index=df.index)
     if dup.any():
         n_pairs = int(np.unique(key[dup_np]).size)
-        issues.append(
-            DataIssue(
-                "LA001",
-                f"{counted(int(dup.sum()), 'duplicate judgment row')} on {counted(n_pairs, '(item, annotator, field) combination')}; "
-                "the first of each is kept.",
-                count=int(dup.sum()),
-                file=where,
-                rows=_rows(dup),
-                evidence={"duplicate_rows": int(dup.sum()), "combinations": n_pairs},
-            )
-        )
+        issues.append(_duplicates(dup_np, n_pairs, where))
         df = df[~dup]
         out_of_schema = out_of_schema[~dup]
     _single_judgment_items(df, ~out_of_schema.to_numpy(dtype=bool), schema, issues)
@@ -180,20 +147,7 @@ def _check_labels_coded(
     unknown = [k for k, name in enumerate(f_names) if name not in schema]
     if unknown:
         names = sorted(f_names[k] for k in unknown)
-        mask = np.isin(f_codes, unknown)
-        cnt = int(mask.sum())
-        issues.append(
-            DataIssue(
-                "LA011",
-                f"{counted(cnt, 'judgment')} {verb(cnt, 'is', 'are')} for fields not in the schema "
-                f"({', '.join(names[:5])}): not scored.",
-                count=cnt,
-                file=where,
-                column="field",
-                rows=_first_rows(mask),
-                evidence={"fields": names},
-            )
-        )
+        issues.append(_unknown_fields(np.isin(f_codes, unknown), names, where))
     out_of_schema = np.zeros(n, dtype=bool)
     for name, spec in schema.items():
         if name not in f_names or spec.kind in ("ranking", "text"):
@@ -234,19 +188,7 @@ def _check_labels_coded(
         mask = out_of_schema & (f_codes == k)
         cnt = int(mask.sum())
         examples = sorted({str(v) for v in label_arr[mask]})[:5]
-        issues.append(
-            DataIssue(
-                "LA004",
-                f"{counted(cnt, 'label')} on field {name!r} {verb(cnt, 'is', 'are')} not among the "
-                f"schema's values (e.g. {', '.join(examples)}): not scored.",
-                count=cnt,
-                file=where,
-                column="label",
-                rows=_first_rows(mask),
-                subject={"field": name},
-                evidence={"values": examples},
-            )
-        )
+        issues.append(_out_of_schema(name, mask, cnt, examples, where))
     # duplicates: keep the first judgment per (item, annotator, field), field by field
     # (a third of the rows per hash table: that table was the loading peak at 10M)
     dup = np.zeros(n, dtype=bool)
@@ -262,21 +204,54 @@ def _check_labels_coded(
             n_pairs += int(np.unique(key[d]).size)
     scored = ~skipped
     if dup.any():
-        n_dup = int(dup.sum())
-        issues.append(
-            DataIssue(
-                "LA001",
-                f"{counted(n_dup, 'duplicate judgment row')} on {counted(n_pairs, '(item, annotator, field) combination')}; "
-                "the first of each is kept.",
-                count=n_dup,
-                file=where,
-                rows=_first_rows(dup),
-                evidence={"duplicate_rows": n_dup, "combinations": n_pairs},
-            )
-        )
+        issues.append(_duplicates(dup, n_pairs, where))
     in_schema = np.array([name in schema for name in f_names] + [False])
     usable = scored & ~out_of_schema & in_schema[f_codes]
     return dup, usable
+
+
+# the issues both paths (row by row, and on integer codes) report, built in one place
+def _unknown_fields(mask: np.ndarray, names: list[str], where: str) -> DataIssue:
+    cnt = int(mask.sum())
+    return DataIssue(
+        "LA011",
+        f"{counted(cnt, 'judgment')} {verb(cnt, 'is', 'are')} for fields not in the schema "
+        f"({', '.join(names[:5])}): not scored.",
+        count=cnt,
+        file=where,
+        column="field",
+        rows=_first_rows(mask),
+        evidence={"fields": names},
+    )
+
+
+def _out_of_schema(
+    name: str, mask: np.ndarray, cnt: int, examples: list[str], where: str
+) -> DataIssue:
+    return DataIssue(
+        "LA004",
+        f"{counted(cnt, 'label')} on field {name!r} {verb(cnt, 'is', 'are')} not among the "
+        f"schema's values (e.g. {', '.join(examples)}): not scored.",
+        count=cnt,
+        file=where,
+        column="label",
+        rows=_first_rows(mask),
+        subject={"field": name},
+        evidence={"values": examples},
+    )
+
+
+def _duplicates(dup: np.ndarray, n_pairs: int, where: str) -> DataIssue:
+    n_dup = int(dup.sum())
+    return DataIssue(
+        "LA001",
+        f"{counted(n_dup, 'duplicate judgment row')} on "
+        f"{counted(n_pairs, '(item, annotator, field) combination')}; the first of each is kept.",
+        count=n_dup,
+        file=where,
+        rows=_first_rows(dup),
+        evidence={"duplicate_rows": n_dup, "combinations": n_pairs},
+    )
 
 
 def _repeats(key: np.ndarray) -> np.ndarray:
