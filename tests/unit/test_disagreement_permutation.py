@@ -211,7 +211,7 @@ def test_cells_numbers_keys_like_unique(n_keys):
 
 
 def test_attributes_in_two_threads_give_the_sequential_tables(tmp_path, monkeypatch):
-    """Baselines of several attributes run side by side: same tables as one at a time."""
+    """Baselines of all (unit, attribute) pairs run side by side: same tables as one at a time."""
     from labelaudit.bundle.load import load_bundle
     from labelaudit.metrics import disagreement as dis
     from labelaudit.pipeline import resolve_config
@@ -221,12 +221,16 @@ def test_attributes_in_two_threads_give_the_sequential_tables(tmp_path, monkeypa
     bundle = load_bundle(cfg)
     assert len(dis.audited_attributes(bundle, cfg)) >= 2  # the threads really run
     threaded = dis.disagreement(bundle, cfg).tables
-    one_at_a_time = dis._contested_baselines
-    monkeypatch.setattr(
-        dis,
-        "_contested_baselines",
-        lambda b, c, p, attrs, conf: {a: one_at_a_time(b, c, p, [a], conf)[a] for a in attrs},
-    )
+    together = dis._contested_baselines
+
+    def one_at_a_time(b, units, attrs, conf):
+        return {
+            (u, a): together(b, [unit], [a], conf)[0, a]
+            for u, unit in enumerate(units)
+            for a in attrs
+        }
+
+    monkeypatch.setattr(dis, "_contested_baselines", one_at_a_time)
     sequential = dis.disagreement(bundle, cfg).tables
     assert len(threaded["contested_items"]) > 0
     for name, table in sequential.items():

@@ -104,23 +104,27 @@ def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     strata_codes = None
     if strat_attr and bundle.annotators is not None and strat_attr in bundle.annotators.columns:
         strata_codes = bundle.group_codes(strat_attr)[0]
+    units: list[tuple[CodedField, np.ndarray]] = []
     for field, option in bundle.scored_units():
         coded = bundle.coded(field, option)
-        k = len(coded.values)
         reason = _unscorable(coded)
         if reason:
             skipped.append({"field": coded.field, "reason": reason})
             continue
-        pooled = mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k)
+        k = len(coded.values)
+        units.append(
+            (coded, mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k))
+        )
+    baselines = _contested_baselines(bundle, units, attributes, cfg)
+    for u, (coded, pooled) in enumerate(units):
         flagged = _annotator_agreement(bundle, coded, pooled, qc, rows["annotator_agreement"])
-        baselines = _contested_baselines(bundle, coded, pooled, attributes, cfg)
         for attr in attributes:
             codes, labels = bundle.group_codes(attr)
             strata = None if strat_attr in attr.split("×") else strata_codes
             _shares_and_shift(coded, codes, labels, attr, cfg, strata, rows)
             _contested(
                 coded, pooled, codes, labels, attr, cfg, bundle.item_ids, texts, rows,
-                baselines[attr],
+                baselines[u, attr],
             )  # fmt: skip
             _qc_by_group(coded.field, flagged, codes, labels, attr, cfg, rows["qc_by_group"])
     tables = {name: pd.DataFrame(rows[name], columns=cols) for name, cols in COLUMNS.items()}
@@ -236,22 +240,27 @@ def _annotator_permutation(
 
 # ------------------------------------------------------------------ contested items
 def _contested_baselines(
-    bundle: Bundle, coded: CodedField, pooled: np.ndarray, attributes: list[str], cfg: AuditConfig
-) -> dict[str, mj.FlipBaseline]:
-    """Every attribute's chance baseline for one unit, two at a time.
+    bundle: Bundle,
+    units: list[tuple[CodedField, np.ndarray]],
+    attributes: list[str],
+    cfg: AuditConfig,
+) -> dict[tuple[int, str], mj.FlipBaseline]:
+    """The chance baseline of every (unit, attribute), two at a time.
 
-    Each attribute draws from its own generator (keyed by field and attribute), so
-    running them side by side gives exactly the sequential results; the numba kernel
-    releases the GIL, so the two threads use both cores.
+    Each one draws from its own generator (keyed by field and attribute), so running
+    them side by side gives exactly the sequential results; the numba kernel releases
+    the GIL, so the two threads use both cores. All units are queued at once: one
+    attribute's baseline can take most of a unit's time, and two such run together.
     """
     n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
 
-    def one(attr: str) -> mj.FlipBaseline:
-        codes, labels = bundle.group_codes(attr)
+    def one(task: tuple[int, str]) -> mj.FlipBaseline:
+        coded, pooled = units[task[0]]
+        codes, labels = bundle.group_codes(task[1])
         return mj.flips_permutation_baseline(
             coded.item_codes, coded.value_codes, codes[coded.annotator_codes], pooled,
             n_groups=len(labels), n_resamples=n_perm,
-            seed=_rng(cfg, "contested", coded.field, attr),
+            seed=_rng(cfg, "contested", coded.field, task[1]),
             min_group_judgments=MIN_GROUP_JUDGMENTS,
             stop_after=STOP_AFTER if cfg.early_stop else None,
             kernel=getattr(cfg, "kernel", "auto"),
@@ -259,10 +268,11 @@ def _contested_baselines(
 
     for attr in attributes:  # cached group codes, built before the threads share them
         bundle.group_codes(attr)
-    if len(attributes) < 2:
-        return {a: one(a) for a in attributes}
+    tasks = [(u, attr) for u in range(len(units)) for attr in attributes]
+    if len(tasks) < 2:
+        return {t: one(t) for t in tasks}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(attributes, pool.map(one, attributes), strict=True))
+        return dict(zip(tasks, pool.map(one, tasks), strict=True))
 
 
 def _contested(
