@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from labelaudit.stats.alpha import _alpha, alpha_from_coincidences, centred, distance_matrix
 from labelaudit.stats.crossrep import _kappa, kappa_x_from_cross
+from labelaudit.stats.kernel import resolve
 
 __all__ = [
     "GraspResult",
@@ -396,10 +397,8 @@ class _Stats:
 
 
 def _kernel(kernel: str, indicator, total, level: str, numeric: np.ndarray) -> _Stats:
-    if kernel not in ("auto", "numba", "numpy"):
-        raise ValueError(f"kernel must be 'auto', 'numba' or 'numpy', got {kernel!r}")
     kernels = None
-    if kernel != "numpy":
+    if resolve(kernel) == "numba":
         try:
             kernels = importlib.import_module("labelaudit.stats.grasp_kernels")
         except ImportError:
