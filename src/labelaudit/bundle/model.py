@@ -237,6 +237,29 @@ class Bundle:
         """Positions of every row of each field, skipped ones included (ascending)."""
         return self._rows_by_field(scored_only=False)
 
+    # ------------------------------------------------------------ row codes
+    # analyses read judgments by these integer codes rather than by id strings
+    @property
+    def row_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Item and annotator code of every judgment row (into item_ids, annotator_ids)."""
+        return self._row_codes
+
+    @property
+    def label_codes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Label code of every row and the distinct labels (see :attr:`_label_codes`)."""
+        return self._label_codes
+
+    @property
+    def judged_fields(self) -> list[str]:
+        """Field names that occur in the judgments, in first-appearance order."""
+        return self._field_codes[1]
+
+    def field_rows(self, field_name: str, *, scored_only: bool = True) -> np.ndarray:
+        """Positions (ascending) of a field's judgment rows; skipped ones too unless
+        ``scored_only``. Empty for a field with no rows."""
+        rows = self._field_rows if scored_only else self._all_field_rows
+        return rows.get(field_name, _NO_ROWS)
+
     def _rows_by_field(self, *, scored_only: bool) -> dict[str, np.ndarray]:
         codes, names = self._field_codes
         if scored_only:
@@ -460,6 +483,9 @@ class Bundle:
                 units.append((name, None))
         return units
 
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ROWS.flags.writeable = False
 
 #: Bundle caches computed from the judgments and annotator ids alone
 _JUDGMENT_CACHES = (

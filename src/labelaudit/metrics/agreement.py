@@ -358,10 +358,10 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     units = [
         (f, o) for f, o in bundle.scored_units() if bundle.schema[f].kind not in ("ranking", "text")
     ]
-    row_items = bundle._row_codes[0]
+    row_items = bundle.row_codes[0]
     for unit_index, (field_name, option) in enumerate(units):
         # items with any judgment of the field, skipped ones included, on integer codes
-        rows = bundle._all_field_rows.get(field_name, np.zeros(0, dtype=np.int64))
+        rows = bundle.field_rows(field_name, scored_only=False)
         n_field_items = int(np.count_nonzero(np.bincount(row_items[rows], minlength=1)))
         unit = prepare_unit(bundle.coded(field_name, option), n_field_items)
         excluded[unit.name] = unit.n_excluded

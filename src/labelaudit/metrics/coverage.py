@@ -119,7 +119,7 @@ def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
     counts = langs.value_counts()
     declared = annotator_languages(bundle)
     # distinct (item, annotator) pairs on the bundle's integer codes, not on id strings
-    item_codes, ann_codes = bundle._row_codes
+    item_codes, ann_codes = bundle.row_codes
     n_ann = len(bundle.annotator_ids)
     pairs = np.sort(item_codes * n_ann + ann_codes, kind="stable")  # near-linear by item
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs
@@ -233,7 +233,7 @@ def _escape_flags(labels: pd.Series, escape: set[str]) -> np.ndarray:
 
 def _field_escape_flags(bundle: Bundle, rows: np.ndarray, escape: set[str]) -> np.ndarray:
     """Escape flag of each of ``rows``, decided once per distinct label when labels are coded."""
-    coded = bundle._label_codes
+    coded = bundle.label_codes
     if coded is None:  # list labels: row by row
         return _escape_flags(bundle.judgments["label"].iloc[rows], escape)
     row_labels, uniques = coded
@@ -283,13 +283,13 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
         if not values:
             continue
         escape = {normalise_value_name(v) for v in values}
-        rows_f = bundle._field_rows.get(field, np.zeros(0, dtype=np.int64))
+        rows_f = bundle.field_rows(field)
         if rows_f.size == 0:
             continue
         flags = _field_escape_flags(bundle, rows_f, escape)
         # judgments and escapes per annotator, annotators in id order (as a groupby on the
         # ids gives: the permutations below shuffle in that order)
-        anns = bundle._row_codes[1][rows_f]
+        anns = bundle.row_codes[1][rows_f]
         n_ann = len(bundle.annotator_ids)
         size = np.bincount(anns, minlength=n_ann)
         esc = np.bincount(anns, weights=flags, minlength=n_ann)

@@ -65,14 +65,14 @@ def _timing_tables(
     p = rule_params(cfg, "LA501")
     floor_s, rel = float(p["min_seconds"]), float(p["relative_to_median"])
     lead = bundle.judgments["lead_time_s"].to_numpy(dtype=float)
-    row_anns = bundle._row_codes[1]
+    row_anns = bundle.row_codes[1]
     n_ann = len(bundle.annotator_ids)
     groups = {attr: bundle.group_codes(attr) for attr in attrs}
     timing: list[dict] = []
     fast: list[dict] = []
     for name, spec in bundle.schema.items():
         # every judgment of the field with a time, skipped ones included
-        rows = bundle._all_field_rows.get(name, _EMPTY)
+        rows = bundle.field_rows(name, scored_only=False)
         rows = rows[~np.isnan(lead[rows])]
         if rows.size == 0:
             continue
@@ -139,9 +139,6 @@ def _timing_tables(
     )
 
 
-_EMPTY = np.zeros(0, dtype=np.int64)
-
-
 def _group_slices(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
     """Row positions of each group 0..n_groups-1 (-1 = no group is left out), ascending."""
     g = group_of_row.astype(np.int16 if n_groups < 2**15 - 1 else np.int64)
@@ -161,9 +158,9 @@ def _scored_codes(bundle: Bundle, name: str) -> tuple[np.ndarray, np.ndarray, np
     Labels are keyed (:func:`_label_key`) once per distinct label through the bundle's
     label codes; only equality of keys and of items matters to the agreement figures.
     """
-    rows = bundle._field_rows.get(name, _EMPTY)
-    items = bundle._row_codes[0][rows]
-    coded = bundle._label_codes
+    rows = bundle.field_rows(name)
+    items = bundle.row_codes[0][rows]
+    coded = bundle.label_codes
     if coded is None:  # list labels: key them row by row
         keys = map_distinct(bundle.judgments["label"].iloc[rows], _label_key)
         values, distinct = pd.factorize(keys)
@@ -228,7 +225,7 @@ def _session_tables(
     j = bundle.judgments
     ts = pd.to_datetime(j["created_at"], utc=True, errors="coerce")
     secs = ((ts - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()).to_numpy(dtype=float)
-    ann = bundle._row_codes[1]
+    ann = bundle.row_codes[1]
     sid, elapsed = sessions(ann, secs, gap_s)
     minutes = elapsed / 60.0
     fatigue: list[dict] = []

@@ -61,10 +61,10 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     target = bundle.target
     j = bundle.judgments
     # integer codes the bundle computes once for every analysis (no string hashing here)
-    ann_codes = bundle._row_codes[1]
+    ann_codes = bundle.row_codes[1]
     scored = ~j["skipped"].to_numpy(dtype=bool)
     n_ann = len(bundle.annotator_ids)
-    present = set(bundle._field_codes[1])
+    present = set(bundle.judged_fields)
     fields = [f for f in bundle.fields if f in present] or sorted(present)
     # (field or None, pool mask, judgments per annotator)
     scopes: list[tuple[str | None, np.ndarray, np.ndarray]] = []
@@ -74,8 +74,10 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             pool = np.bincount(ann_codes, minlength=n_ann) > 0
             counts = np.bincount(ann_codes[scored], minlength=n_ann)
         else:
-            pool = np.bincount(ann_codes[bundle._all_field_rows[f]], minlength=n_ann) > 0
-            counts = np.bincount(ann_codes[bundle._field_rows[f]], minlength=n_ann)
+            pool = (
+                np.bincount(ann_codes[bundle.field_rows(f, scored_only=False)], minlength=n_ann) > 0
+            )
+            counts = np.bincount(ann_codes[bundle.field_rows(f)], minlength=n_ann)
         scopes.append((f, pool, counts))
 
     attrs = _attributes(bundle, cfg)
@@ -299,9 +301,9 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
         "mean_effective_groups",
         "expected_single_group_share",
     ]
-    item_codes, ann_codes = bundle._row_codes
+    item_codes, ann_codes = bundle.row_codes
     # scored rows of each field, ascending: the rows a boolean mask would select
-    by_field = {f: (item_codes[r], ann_codes[r]) for f in fields for r in [bundle._field_rows[f]]}
+    by_field = {f: (item_codes[r], ann_codes[r]) for f in fields for r in [bundle.field_rows(f)]}
     rows = []
     for attr in attrs:
         codes, _ = pd.factorize(_values(bundle, attr), use_na_sentinel=True)
