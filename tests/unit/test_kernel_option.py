@@ -47,3 +47,36 @@ def test_findings_json_records_the_resolved_kernel(tmp_path):
     run = json.loads((out / "findings.json").read_text())["run"]
     assert run["config"]["kernel"] == "numpy"
     assert "local engine, numpy kernels" in (out / "report.html").read_text()
+
+
+def test_every_accelerated_analysis_follows_the_setting(tmp_path, monkeypatch):
+    """--kernel numpy reaches each stats call that has a numba kernel."""
+    from labelaudit.bundle.load import load_bundle
+    from labelaudit.metrics import agreement, disagreement, rlhf
+    from labelaudit.sample.generate import write_sample_bundle
+
+    seen: dict[str, set[str]] = {}
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            seen.setdefault(name, set()).add(kwargs.get("kernel"))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(agreement, "grasp_test")
+    spy(agreement, "bootstrap_pattern_counts")
+    spy(disagreement.mj, "flips_permutation_baseline")
+    spy(rlhf, "flip_share_permutation")
+    cfg = resolve_config(write_sample_bundle(tmp_path / "demo", seed=0), quiet=True, kernel="numpy")
+    bundle = load_bundle(cfg)
+    for analysis in (agreement.agreement_analysis, disagreement.disagreement, rlhf.rlhf_analysis):
+        analysis(bundle, cfg)
+    assert seen == {
+        "grasp_test": {"numpy"},
+        "bootstrap_pattern_counts": {"numpy"},
+        "flips_permutation_baseline": {"numpy"},
+        "flip_share_permutation": {"numpy"},
+    }

@@ -226,7 +226,7 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
             n_permutations=cfg.n_permutations,
             seed=np.random.SeedSequence([cfg.seed, unit_index, attr_index]),
             strata=None if (strata is None or attr == cfg.stratify_by) else strata,
-            test=testable, early_stop=cfg.early_stop, xrr_epsilon=eps,
+            test=testable, early_stop=cfg.early_stop, xrr_epsilon=eps, kernel=cfg.kernel,
         )  # fmt: skip
         for k, label in enumerate(labels):
             row = {**base, "attribute": attr, "group": label, "level": level, "suppressed": False}
@@ -267,18 +267,14 @@ def _bootstrap(unit, cfg, unit_index, overall, n_patterns, stacks, agreement, di
     level, num = unit.level, unit.numeric
     overall_codes, overall_distinct = overall
     overall_c = item_contributions(overall_distinct, level, num)
-    patterns = np.empty((1 + sum(len(s.codes) for s in stacks), unit.n_items), dtype=np.int32)
-    patterns[0] = overall_codes
-    i = 1
-    for stack in stacks:
-        for codes in stack.codes:
-            patterns[i] = codes
-            i += 1
+    # one row of pattern codes per (overall or group) scope, all int32
+    codes = [overall_codes.astype(np.int32), *(c for stack in stacks for c in stack.codes)]
+    patterns = np.stack(codes)
     reps_overall: list[np.ndarray] = []
     reps: list[list[np.ndarray]] = [[] for _ in stacks]
     blocks = bootstrap_pattern_counts(
         patterns, n_patterns, cfg.n_boot, seed=[cfg.seed, unit_index],
-        kernel=getattr(cfg, "kernel", "auto"),
+        kernel=cfg.kernel,
     )  # fmt: skip
     del patterns
     n0 = overall_c.shape[0]

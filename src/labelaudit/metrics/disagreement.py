@@ -263,7 +263,7 @@ def _contested_baselines(
             seed=_rng(cfg, "contested", coded.field, task[1]),
             min_group_judgments=MIN_GROUP_JUDGMENTS,
             stop_after=STOP_AFTER if cfg.early_stop else None,
-            kernel=getattr(cfg, "kernel", "auto"),
+            kernel=cfg.kernel,
         )  # fmt: skip
 
     for attr in attributes:  # cached group codes, built before the threads share them

@@ -262,7 +262,7 @@ def _field_tables(
                 _, null, p, used = flip_share_permutation(
                     codes_c, dirs, who, g_rater == gi, n_comp, cfg.n_permutations, rng,
                     eligible=g_rater >= 0, stop_after=STOP_AFTER if cfg.early_stop else None,
-                    kernel=getattr(cfg, "kernel", "auto"), prepared=prepared,
+                    kernel=cfg.kernel, prepared=prepared,
                 )  # fmt: skip
                 draws.append({"field": f, "attribute": attr, "group": label, "n_draws": used})
             div.append(
