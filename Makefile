@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-# dev extras: test tools, Label Studio SDK, Dask, fast language id, Playwright client
+# dev extras: test tools, import-linter, Label Studio SDK, Dask, fast language id, Playwright client
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
@@ -31,7 +31,9 @@ services:
 	bash .ci/install-labelstudio.sh
 	bash .ci/install-chromium.sh
 
+# the stage contract first (pyproject.toml [tool.importlinter]): a back-arrow fails fast
 test: dev services
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: dev

@@ -30,9 +30,10 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.analyses.agreement import agreement_analysis, prepare_unit
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.agreement import agreement_analysis, prepare_unit
 from labelaudit.progress import set_quiet
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
@@ -112,7 +113,7 @@ def labelaudit_bootstrap_only(bundle: Bundle, cfg: AuditConfig) -> None:
                 [
                     alpha_from_contributions(agg[:, 4 * k : 4 * k + 4], "nominal", unit.numeric)
                     for k in range(len(parts))
-                ]  # fmt: skip
+                ]
             )
         )
     r = np.vstack(reps)

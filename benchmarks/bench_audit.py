@@ -50,13 +50,12 @@ def child(argv: list[str]) -> None:
     ap.add_argument("--config")
     args = ap.parse_args(argv)
 
-    import labelaudit.output as output
     from labelaudit.cli import main
-    from labelaudit.result import AuditResult
+    from labelaudit.report import AuditReport
 
     timings: dict[str, float] = {}
     seen: dict[str, Any] = {}
-    original_write = output.write_outputs
+    original_write = AuditReport.write
 
     def timed(name: str, fn):  # noqa: ANN001, ANN202
         def wrapper(*a, **k):  # noqa: ANN002, ANN003, ANN202
@@ -68,15 +67,16 @@ def child(argv: list[str]) -> None:
 
         return wrapper
 
-    def write_outputs(result, out, cfg):  # noqa: ANN001, ANN202
-        seen["timings"] = dict(result.context.get("timings", {}))
-        seen["peaks"] = dict(result.context.get("peak_rss_mib", {}))
-        seen["summary"] = result.summary
-        return original_write(result, out, cfg)
+    def write(report, out):  # noqa: ANN001, ANN202
+        if "timings" not in seen:  # the whole run's (split reports are written after it)
+            seen["timings"] = dict(report.context.get("timings", {}))
+            seen["peaks"] = dict(report.context.get("peak_rss_mib", {}))
+            seen["summary"] = report.summary
+        return original_write(report, out)
 
-    output.write_outputs = write_outputs
-    AuditResult.to_json = timed("render:json", AuditResult.to_json)
-    AuditResult.to_html = timed("render:html", AuditResult.to_html)
+    AuditReport.write = write
+    AuditReport.to_json = timed("render:json", AuditReport.to_json)
+    AuditReport.to_html = timed("render:html", AuditReport.to_html)
     cli = ["audit", args.bundle, "--out", args.out, "--quiet", "--fail-on", "high"]
     if args.config:
         cli += ["-c", args.config]
@@ -151,8 +151,8 @@ def straightforward(bundle_dir: Path, n_boot: int, n_perm: int, timed: int) -> d
     import numpy as np
     import pandas as pd
 
-    from labelaudit.bundle.load import load_bundle
     from labelaudit.config import AuditConfig
+    from labelaudit.pipeline import load_bundle
     from labelaudit.progress import set_quiet
 
     set_quiet(True)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-__version__ = "0.3.0"
+from labelaudit.version import __version__
 
 __all__ = ["__version__", "audit"]
 
 
 def audit(bundle_or_config=None, **options):
-    """Run an audit and return an :class:`~labelaudit.result.AuditResult`.
+    """Run an audit and return an :class:`~labelaudit.report.AuditReport`.
 
     ``bundle_or_config`` is a bundle folder, a ``labelaudit.toml`` path or an
     :class:`~labelaudit.config.AuditConfig`; ``options`` override its settings
     (same names as the config keys, e.g. ``group_by=["region"]``, ``seed=1``).
     """
     from labelaudit.pipeline import run_audit
+    from labelaudit.report import AuditReport
 
-    return run_audit(bundle_or_config, **options)
+    return AuditReport.of(run_audit(bundle_or_config, **options))

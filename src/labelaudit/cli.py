@@ -13,8 +13,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from labelaudit import __version__
 from labelaudit.errors import InputError, Problem
+from labelaudit.version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -147,8 +147,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from labelaudit.output import write_outputs
     from labelaudit.pipeline import resolve_config, run_audit
+    from labelaudit.report import AuditReport
 
     opts = _overrides(args)
     if args.config is not None:
@@ -156,7 +156,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     cfg = resolve_config(args.bundle, **opts)
     out = cfg.out or Path("reports") / (cfg.bundle.resolve().name if cfg.bundle else "audit")
     result = run_audit(cfg)
-    paths = write_outputs(result, out, cfg)
+    paths = AuditReport.of(result).write(out)
     return _finish(result, cfg.fail_on, paths)
 
 
@@ -176,8 +176,7 @@ def _finish(result, fail_on: str, paths: list[Path]) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from labelaudit.bundle.load import load_bundle
-    from labelaudit.pipeline import resolve_config
+    from labelaudit.pipeline import load_bundle, resolve_config
 
     opts: dict[str, Any] = {}
     if args.config is not None:
@@ -202,8 +201,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from labelaudit.output import write_outputs
     from labelaudit.pipeline import resolve_config, run_audit
+    from labelaudit.report import AuditReport
     from labelaudit.sample.generate import write_sample_bundle
 
     out: Path = args.out
@@ -220,7 +219,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     }
     cfg = resolve_config(bundle_dir, **opts)
     result = run_audit(cfg)
-    paths = write_outputs(result, out, cfg)
+    paths = AuditReport.of(result).write(out)
     _finish(result, "high", paths)
     return EXIT_OK
 
@@ -294,7 +293,7 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
-    from labelaudit.checks.registry import RuleFileError, load_rules
+    from labelaudit.rulebook import RuleFileError, load_rules
 
     try:
         rules = load_rules(args.rules_dir)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from labelaudit.errors import InputError, Problem
-from labelaudit.result import SEVERITIES
 from labelaudit.stats.kernel import KERNELS, numba_available
+from labelaudit.vocabulary import SEVERITIES
 
 CONFIG_NAME = "labelaudit.toml"
 AUDIENCES = ("internal", "vendor")

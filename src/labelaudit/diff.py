@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labelaudit.errors import InputError, Problem
-from labelaudit.result import SEVERITIES, SEVERITY_RANK
+from labelaudit.vocabulary import SEVERITIES, SEVERITY_RANK
 
 #: table -> (identity columns, compared figures)
 TRACKED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -1,4 +1,10 @@
-"""The audit, end to end: config → bundle → analyses → privacy → checks → result."""
+"""The audit, end to end, one stage after another.
+
+config → sources (read) → bundle (validate) → rulebook → analyses → privacy → checks →
+result. Each stage only reads what the one before it produced; this module is the only
+place that knows the order. Rendering the result (HTML, JSON files) is
+:mod:`labelaudit.report`'s job.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,25 @@ from typing import Any
 
 import pandas as pd
 
-from labelaudit import __version__
-from labelaudit.bundle.load import load_bundle
+from labelaudit.analyses.base import AnalysisOutput, registered_analyses
+from labelaudit.bundle.build import build_bundle
+from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
-from labelaudit.checks.registry import CheckContext, Rule, load_rules, registered_checks
+from labelaudit.checks.declarative import declarative_check
+from labelaudit.checks.finding import Finding
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
-from labelaudit.metrics.base import AnalysisOutput, registered_analyses
-from labelaudit.privacy import enforce, hidden_groups, run_salt
+from labelaudit.privacy import enforce, run_salt
 from labelaudit.progress import set_quiet, step
-from labelaudit.result import AuditResult, Finding
+from labelaudit.result import AuditResult
+from labelaudit.rulebook import Rulebook, build_rulebook
+from labelaudit.sources.read import read_inputs
+from labelaudit.stats.disclosure import hidden_groups
 from labelaudit.stats.kernel import resolve as resolve_kernel
+from labelaudit.text.lexicon import load_lexicons
+from labelaudit.version import __version__
+from labelaudit.vocabulary import severity_counts
 
 
 def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
@@ -58,10 +72,21 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
     # "auto" becomes the kernel actually used, so findings.json records it
     cfg = cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
     if cfg.lexicons:  # a broken user lexicon is bad input now, not halfway through the audit
-        from labelaudit.text.lexicon import load_lexicons
-
         load_lexicons(cfg.lexicons)
     return cfg
+
+
+def load_bundle(cfg: AuditConfig) -> Bundle:
+    """Read (sources) and validate (bundle) the inputs named by ``cfg``.
+
+    Every problem of both steps is reported in one ``InputError``.
+    """
+    problems: list[Problem] = []
+    raw = read_inputs(cfg, problems, normalise=normalise_judgment_columns)
+    bundle = build_bundle(raw, cfg, problems, release_raw=True)
+    if cfg.bundle is not None:
+        bundle.name = cfg.bundle.resolve().name
+    return bundle
 
 
 def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
@@ -81,6 +106,7 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
         **result.context.get("peak_rss_mib", {}),
     }
     if cfg.split_by:
+        result.context["split_by"] = cfg.split_by
         result.context["splits"] = _split_reports(bundle, cfg, result)
     return result
 
@@ -119,7 +145,7 @@ def audit_bundle(
     bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None = None
 ) -> AuditResult:
     """Run every analysis and check over an already validated bundle."""
-    rules = _rules(cfg)
+    rulebook = build_rulebook(cfg)
     tables: dict[str, pd.DataFrame] = {}
     facts: dict[str, Any] = {}
     methods: list[dict[str, str]] = []
@@ -128,7 +154,7 @@ def audit_bundle(
     for a in registered_analyses():
         step(f"analysis: {a.name}")
         t0 = time.perf_counter()
-        out: AnalysisOutput = a.fn(bundle, cfg)
+        out: AnalysisOutput = a.fn(bundle, cfg, rulebook)
         timings[f"analysis:{a.name}"] = time.perf_counter() - t0
         peaks[f"analysis:{a.name}"] = _peak_rss_mib()
         for name in out.tables:
@@ -166,7 +192,7 @@ def audit_bundle(
     )
     step("checks")
     t0 = time.perf_counter()
-    findings = run_checks(rules, tables, facts, cfg)
+    findings = run_checks(rulebook, tables, facts)
     timings["checks"] = time.perf_counter() - t0
     summary = {
         "judgments": int(
@@ -175,9 +201,9 @@ def audit_bundle(
         "items": int(len(bundle.item_ids)),
         "annotators": int(len(bundle.annotator_ids)),
         "fields": list(bundle.schema),
-        "findings": _counts(findings),
+        "findings": severity_counts(f.severity for f in findings),
     }
-    context = _context(bundle, cfg, rules, findings, methods, facts)
+    context = _context(bundle, cfg, rulebook, findings, methods)
     context.update(context_extra or {})
     context["timings"] = timings
     context["peak_rss_mib"] = peaks
@@ -223,76 +249,23 @@ def _peak_rss_mib() -> float | None:
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
 
 
-def _rules(cfg: AuditConfig) -> dict[str, Rule]:
-    from labelaudit.checks.registry import RuleFileError
-
-    try:
-        rules = load_rules(cfg.rules_dir)
-    except RuleFileError as exc:
-        raise InputError(
-            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
-        ) from None
-    problems = []
-    for code in [*(cfg.select or []), *cfg.ignore, *cfg.rules]:
-        if code not in rules and not any(code == r.category for r in rules.values()):
-            problems.append(
-                Problem(
-                    str(cfg.config_path or "command line"),
-                    f"unknown rule {code!r}",
-                    setting="select/ignore/rules",
-                    fix="run `labelaudit rules` to list the rule codes",
-                )
-            )
-    for code, body in cfg.rules.items():
-        if code in rules and isinstance(body, dict):
-            unknown = set(body) - set(rules[code].parameters) - {"severity"}
-            if unknown:
-                problems.append(
-                    Problem(
-                        str(cfg.config_path or "command line"),
-                        f"rule {code} has no parameter(s) {sorted(unknown)}",
-                        setting=f"rules.{code}",
-                        fix=f"parameters of {code}: "
-                        f"{', '.join(rules[code].parameters) or 'none'} (and severity)",
-                    )
-                )
-    if problems:
-        raise InputError(problems)
-    return rules
-
-
-def _selected(rule: Rule, cfg: AuditConfig) -> bool:
-    keys = {rule.code, rule.category}
-    if cfg.select is not None and not keys & set(cfg.select):
-        return False
-    return not keys & set(cfg.ignore)
-
-
 def run_checks(
-    rules: dict[str, Rule], tables: dict[str, pd.DataFrame], facts: dict[str, Any], cfg: AuditConfig
+    rulebook: Rulebook, tables: dict[str, pd.DataFrame], facts: dict[str, Any]
 ) -> list[Finding]:
-    """Run every selected rule; findings sorted by severity, then rule, then subject."""
-    from labelaudit.checks.declarative import declarative_check
-
+    """Run every rule of the rulebook that runs; findings sorted by severity, rule, subject."""
     checks = registered_checks()
     findings: list[Finding] = []
-    for code in sorted(rules):
-        rule = rules[code]
-        if not _selected(rule, cfg):
-            continue
-        if cfg.audience == "vendor" and rule.audience == "internal":
-            continue
+    for code in rulebook:
+        rule = rulebook.rules[code]
         fn = checks.get(code) if rule.kind == "python" else declarative_check(rule)
         if fn is None:
             raise RuntimeError(f"rule {code} ({rule.path}) has no registered check")
-        body = dict(cfg.rules.get(code, {}))
-        severity = body.pop("severity", None)
         ctx = CheckContext(
             metrics=tables,
             facts=facts,
             rule=rule,
-            params={**rule.defaults(), **body},
-            severity=severity,
+            params=rulebook.params[code],
+            severity=rulebook.severities.get(code),
         )
         findings.extend(fn(ctx))
     return sorted(findings, key=Finding.sort_key)
@@ -310,20 +283,12 @@ def _rows_left_out(bundle: Bundle) -> dict[str, int]:
     return out
 
 
-def _counts(findings: list[Finding]) -> dict[str, int]:
-    counts = {"high": 0, "medium": 0, "low": 0, "info": 0}
-    for f in findings:
-        counts[f.severity] += 1
-    return counts
-
-
 def _context(
     bundle: Bundle,
     cfg: AuditConfig,
-    rules: dict[str, Rule],
+    rulebook: Rulebook,
     findings: list[Finding],
     methods: list[dict[str, str]],
-    facts: dict[str, Any],
 ) -> dict[str, Any]:
     return {
         "bundle_name": bundle.name,
@@ -343,7 +308,7 @@ def _context(
                     k: {"default": p.default, "source": p.source} for k, p in r.parameters.items()
                 },
             }
-            for code, r in rules.items()
+            for code, r in rulebook.rules.items()
         },
         "triggered_rules": sorted({f.rule for f in findings}),
         "schema": {

@@ -74,22 +74,6 @@ def run_salt(seed: int, input_hashes: list[str]) -> bytes:
     ).digest()
 
 
-def hidden_groups(sizes: dict[str, int], k: int, *, complementary: bool) -> dict[str, str]:
-    """Groups to suppress for one attribute: ``{group: "small" | "complementary"}``.
-
-    >>> hidden_groups({"A": 40, "B": 9, "C": 2, "D": 0}, 5, complementary=True)
-    {'C': 'small', 'B': 'complementary'}
-    >>> hidden_groups({"A": 40, "B": 9, "C": 2}, 5, complementary=False)
-    {'C': 'small'}
-    """
-    out = {g: "small" for g, n in sizes.items() if 0 < n < k}
-    if complementary and len(out) == 1:
-        others = sorted((n, g) for g, n in sizes.items() if n >= k)
-        if others:
-            out[others[0][1]] = "complementary"
-    return out
-
-
 def suppress_small_groups(
     table: pd.DataFrame, k: int, hidden: dict[str, dict[str, str]] | None = None
 ) -> pd.DataFrame:

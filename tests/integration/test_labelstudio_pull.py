@@ -327,8 +327,8 @@ def test_key_never_logged_during_a_pull(ls_server_session, filled, caplog, capfd
 
 
 def test_written_bundle_loads_with_the_folder_loader(pulled, filled, tmp_path):
-    from labelaudit.bundle.load import load_bundle
     from labelaudit.config import AuditConfig
+    from labelaudit.pipeline import load_bundle
 
     out = write_bundle(pulled, tmp_path / "bundle")
     bundle = load_bundle(AuditConfig(bundle=out))

@@ -173,8 +173,7 @@ def test_armis_annotators_by_leaning_and_gender(shared_data, converted):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["crehate", "multipico", "hsbrexit", "armis"])
 def test_load_bundle_accepts_converted_bundle(shared_data, converted, name):
-    from labelaudit.bundle.load import load_bundle
-    from labelaudit.pipeline import resolve_config
+    from labelaudit.pipeline import load_bundle, resolve_config
 
     j, a, i = _tables(converted[name])
     b = load_bundle(resolve_config(converted[name]))

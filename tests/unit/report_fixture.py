@@ -1,4 +1,4 @@
-"""A fake but realistic AuditResult carrying every metric table the report knows.
+"""A fake but realistic AuditReport carrying every metric table the report knows.
 
 ``make_result(payload=...)`` puts the same string into every user-controlled field
 (group, attribute, field and value names, item text, guideline excerpt, file names,
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labelaudit.result import AuditResult, Finding
+from labelaudit.checks.finding import Finding
+from labelaudit.report import AuditReport
 
 RAW_IDS = ["worker_8812", "worker_1043", "worker_5521", "mturk_A1B2C3D4", "prolific_5f9e"]
 PSEUDONYMS = ["ann-3f9a21", "ann-77c0de", "ann-a1b2c3", "ann-0d4e5f", "ann-9b8a7c"]
 K = 5
 
 
-def make_result(audience: str = "internal", payload: str | None = None) -> AuditResult:
+def make_result(audience: str = "internal", payload: str | None = None) -> AuditReport:
     """The fixture result; ``payload`` (if given) replaces every user-supplied name."""
 
     def u(s: str) -> str:
@@ -127,7 +128,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "n_annotators",
                 "suppressed",
             ],
-        ),  # fmt: skip
+        ),
         "label_shift": pd.DataFrame(
             [[fld, attr, "chi2 (cluster permutation)", 41.2, 6, 0.0004, 0.0012, 0.11, 12000]],
             columns=[
@@ -141,7 +142,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "cramers_v",
                 "n_judgments",
             ],
-        ),  # fmt: skip
+        ),
         "contested_items": pd.DataFrame(
             [[fld, attr, africa, 37, 0.031, 12, False]],
             columns=[
@@ -184,14 +185,14 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "pooled_majority",
                 "group_majority",
             ],
-        ),  # fmt: skip
+        ),
         "annotator_agreement": pd.DataFrame(
             {
                 "annotator_id": PSEUDONYMS,
                 "n_judgments": [40, 38, 51, 12, 9],
                 "agreement_with_majority": [0.81, 0.77, 0.90, 0.55, 0.61],
             }
-        ),  # fmt: skip
+        ),
         "qc_by_group": pd.DataFrame(
             [[attr, africa, 0.12, 12, False]],
             columns=["attribute", "group", "qc_fail_rate", "n_annotators", "suppressed"],
@@ -208,7 +209,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "n_annotators",
                 "suppressed",
             ],
-        ),  # fmt: skip
+        ),
         "representation_distance": pd.DataFrame(
             [[attr, fld, 0.28]], columns=["attribute", "field", "tvd"]
         ),
@@ -247,7 +248,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "p_adjusted",
                 "suppressed",
             ],
-        ),  # fmt: skip
+        ),
         "guideline_stats": pd.DataFrame(
             [[guide, 120, 42.5, 12.1]],
             columns=["guideline", "n_lines", "reading_ease", "grade_level"],
@@ -264,7 +265,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 ]
             ],
             columns=["guideline", "line", "term", "category", "excerpt", "alternative"],
-        ),  # fmt: skip
+        ),
         "position_bias": pd.DataFrame(
             [[u("preference"), 0.58, 0.55, 0.61, 900]],
             columns=["field", "share_a", "ci_low", "ci_high", "n_judgments"],
@@ -380,7 +381,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "reference": "Prabhakaran et al. (NAACL 2024)",
                 "limits": "Needs overlap between groups.",
             },
-        ],  # fmt: skip
+        ],
         "rules": rules,
         "schema": {
             fld: {
@@ -390,7 +391,7 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 "escape_values": [unsure],
                 "inferred": False,
             },
-        },  # fmt: skip
+        },
         "schema_inferred": False,
         "inputs": [
             {"path": u("judgments.parquet"), "sha256": "ab" * 32, "rows": 12003},
@@ -402,10 +403,15 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
         "target": {"name": u("Deployment users, 2026 Q3"), "source": u("product analytics")},
         "min_group_size": K,
     }
+    if audience == "vendor":
+        # what the pipeline hands a vendor renderer: the rulebook runs no internal-only
+        # rule, and the privacy step drops per-annotator tables
+        findings = [f for f in findings if rules[f.rule]["audience"] != "internal"]
+        metrics = {n: t for n, t in metrics.items() if "annotator_id" not in t.columns}
     sev = {"high": 0, "medium": 0, "low": 0, "info": 0}
     for f in findings:
         sev[f.severity] += 1
-    return AuditResult(
+    return AuditReport(
         summary={"judgments": 12003, "items": 2000, "annotators": 310, "fields": [fld],
                  "findings": sev},
         metrics=metrics,

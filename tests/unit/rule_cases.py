@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labelaudit.bundle.model import DataIssue, FieldSpec, Guideline, Target
+from labelaudit.bundle.types import DataIssue, FieldSpec, Guideline
 from labelaudit.checks.declarative import declarative_check
-from labelaudit.checks.registry import CheckContext, Rule, load_rules, registered_checks
-from labelaudit.result import Finding
+from labelaudit.checks.finding import Finding
+from labelaudit.checks.registry import CheckContext, registered_checks
+from labelaudit.populations.targets import Target
+from labelaudit.rulebook import Rule, load_rules
 
 RULES: dict[str, Rule] = load_rules()
 

@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.analyses.agreement import agreement_analysis
+from labelaudit.analyses.tables import CONTRACT_TABLES
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.agreement import agreement_analysis
-from labelaudit.result import CONTRACT_METRICS
+from labelaudit.rulebook import load_rules
 
 N_ITEMS, N_ANN, PER_ITEM = 240, 40, 8
 
@@ -67,7 +69,7 @@ def _findings(output, code: str) -> list:
 
 def test_contract_columns_and_units(output):
     for name in ("agreement", "group_association"):
-        assert set(CONTRACT_METRICS[name]) <= set(output.tables[name].columns)
+        assert set(CONTRACT_TABLES[name]) <= set(output.tables[name].columns)
     agreement = output.tables["agreement"]
     assert set(agreement["field"]) == {"toxicity", "topics:sports", "topics:politics"}
     assert set(agreement["scope"]) == {"overall", "within", "cross"}

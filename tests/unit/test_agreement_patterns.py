@@ -14,16 +14,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec
-from labelaudit.config import AuditConfig
-from labelaudit.metrics.agreement import (
+from labelaudit.analyses.agreement import (
     _distinct_annotators,
     _group_figures,
     _rebatch,
     agreement_analysis,
     prepare_unit,
 )
-from labelaudit.metrics.base import audited_attributes
+from labelaudit.analyses.base import audited_attributes
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
+from labelaudit.config import AuditConfig
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
     bootstrap_weights,

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.analyses.agreement import agreement_analysis
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.agreement import agreement_analysis
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 

@@ -10,9 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from labelaudit.bundle.load import load_bundle
 from labelaudit.config import AuditConfig
-from labelaudit.pipeline import resolve_config
+from labelaudit.pipeline import load_bundle, resolve_config
 
 ROWS = [
     {"item_id": 1, "annotator_id": "a", "field": "tox", "label": "toxic"},

@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import labelaudit.bundle.build as load
 import labelaudit.bundle.judgments as judgments
-import labelaudit.bundle.load as load
 import labelaudit.bundle.validate as validate
+from labelaudit.analyses.coverage import coverage
+from labelaudit.analyses.process import process_analysis
+from labelaudit.analyses.representation import representation_analysis
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
-from labelaudit.metrics.coverage import coverage
-from labelaudit.metrics.process import process_analysis
-from labelaudit.metrics.representation import representation_analysis
 from labelaudit.sources.base import RawTables
 
 SCHEMA = {

@@ -8,10 +8,12 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from labelaudit.bundle.model import Bundle, FieldSpec
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.analyses.coverage import coverage
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.coverage import coverage
+from labelaudit.rulebook import load_rules
 from labelaudit.text.escape import find_escape_values
 
 RULES = load_rules()

@@ -7,12 +7,14 @@ import sys
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.analyses.coverage import coverage, parse_language_list
+from labelaudit.analyses.tables import CONTRACT_TABLES, TABLES
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
-from labelaudit.metrics.coverage import coverage, parse_language_list
-from labelaudit.result import CONTRACT_METRICS
+from labelaudit.rulebook import load_rules
 from labelaudit.text import langid
 from labelaudit.text.langid import detect_languages
 
@@ -121,7 +123,7 @@ def test_language_nobody_declares_is_flagged_and_mismatch_counted():
     pairs += [("f1", "a"), ("f1", "b"), ("f1", "c"), ("f2", "b"), ("f2", "d")]
     out = coverage(make_bundle(items, annotators, pairs), AuditConfig())
     t = out.tables["languages"].set_index("language")
-    assert list(out.tables["languages"].columns[:5]) == CONTRACT_METRICS["languages"]
+    assert list(out.tables["languages"].columns[:5]) == CONTRACT_TABLES["languages"]
     assert t.loc["en", "n_items"] == 3 and t.loc["en", "item_share"] == 0.5
     assert t.loc["en", "n_annotators_speaking"] == 3 and t.loc["en", "mismatch_rate"] == 0.0
     assert t.loc["sw", "n_annotators_speaking"] == 0 and t.loc["sw", "mismatch_rate"] == 1.0
@@ -147,7 +149,7 @@ def test_languages_table_exists_but_empty_without_items():
     )
     b = Bundle(judgments=j, schema={"tox": FieldSpec("tox", "nominal", ["toxic", "not_toxic"])})
     t = coverage(b, AuditConfig()).tables["languages"]
-    assert t.empty and list(t.columns) == CONTRACT_METRICS["languages"]
+    assert t.empty and list(t.columns) == list(TABLES["languages"])
 
 
 def test_rlhf_prompts_are_used_when_there_is_no_text():

@@ -7,10 +7,13 @@ import sys
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec, Target
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.analyses.coverage import coverage
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.coverage import coverage
+from labelaudit.populations.targets import Target
+from labelaudit.rulebook import load_rules
 
 RULES = load_rules()
 TARGET = Target(

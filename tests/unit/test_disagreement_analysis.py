@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from labelaudit.bundle.model import Bundle, FieldSpec
-from labelaudit.checks.registry import load_rules
+from labelaudit.analyses.disagreement import TABLE_NAMES, disagreement
+from labelaudit.analyses.tables import TABLES
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.disagreement import COLUMNS, QC_DEFAULTS, disagreement
+from labelaudit.rulebook import load_rules
 
 TOX = {"toxicity": FieldSpec("toxicity", "nominal", ["toxic", "ok"])}
 
@@ -47,8 +49,8 @@ def six():
 
 
 def test_every_table_has_its_columns(six):
-    for name, cols in COLUMNS.items():
-        assert list(six.tables[name].columns) == cols
+    for name in TABLE_NAMES:
+        assert list(six.tables[name].columns) == list(TABLES[name])
 
 
 def test_contested_items_exact(six):
@@ -199,7 +201,7 @@ def test_same_seed_same_output():
     cfg = AuditConfig(min_group_size=2, n_permutations=30, seed=4)
     a = disagreement(make_bundle(SIX, SIX_GROUPS), cfg)
     b = disagreement(make_bundle(SIX, SIX_GROUPS), cfg)
-    for name in COLUMNS:
+    for name in TABLE_NAMES:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
 
 
@@ -241,8 +243,14 @@ def test_examples_are_bounded():
     assert out.tables["contested_items"].set_index("group").loc["A", "n_contested"] == 30
 
 
-def test_qc_defaults_match_rule_yaml():
-    assert load_rules()["LA112"].defaults() | QC_DEFAULTS == load_rules()["LA112"].defaults()
+def test_qc_cut_follows_the_configured_la112_parameters():
+    """The QC cut simulated by the analysis is LA112's, as configured: one setting."""
+    default = disagreement(_qc_bundle(True), AuditConfig(n_permutations=0, seed=0))
+    cfg = AuditConfig(n_permutations=0, seed=0, rules={"LA112": {"qc_min_agreement": 0.99}})
+    strict = disagreement(_qc_bundle(True), cfg)
+    assert default.facts["disagreement"]["qc"]["qc_min_agreement"] is None
+    assert strict.facts["disagreement"]["qc"]["qc_min_agreement"] == 0.99
+    assert "below 0.99" in strict.facts["disagreement"]["qc"]["description"]
 
 
 def _run_check(code: str, out) -> list:

@@ -9,8 +9,9 @@ import functools
 
 import pandas as pd
 
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.privacy import enforce
+from labelaudit.rulebook import load_rules
 
 CODES = ("LA110", "LA111", "LA112")
 

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.analyses.disagreement import disagreement
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.disagreement import disagreement
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 

@@ -212,9 +212,8 @@ def test_cells_numbers_keys_like_unique(n_keys):
 
 def test_attributes_in_two_threads_give_the_sequential_tables(tmp_path, monkeypatch):
     """Baselines of all (unit, attribute) pairs run side by side: same tables as one at a time."""
-    from labelaudit.bundle.load import load_bundle
-    from labelaudit.metrics import disagreement as dis
-    from labelaudit.pipeline import resolve_config
+    from labelaudit.analyses import disagreement as dis
+    from labelaudit.pipeline import load_bundle, resolve_config
     from labelaudit.sample.generate import write_sample_bundle
 
     cfg = resolve_config(write_sample_bundle(tmp_path / "demo", seed=0), quiet=True)

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from labelaudit.bundle.load import normalise_judgment_columns
-from labelaudit.engine import dask_engine
-from labelaudit.engine.dask_engine import merge_partitions, normalise_partition
+from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.errors import InputError
 from labelaudit.pipeline import run_audit
+from labelaudit.sources import dask_engine
+from labelaudit.sources.dask_engine import merge_partitions, normalise_partition
 
 SCHEMA = """fields:
   harm:
@@ -72,8 +72,8 @@ def test_partition_normalisation_matches_the_whole_table() -> None:
         }
     )
     whole = normalise_judgment_columns(raw.rename(columns={"item": "item_id"}))
-    parts = [normalise_partition(raw.iloc[:2], {"item": "item_id"})]
-    parts.append(normalise_partition(raw.iloc[2:], {"item": "item_id"}))
+    parts = [normalise_partition(raw.iloc[:2], {"item": "item_id"}, normalise_judgment_columns)]
+    parts.append(normalise_partition(raw.iloc[2:], {"item": "item_id"}, normalise_judgment_columns))
     merged = merge_partitions(parts)
     assert merged["item_id"].tolist() == ["7", "7", "8", None, "9"]
     assert merged["label"].tolist() == ["x", None, ["p", "q"], "y", 3.0]
@@ -83,7 +83,7 @@ def test_partition_normalisation_matches_the_whole_table() -> None:
 
 def test_partition_missing_a_required_column_comes_back_only_renamed() -> None:
     raw = pd.DataFrame({"item": ["1"], "label": ["x"]})
-    out = normalise_partition(raw, {"item": "item_id"})
+    out = normalise_partition(raw, {"item": "item_id"}, normalise_judgment_columns)
     assert list(out.columns) == ["item_id", "label"]
     assert out["item_id"].tolist() == ["1"]
 

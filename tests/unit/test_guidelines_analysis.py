@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.analyses.guidelines import guidelines, value_pattern
+from labelaudit.bundle.build import guideline_from_raw
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
-from labelaudit.metrics.guidelines import guidelines, value_pattern
-from labelaudit.text.guideline_text import guideline_from_raw
+from labelaudit.rulebook import load_rules
 
 GUIDE = """# Toxicity guide
 

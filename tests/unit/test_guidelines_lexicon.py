@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from guideline_files import read_guideline
 
-from labelaudit.bundle.model import Bundle, Guideline
-from labelaudit.checks.registry import CheckContext, load_rules, registered_checks
+from labelaudit.analyses.guidelines import guideline_flags_table
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import Guideline
+from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
-from labelaudit.metrics.guidelines import guideline_flags_table
-from labelaudit.text.guideline_text import read_guideline
+from labelaudit.rulebook import load_rules
 from labelaudit.text.lexicon import builtin_lexicon_paths, load_lexicons, scan_guideline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guidelines"

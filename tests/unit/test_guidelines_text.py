@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from guideline_files import read_guideline
 
+from labelaudit.bundle.build import guideline_from_raw
 from labelaudit.errors import InputError
-from labelaudit.text.guideline_text import guideline_from_raw, html_to_lines, read_guideline
+from labelaudit.text.guideline_text import html_to_lines
 from labelaudit.text.readability import (
     count_syllables,
     flesch_kincaid_grade,
@@ -66,7 +68,7 @@ def test_read_guideline_errors_name_the_file(tmp_path, name, content, message):
 
 
 def test_missing_guideline_file(tmp_path):
-    with pytest.raises(InputError, match="cannot read guideline file"):
+    with pytest.raises(InputError, match="guideline file not found"):
         read_guideline(tmp_path / "nope.md")
 
 

@@ -51,8 +51,8 @@ def test_findings_json_records_the_resolved_kernel(tmp_path):
 
 def test_every_accelerated_analysis_follows_the_setting(tmp_path, monkeypatch):
     """--kernel numpy reaches each stats call that has a numba kernel."""
-    from labelaudit.bundle.load import load_bundle
-    from labelaudit.metrics import agreement, disagreement, rlhf
+    from labelaudit.analyses import agreement, disagreement, rlhf
+    from labelaudit.pipeline import load_bundle
     from labelaudit.sample.generate import write_sample_bundle
 
     seen: dict[str, set[str]] = {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labelaudit.privacy import enforce, hidden_groups, pseudonymise, suppress_small_groups
+from labelaudit.privacy import enforce, pseudonymise, suppress_small_groups
+from labelaudit.stats.disclosure import hidden_groups
 
 
 def test_a_group_is_hidden_by_its_pool_size_not_the_rows_own_count():

@@ -10,9 +10,13 @@ import pandas as pd
 import pytest
 
 import labelaudit.stats.timing as timing
-from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.analyses.process import process_analysis
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.process import pay_floors, process_analysis
+from labelaudit.errors import InputError
+from labelaudit.rulebook import build_rulebook
+from labelaudit.rulebook.floors import pay_floors
 
 T0 = pd.Timestamp("2026-03-02T08:00:00Z")
 
@@ -179,6 +183,23 @@ def test_pay_floors_from_csv(tmp_path: Path) -> None:
     cfg = AuditConfig(rules={"LA504": {"floor_csv": str(csv)}})
     pay = process_analysis(pay_bundle(), cfg).tables["pay_by_group"]
     assert row(pay, "KE", attribute="country")["share_below_floor"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        ({"floor_csv": "missing.csv"}, "cannot read the pay-floor CSV"),
+        ({"floors": {"KE": "cheap"}}, "'KE' = 'cheap' is not an amount"),
+        ({"floor_csv": "bad.csv"}, "hourly_floor is not a number"),
+    ],
+)
+def test_unreadable_pay_floors_are_bad_input(tmp_path: Path, params: dict, message: str) -> None:
+    """A floor that can't be read stops the audit before any analysis (exit 2), naming it."""
+    (tmp_path / "bad.csv").write_text("country,currency,hourly_floor\nKE,USD,two\n")
+    cfg = AuditConfig(rules={"LA504": params}, config_path=tmp_path / "labelaudit.toml")
+    with pytest.raises(InputError) as err:
+        build_rulebook(cfg)
+    assert message in str(err.value)
 
 
 def test_missing_columns_are_named_in_methods() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from test_representation_metrics import _bundle
 
-from labelaudit.bundle.model import Target
 from labelaudit.config import AuditConfig
 from labelaudit.pipeline import audit_bundle
+from labelaudit.populations.targets import Target
 
 
 def _findings(bundle, **cfg):

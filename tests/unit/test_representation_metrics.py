@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec, Target
+from labelaudit.analyses.representation import representation_analysis
+from labelaudit.analyses.tables import CONTRACT_TABLES
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.representation import representation_analysis
+from labelaudit.populations.targets import Target
 from labelaudit.privacy import suppress_small_groups
-from labelaudit.result import CONTRACT_METRICS
 
 TARGET = Target(
     name="test world",
@@ -78,7 +80,7 @@ def _by_group(table, attribute="region"):
 
 def test_contract_columns_are_present():
     out = _run(_bundle())
-    assert set(CONTRACT_METRICS["representation"]) <= set(out.tables["representation"].columns)
+    assert set(CONTRACT_TABLES["representation"]) <= set(out.tables["representation"].columns)
     for name in (
         "representation_by_field",
         "representation_distance",

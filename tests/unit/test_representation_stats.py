@@ -11,13 +11,13 @@ import pytest
 import labelaudit.populations.alignment as alignment_module
 import labelaudit.populations.m49 as m49_module
 import labelaudit.stats.representation as rep_module
+from labelaudit.stats.proportions import wilson_interval
 from labelaudit.stats.representation import (
     effective_groups_per_item,
     gini,
     shares,
     top_share,
     total_variation_distance,
-    wilson_interval,
 )
 
 

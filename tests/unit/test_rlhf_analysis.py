@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from labelaudit.bundle.model import Bundle, FieldSpec
+from labelaudit.analyses.rlhf import comparisons, rlhf_analysis
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.rlhf import comparisons, rlhf_analysis
-from labelaudit.stats.contingency import wilson_interval
+from labelaudit.stats.proportions import wilson_interval
 
 GRADED = ["a_much_better", "a_better", "tie", "b_better", "b_much_better"]
 A, A2, T, B, B2 = "a_better", "a_much_better", "tie", "b_better", "b_much_better"

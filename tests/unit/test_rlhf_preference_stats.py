@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import labelaudit.stats.preference as pref
-from labelaudit.stats.contingency import wilson_interval  # the one shared implementation
 from labelaudit.stats.preference import (
     first_shown_wins,
     flip_share_permutation,
@@ -18,6 +17,7 @@ from labelaudit.stats.preference import (
     pairwise_directions,
     ranking_to_pairs,
 )
+from labelaudit.stats.proportions import wilson_interval  # the one shared implementation
 
 
 def test_doctests_pass() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from labelaudit.analyses.rlhf import rlhf_analysis
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError
-from labelaudit.metrics.rlhf import rlhf_analysis
 from labelaudit.sources.prism import read_prism
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "prism"
@@ -88,7 +88,7 @@ def test_wrong_layout_names_the_missing_columns(tmp_path: Path) -> None:
 
 
 def prism_bundle():
-    from labelaudit.bundle.load import build_bundle
+    from labelaudit.bundle.build import build_bundle
 
     raw = read_prism(FIXTURE / "utterances.jsonl", FIXTURE / "survey.jsonl")
     return build_bundle(raw, AuditConfig())

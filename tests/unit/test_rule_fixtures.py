@@ -13,7 +13,7 @@ import yaml
 from rule_cases import RULES, run_case
 
 from labelaudit.checks.registry import registered_checks
-from labelaudit.result import CATEGORIES, SEVERITIES
+from labelaudit.vocabulary import CATEGORIES, SEVERITIES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 

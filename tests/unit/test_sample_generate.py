@@ -303,8 +303,7 @@ def test_judgments_are_plain_json_lines(bundle):
 
 @pytest.fixture(scope="module")
 def loaded(bundle):
-    from labelaudit.bundle.load import load_bundle
-    from labelaudit.pipeline import resolve_config
+    from labelaudit.pipeline import load_bundle, resolve_config
 
     return load_bundle(resolve_config(bundle))
 

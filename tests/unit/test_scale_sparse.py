@@ -25,12 +25,12 @@ DENSE_BYTES = N_ITEMS * N_ANNOTATORS * 8
 CHILD = """
 import json, resource, sys
 from pathlib import Path
-from labelaudit.output import write_outputs
+from labelaudit.report import AuditReport
 from labelaudit.pipeline import resolve_config, run_audit
 
 cfg = resolve_config(Path(sys.argv[1]), quiet=True, n_boot=20, n_permutations=20)
 result = run_audit(cfg)
-write_outputs(result, Path(sys.argv[2]), cfg)
+AuditReport.of(result).write(Path(sys.argv[2]))
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 print(json.dumps({"peak_bytes": peak_kib * 1024, "summary": result.summary}))
 """

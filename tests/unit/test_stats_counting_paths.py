@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from labelaudit.metrics.coverage import annotator_permutation_p
+from labelaudit.analyses.coverage import annotator_permutation_p
 from labelaudit.stats.representation import effective_groups_per_item
 from labelaudit.stats.timing import loo_majority_agreement
 

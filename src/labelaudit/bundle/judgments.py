@@ -16,7 +16,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import DataIssue, map_distinct
+from labelaudit.bundle.labels import map_distinct
+from labelaudit.bundle.types import DataIssue
 from labelaudit.errors import Problem
 from labelaudit.wording import counted, verb
 

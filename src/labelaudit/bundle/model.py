@@ -3,107 +3,24 @@
 Everything downstream of the sources reads a :class:`Bundle`. Tables are pandas
 DataFrames with normalised dtypes (ids are strings); the numeric core reads the
 integer-coded view returned by :meth:`Bundle.coded`, which never builds a dense
-annotator x item matrix.
+annotator x item matrix. The records it holds are in :mod:`~labelaudit.bundle.types`,
+the coding in :mod:`~labelaudit.bundle.coding` and the grouping of annotators in
+:mod:`~labelaudit.bundle.attributes`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
-FieldKind = Literal["single", "multi", "pairwise", "ranking", "text"]
-LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
-
-#: attribute columns never used as default group-by attributes (CONTRACT section 2)
-NON_GROUP_ATTRIBUTES = frozenset({"annotator_id", "languages", "hourly_pay", "currency"})
-
-
-@dataclass
-class FieldSpec:
-    """One label field (the question annotators answered)."""
-
-    name: str
-    level: Level
-    values: list = field(default_factory=list)  # ordered; empty for open numeric scales
-    escape_values: list[str] = field(default_factory=list)
-    kind: FieldKind = "single"
-    inferred: bool = False  # True when the schema was inferred from the labels
-    escape_inferred: bool = False  # True when escape values were found by name
-
-
-@dataclass
-class Guideline:
-    """One guideline document, as plain text lines (1-based line numbers)."""
-
-    name: str  # file name as given (shown in reports, escaped there)
-    lines: list[str]
-    source_format: Literal["md", "txt", "html"] = "txt"
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-@dataclass
-class Target:
-    """The population the rater pool should reflect.
-
-    ``attributes`` maps attribute -> {group: share}; ``joint`` optionally holds a
-    joint distribution with one column per attribute plus ``share``.
-    """
-
-    name: str
-    source: str | None
-    attributes: dict[str, dict[str, float]]
-    joint: pd.DataFrame | None = None
-    year: str | None = None
-    path: str | None = None
-
-
-@dataclass
-class InputFile:
-    path: str
-    sha256: str
-    rows: int | None
-
-
-@dataclass
-class DataIssue:
-    """A problem the audit survives. Each becomes a ``data`` finding (never dropped)."""
-
-    code: str  # rule code, e.g. "LA001"
-    message: str
-    count: int
-    file: str | None = None
-    column: str | None = None
-    rows: list[int] = field(default_factory=list)  # first offending 1-based data rows
-    subject: dict = field(default_factory=dict)
-    evidence: dict = field(default_factory=dict)
-
-
-@dataclass
-class CodedField:
-    """Integer-coded judgments of one field, ready for the numeric core.
-
-    One entry per scored (non-skipped, in-schema) judgment. ``value_codes`` index
-    ``values``; ``numeric`` gives each value's position on the scale (rank for
-    ordinal, the number itself for interval/ratio) so distance metrics can use it.
-    """
-
-    field: str
-    level: Level
-    item_codes: np.ndarray  # int64, index into Bundle.item_ids
-    annotator_codes: np.ndarray  # int64, index into Bundle.annotator_ids
-    value_codes: np.ndarray  # int64, index into values
-    values: list
-    numeric: np.ndarray  # float64, len(values)
-    n_items: int
-    n_annotators: int
+from labelaudit.bundle import attributes as attrs
+from labelaudit.bundle.coding import code_field
+from labelaudit.bundle.types import CodedField, DataIssue, FieldSpec, Guideline
+from labelaudit.populations.targets import Target
+from labelaudit.sources.base import InputFile
 
 
 @dataclass
@@ -315,36 +232,12 @@ class Bundle:
         five regions) is left out: it would repeat every group finding under another name.
         See :meth:`equivalent_attributes`.
         """
-        return [a for a in self._candidate_attributes() if a not in self.equivalent_attributes()]
-
-    def _candidate_attributes(self) -> list[str]:
-        if self.annotators is None:
-            return []
-        out = []
-        for col in self.annotators.columns:
-            if col in NON_GROUP_ATTRIBUTES:
-                continue
-            s = self.annotators[col]
-            if pd.api.types.is_numeric_dtype(s) and s.nunique(dropna=True) > 12:
-                continue  # continuous (age in years, pay): not a grouping attribute
-            out.append(col)
-        return out
+        same = self._equivalent
+        return [a for a in attrs.candidate_attributes(self.annotators) if a not in same]
 
     @cached_property
     def _equivalent(self) -> dict[str, str]:
-        seen: dict[tuple, str] = {}
-        out: dict[str, str] = {}
-        for col in self._candidate_attributes():
-            codes, _ = pd.factorize(self.annotators[col].astype(object), use_na_sentinel=True)
-            # canonical relabelling: the partition, not the names, decides equivalence
-            _, canon = np.unique(codes, return_inverse=True)
-            first = {}
-            key = tuple(first.setdefault(c, len(first)) for c in canon.tolist())
-            if key in seen:
-                out[col] = seen[key]
-            else:
-                seen[key] = col
-        return out
+        return attrs.equivalent_attributes(self.annotators)
 
     def equivalent_attributes(self) -> dict[str, str]:
         """Attributes left out of the default group-by -> the attribute they duplicate."""
@@ -355,37 +248,12 @@ class Bundle:
 
         ``attribute`` may be ``"a×b"`` for the intersection of two attributes.
         """
-        values = self.attribute_values(attribute)
-        cat = pd.Categorical(values)
-        labels = [str(c) for c in cat.categories]
-        return np.asarray(cat.codes, dtype=np.int64), labels
+        return attrs.group_codes(self.attribute_values(attribute))
 
     def attribute_values(self, attribute: str) -> pd.Series:
-        """Per-annotator group labels (aligned with ``annotator_ids``).
-
-        Undisclosed values ("prefer not to say", "DATA_EXPIRED", blanks...) are None, so
-        they never form a group; whole numbers print without ".0". ``"a×b"`` gives the
-        intersection of two attributes (None when either is undisclosed).
-        """
-        if self.annotators is None:
-            return pd.Series([None] * len(self.annotator_ids), dtype=object)
-        table = self.annotators.drop_duplicates("annotator_id").set_index("annotator_id")
-        joined: pd.Series | None = None
-        for part in attribute.split("×"):
-            raw = table[part].reindex(self.annotator_ids).reset_index(drop=True)
-            s = map_distinct(raw.astype(object), group_label)
-            if joined is None:
-                joined = s
-            else:
-                joined = pd.Series(
-                    [
-                        None if a is None or b is None else f"{a}×{b}"
-                        for a, b in zip(joined, s, strict=True)
-                    ],
-                    dtype=object,
-                )
-        assert joined is not None
-        return joined
+        """Per-annotator group labels (aligned with ``annotator_ids``); see
+        :func:`labelaudit.bundle.attributes.attribute_values`."""
+        return attrs.attribute_values(self.annotators, self.annotator_ids, attribute)
 
     # -------------------------------------------------------------- coding
     def scored(self, field_name: str) -> pd.DataFrame:
@@ -408,64 +276,16 @@ class Bundle:
         return cache[key]
 
     def _code(self, field_name: str, option: str | None) -> CodedField:
-        spec = self.schema[field_name]
-        positions = self._field_rows.get(field_name, np.zeros(0, dtype=np.int64))
-        coded_labels = self._label_codes
-        if (
-            spec.kind == "multi"
-            or coded_labels is None
-            or not (spec.level in ("nominal", "ordinal") or spec.values)
-        ):
-            labels = self.judgments["label"].iloc[positions]
-        if spec.kind == "multi":
-            if option is None:
-                raise ValueError(f"field {field_name!r} is multi-choice: pass option=")
-            value_list: list = [False, True]
-            codes = labels.map(
-                lambda v: int(option in v) if isinstance(v, (list, tuple, np.ndarray)) else -1
-            ).to_numpy(dtype=np.int64)
-            numeric = np.array([0.0, 1.0])
-            level: Level = "nominal"
-        elif spec.level in ("nominal", "ordinal") or spec.values:
-            value_list = list(spec.values)
-            lookup = {_key(v): i for i, v in enumerate(value_list)}
-            if coded_labels is not None:
-                row_codes, uniques = coded_labels
-                table = np.array([lookup.get(_key(u), -1) for u in uniques] + [-1], np.int64)
-                codes = table[row_codes[positions]]
-            else:
-                codes = _lookup_codes(labels, lookup)
-            if spec.level in ("interval", "ratio"):
-                numeric = np.asarray([float(v) for v in value_list], dtype=float)
-            else:
-                numeric = np.arange(len(value_list), dtype=float)
-            level = spec.level
-        else:
-            nums = pd.to_numeric(labels, errors="coerce").to_numpy(dtype=float)
-            uniq = np.unique(nums[~np.isnan(nums)])
-            value_list = uniq.tolist()
-            codes = np.full(len(nums), -1, dtype=np.int64)
-            ok = ~np.isnan(nums)
-            codes[ok] = np.searchsorted(uniq, nums[ok])
-            numeric = uniq.astype(float)
-            level = spec.level
-        keep = positions[codes >= 0]
-        row_items, row_anns = self._row_codes
-        out = CodedField(
-            field=field_name if option is None else f"{field_name}:{option}",
-            level=level,
-            item_codes=row_items[keep],
-            annotator_codes=row_anns[keep],
-            value_codes=codes[codes >= 0],
-            values=value_list,
-            numeric=numeric,
-            n_items=len(self.item_ids),
-            n_annotators=len(self.annotator_ids),
+        return code_field(
+            self.schema[field_name],
+            self._field_rows.get(field_name, _NO_ROWS),
+            self.judgments["label"],
+            self._label_codes,
+            self._row_codes,
+            len(self.item_ids),
+            len(self.annotator_ids),
+            option,
         )
-        # shared by every analysis through the cache: read-only, so none can alter another's
-        for arr in (out.item_codes, out.annotator_codes, out.value_codes, out.numeric):
-            arr.setflags(write=False)
-        return out
 
     def scored_units(self) -> list[tuple[str, str | None]]:
         """(field, option) pairs that agreement statistics run over.
@@ -500,99 +320,3 @@ _JUDGMENT_CACHES = (
     "_all_field_rows",
     "_coded_cache",
 )
-
-#: values meaning "not disclosed" (compared case-insensitively, "_" read as " ")
-UNDISCLOSED = frozenset(
-    {
-        "",
-        "prefer not to say",
-        "prefer not to answer",
-        "rather not say",
-        "data expired",
-        "unknown",
-        "n/a",
-        "undisclosed",
-        "not disclosed",
-        "consent revoked",
-    }
-)
-
-
-def is_undisclosed(value: object) -> bool:
-    """True for null and for the usual "not disclosed" spellings (see UNDISCLOSED).
-
-    >>> [is_undisclosed(v) for v in [None, "DATA_EXPIRED", "Prefer not to say", "Kenya"]]
-    [True, True, True, False]
-    """
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return len(value) == 0
-    return str(value).strip().casefold().replace("_", " ") in UNDISCLOSED
-
-
-def group_label(value: object) -> str | None:
-    """How a group is named in every table: None when undisclosed, 22.0 -> "22".
-
-    >>> group_label(22.0), group_label(" Kenya "), group_label("DATA_EXPIRED")
-    ('22', 'Kenya', None)
-    """
-    if is_undisclosed(value):
-        return None
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def map_distinct(s: pd.Series, fn) -> pd.Series:
-    """Apply ``fn`` once per distinct value (ids and labels repeat millions of times).
-
-    >>> map_distinct(pd.Series(["a", "b", "a", None]), lambda v: v and v.upper()).tolist()
-    ['A', 'B', 'A', None]
-    """
-    try:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    except TypeError:  # unhashable values (lists): row by row
-        return s.map(fn).astype(object)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [fn(u) for u in uniques]
-    mapped[-1] = fn(None)
-    return pd.Series(mapped[codes], index=s.index, dtype=object)
-
-
-def has_lists(s: pd.Series) -> bool:
-    """Whether an object column holds any list (multi-choice) values."""
-    if s.dtype != object:
-        return False
-    try:
-        pd.factorize(s)
-    except TypeError:
-        return True
-    return False
-
-
-def _lookup_codes(labels: pd.Series, lookup: dict) -> np.ndarray:
-    """Code each label by ``lookup`` (-1 when absent), once per distinct label."""
-    try:
-        idx, uniques = pd.factorize(labels, use_na_sentinel=True)
-    except TypeError:  # lists on a single-choice field: not codable
-        return labels.map(lambda v: lookup.get(_key(v), -1)).to_numpy(dtype=np.int64)
-    table = np.array([lookup.get(_key(u), -1) for u in uniques] + [-1], dtype=np.int64)
-    return table[idx]
-
-
-def _key(v: object) -> object:
-    """Normalise a label for lookup: numbers compare by value, everything else by str."""
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        f = float(v)
-        return f
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            return v
-    return str(v)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import LEVELS, FieldSpec, has_lists, map_distinct
+from labelaudit.bundle.labels import map_distinct
+from labelaudit.bundle.types import LEVELS, FieldSpec
 from labelaudit.errors import Problem
+from labelaudit.sources.base import has_lists
 from labelaudit.text.escape import find_escape_values
 
 KINDS = ("single", "multi", "pairwise", "ranking", "text")

@@ -13,17 +13,17 @@ import json
 import numpy as np
 import pandas as pd
 
+from labelaudit.bundle.attributes import MAX_NUMERIC_GROUPS
 from labelaudit.bundle.judgments import Codes, _ids
-from labelaudit.bundle.model import DataIssue
+from labelaudit.bundle.types import DataIssue
 from labelaudit.bundle.validate import _first_rows, _rows
 from labelaudit.config import AuditConfig
 from labelaudit.errors import Problem
+from labelaudit.sources.base import REQUIRED as JUDGMENT_COLUMNS
 from labelaudit.wording import counted, verb
 
-#: a numeric attribute with more distinct values than this is continuous, not a grouping
-MAX_NUMERIC_GROUPS = 12
 REQUIRED = {
-    "judgments": ("item_id", "annotator_id", "label"),
+    "judgments": JUDGMENT_COLUMNS,
     "annotators": ("annotator_id",),
     "items": ("item_id",),
 }

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.bundle.judgments import Codes
-from labelaudit.bundle.model import DataIssue, FieldSpec, has_lists, map_distinct
+from labelaudit.bundle.labels import label_key, map_distinct
+from labelaudit.bundle.types import DataIssue, FieldSpec
 from labelaudit.errors import Problem
+from labelaudit.sources.base import has_lists
 from labelaudit.wording import counted, verb
 
 
@@ -81,10 +83,8 @@ def _check_labels(
                 )
                 continue
         if spec.values:
-            from labelaudit.bundle.model import _key
-
-            allowed = {_key(v) for v in spec.values}
-            bad = map_distinct(labels, lambda v: _key(v) not in allowed).astype(bool)  # noqa: B023
+            allowed = {label_key(v) for v in spec.values}
+            bad = map_distinct(labels, lambda v: label_key(v) not in allowed).astype(bool)  # noqa: B023
             out_of_schema |= bad.reindex(df.index, fill_value=False)
     for name in sorted(set(df.loc[out_of_schema, "field"])):
         mask = out_of_schema & (df["field"] == name)
@@ -177,10 +177,8 @@ def _check_labels_coded(
                 )
                 continue
         if spec.values:
-            from labelaudit.bundle.model import _key
-
-            allowed = {_key(v) for v in spec.values}
-            table[used] = [_key(v) not in allowed for v in distinct]
+            allowed = {label_key(v) for v in spec.values}
+            table[used] = [label_key(v) not in allowed for v in distinct]
             out_of_schema[pos[table[lc]]] = True
     bad_fields = np.unique(f_codes[out_of_schema])
     for k in sorted(bad_fields.tolist(), key=lambda k: f_names[k]):

@@ -10,9 +10,9 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import finite as _num
-from labelaudit.result import Finding
 
 
 def _rows(ctx: CheckContext, table: str, needed: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -78,7 +78,7 @@ def low_overall_alpha(ctx: CheckContext) -> Iterator[Finding]:
                 "n_annotators": _int(row.get("n_annotators")),
                 "level": row.get("level"),
                 "threshold": discard if high else tentative,
-            },  # fmt: skip
+            },
             severity="high" if high else "medium",
         )
 
@@ -120,7 +120,7 @@ def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
                 "ci_high": hi,
                 "n_annotators": _int(row.get("n_annotators")),
                 "min_difference": min_diff,
-            },  # fmt: skip
+            },
         )
 
 
@@ -152,7 +152,7 @@ def group_association(ctx: CheckContext) -> Iterator[Finding]:
                 "p_value": p,
                 "p_adjusted": p_adj,
                 "n_annotators": _int(row.get("n_annotators")),
-            },  # fmt: skip
+            },
         )
 
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import finite as num
-from labelaudit.result import Finding
 
 
 def table_rows(table: pd.DataFrame, needed: Iterable[str]) -> Iterator[dict]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
-from labelaudit.result import Finding
 
 DATA_CODES = (
     "LA001",

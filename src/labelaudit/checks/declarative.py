@@ -30,8 +30,9 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from labelaudit.checks.registry import CheckContext, CheckFn, Rule
-from labelaudit.result import Finding
+from labelaudit.checks.finding import Finding
+from labelaudit.checks.registry import CheckContext, CheckFn
+from labelaudit.rulebook import Rule
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 SUBJECT_KEYS = ("field", "attribute", "group", "language", "value", "item_id", "guideline", "line")

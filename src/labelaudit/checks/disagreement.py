@@ -1,6 +1,6 @@
 """Checks: disagreement beyond alpha (LA110 label shift, LA111 contested items, LA112 QC bias).
 
-Each check reads the plain tables written by :mod:`labelaudit.metrics.disagreement`
+Each check reads the plain tables written by :mod:`labelaudit.analyses.disagreement`
 (already privacy-filtered), so suppressed rows are skipped and missing columns mean
 "no data", never an error.
 """
@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import finite as _num
 from labelaudit.checks.rows import visible_rows
-from labelaudit.result import Finding
 
 
 def _rows(table: pd.DataFrame, *required: str) -> Iterator[dict]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labelaudit.checks.coverage import num, table_rows
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
-from labelaudit.result import Finding
 
 _ENTRY_SEVERITIES = {"medium", "low", "info"}
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rlhf import label, pct, who
 from labelaudit.checks.rows import figure, visible_rows
-from labelaudit.result import Finding
 
 
 def _subject(row: dict) -> dict:
@@ -50,7 +50,7 @@ def fast_judgments(ctx: CheckContext) -> Iterable[Finding]:
                 "fast_agreement": fa,
                 "other_agreement": oa,
                 "max_fast_share": max_share,
-            },  # fmt: skip
+            },
         )
 
 
@@ -80,7 +80,7 @@ def group_rushes(ctx: CheckContext) -> Iterable[Finding]:
                 "ratio": ratio,
                 "n_judgments": figure(row, "n_judgments"),
                 "threshold": ratio_limit,
-            },  # fmt: skip
+            },
         )
 
 
@@ -117,7 +117,7 @@ def session_fatigue(ctx: CheckContext) -> Iterable[Finding]:
                 "n_first_hour": int(n_early),
                 "n_later": int(n_late),
                 "min_drop": min_drop,
-            },  # fmt: skip
+            },
         )
 
 
@@ -156,7 +156,7 @@ def pay_below_floor(ctx: CheckContext) -> Iterable[Finding]:
                 "median_hourly_pay": med,
                 "floor": floor,
                 "currency": cur,
-            },  # fmt: skip
+            },
             severity="high" if med is not None and floor is not None and med < floor else None,
         )
     for attr, count in sorted(not_comparable.items()):
@@ -186,14 +186,14 @@ def _relative_pay(ctx: CheckContext, row: dict) -> Iterable[Finding]:
             "attribute": label(row, "attribute"),
             "group": label(row, "group"),
             "value": cur,
-        },  # fmt: skip
+        },
         evidence={
             "median_hourly_pay": med,
             "rest_median_hourly_pay": rest,
             "ratio": med / rest,
             "n_annotators": n,
             "relative_tau": tau,
-        },  # fmt: skip
+        },
         severity="medium",
     )
 
@@ -227,5 +227,5 @@ def time_differs_by_group(ctx: CheckContext) -> Iterable[Finding]:
                 "ratio": ratio,
                 "n_judgments": int(n),
                 "tau": tau,
-            },  # fmt: skip
+            },
         )

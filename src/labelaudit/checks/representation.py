@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import figure as _num
-from labelaudit.result import Finding
 
 FOUR_FIFTHS = "the four-fifths rule, 29 CFR 1607.4(D)"
 

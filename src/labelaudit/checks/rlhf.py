@@ -9,9 +9,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import figure, visible_rows
-from labelaudit.result import Finding
 
 
 def label(row: dict, col: str) -> Any:
@@ -69,7 +69,7 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
                 "field": row["field"],
                 "attribute": label(row, "attribute"),
                 "group": label(row, "group"),
-            },  # fmt: skip
+            },
             evidence={
                 "rate": rate,
                 "ci_low": lo,
@@ -78,7 +78,7 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
                 "first_wins": figure(row, "first_wins"),
                 "tie_rate": figure(row, "tie_rate"),
                 "min_effect": min_effect,
-            },  # fmt: skip
+            },
         )
 
 
@@ -129,7 +129,7 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
                 "p_value": p,
                 "max_flip_share": max_share,
                 "alpha": alpha,
-            },  # fmt: skip
+            },
         )
 
 
@@ -167,11 +167,11 @@ def tie_skip_usage(ctx: CheckContext) -> Iterable[Finding]:
                     "attribute": row["attribute"],
                     "group": row["group"],
                     "value": kind,
-                },  # fmt: skip
+                },
                 evidence={
                     f"{kind}_rate": rate,
                     f"rest_{kind}_rate": rest,
                     "n_judgments": int(n),
                     "tau": tau,
-                },  # fmt: skip
+                },
             )

@@ -1,6 +1,6 @@
 """Aligning a rater pool with a target: which shares apply, and in whose spelling.
 
-Pure lookups over a :class:`~labelaudit.bundle.model.Target`; the representation
+Pure lookups over a :class:`~labelaudit.populations.targets.Target`; the representation
 analysis uses them so that an intersection ``"a×b"`` gets the target's joint cells
 (or, failing those, the product of its marginals) and pool values are written the way
 the target writes them.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from labelaudit.bundle.model import Target
 from labelaudit.populations.m49 import lookup
+from labelaudit.populations.targets import Target
 
 
 def target_shares(

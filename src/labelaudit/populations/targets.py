@@ -28,18 +28,34 @@ to ``problems`` (never raised) so the loader can report all of them at once.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from labelaudit.bundle.model import Target
 from labelaudit.errors import Problem
 
 #: how far a distribution's shares may sum from 1 (CONTRACT section 1)
 SHARE_TOLERANCE = 0.01
 _KNOWN_KEYS = {"name", "source", "year", "attributes", "counts", "joint", "notes"}
+
+
+@dataclass
+class Target:
+    """The population the rater pool should reflect.
+
+    ``attributes`` maps attribute -> {group: share}; ``joint`` optionally holds a
+    joint distribution with one column per attribute plus ``share``.
+    """
+
+    name: str
+    source: str | None
+    attributes: dict[str, dict[str, float]]
+    joint: pd.DataFrame | None = None
+    year: str | None = None
+    path: str | None = None
 
 
 def available_presets() -> list[str]:

@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from labelaudit.render import charts as C
 from labelaudit.render import sections as S
-from labelaudit.result import SEVERITIES, AuditResult
+from labelaudit.result import AuditResult
+from labelaudit.vocabulary import SEVERITIES
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'; "

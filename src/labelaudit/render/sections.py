@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelaudit.result import SEVERITY_RANK, AuditResult, Finding
+from labelaudit.checks.finding import Finding
+from labelaudit.result import AuditResult
+from labelaudit.vocabulary import SEVERITY_RANK
 
 SECTION_ROWS = 15  # rows previewed inside a section; the appendix shows them all
 QUOTE_ROWS = 50  # flagged guideline lines quoted
@@ -317,26 +319,19 @@ def finding_view(f: Finding) -> FindingView:
 
 
 # ------------------------------------------------------------------ audience
+# What an audience may see was decided before the result existed (the rulebook runs no
+# internal-only rule for vendors; the privacy step drops per-annotator tables): the
+# renderer shows the result as it is.
 def visible_findings(result: AuditResult) -> list[Finding]:
-    rules = result.context.get("rules", {})
-    out = [
-        f
-        for f in result.findings
-        if result.audience != "vendor" or rules.get(f.rule, {}).get("audience") != "internal"
-    ]
-    return sorted(out, key=Finding.sort_key)
+    return sorted(result.findings, key=Finding.sort_key)
 
 
 def visible_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
-    tables = {}
-    for name in sorted(result.metrics):
-        df = result.metrics[name]
-        if not isinstance(df, pd.DataFrame):
-            continue
-        if "annotator_id" in df.columns and result.audience == "vendor":
-            continue
-        tables[name] = df
-    return tables
+    return {
+        name: df
+        for name in sorted(result.metrics)
+        if isinstance(df := result.metrics[name], pd.DataFrame)
+    }
 
 
 #: within a severity, the audit's own questions come before data hygiene and process

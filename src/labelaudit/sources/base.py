@@ -1,7 +1,7 @@
 """What every source hands to the bundle loader: raw tables, before validation.
 
 A source only adapts (files, a Label Studio server, an export, another layout) into
-:class:`RawTables`. It knows nothing about rules; :func:`labelaudit.bundle.load.build_bundle`
+:class:`RawTables`. It knows nothing about rules; :func:`labelaudit.bundle.build.build_bundle`
 validates and normalises the tables into a :class:`~labelaudit.bundle.model.Bundle`.
 """
 
@@ -10,6 +10,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+#: the judgment columns every source must deliver (CONTRACT section 1)
+REQUIRED = ("item_id", "annotator_id", "label")
+
+
+@dataclass
+class InputFile:
+    """One input file as recorded in findings.json ``run.inputs``."""
+
+    path: str
+    sha256: str
+    rows: int | None
+
+
+def has_lists(s: pd.Series) -> bool:
+    """Whether an object column holds any list (multi-choice) values.
+
+    >>> has_lists(pd.Series([["a"], ["b", "c"]])), has_lists(pd.Series(["a"]))
+    (True, False)
+    """
+    if s.dtype != object:
+        return False
+    try:
+        pd.factorize(s)
+    except TypeError:
+        return True
+    return False
 
 
 @dataclass
@@ -41,3 +68,7 @@ class RawTables:
     files: dict[str, str] = field(default_factory=dict)
     source: dict = field(default_factory=dict)  # provenance (never secrets)
     skipped_rows: dict[str, int] = field(default_factory=dict)
+    #: the input files with their hashes and row counts (filled by the read step)
+    inputs: list[InputFile] = field(default_factory=list)
+    #: True when the judgments were already normalised per partition (Dask engine)
+    normalised: bool = False

@@ -20,9 +20,9 @@ import yaml
 from labelaudit.config import AuditConfig
 from labelaudit.errors import Problem
 from labelaudit.sources.base import RawGuideline, RawTables
+from labelaudit.text.guideline_text import FORMATS as GUIDELINE_FORMATS
 
 TABLE_EXTS = (".parquet", ".csv", ".jsonl")
-GUIDELINE_EXTS = {".md": "md", ".txt": "txt", ".html": "html", ".htm": "html"}
 ROLES = ("judgments", "annotators", "items")
 
 
@@ -257,26 +257,43 @@ def read_yaml(path: Path, role: str, problems: list[Problem]) -> dict | None:
 
 
 def read_guidelines(paths: list[Path], problems: list[Problem]) -> list[RawGuideline]:
+    """Read guideline files (UTF-8 ``.md``, ``.txt`` or ``.html``); every problem is collected."""
     out = []
     for p in paths:
-        fmt = GUIDELINE_EXTS.get(p.suffix.lower())
+        fmt = GUIDELINE_FORMATS.get(p.suffix.lower())
         if fmt is None:
             problems.append(
                 Problem(
                     str(p),
-                    f"unsupported guideline file type {p.suffix!r}",
-                    fix="guidelines must be .md, .txt or .html files",
+                    f"guideline files must be .md, .txt or .html, not {p.suffix or 'no extension'!r}",
+                    fix="convert the guideline to Markdown, plain text or HTML (export PDFs as text)",
                 )
             )
             continue
         try:
-            text = p.read_text(encoding="utf-8")
+            raw = p.read_bytes()
         except FileNotFoundError:
             problems.append(Problem(str(p), "guideline file not found", fix="check the path"))
             continue
-        except UnicodeDecodeError:
+        except OSError as exc:
             problems.append(
-                Problem(str(p), "guideline file is not UTF-8 text", fix="save it as UTF-8")
+                Problem(
+                    str(p),
+                    f"cannot read guideline file ({exc.strerror})",
+                    fix="check the path and permissions",
+                )
+            )
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            problems.append(
+                Problem(
+                    str(p),
+                    f"guideline is not UTF-8 text (bad byte at line {line})",
+                    fix="re-save the file as UTF-8",
+                )
             )
             continue
         out.append(RawGuideline(name=p.name, text=text, fmt=fmt))

@@ -87,7 +87,7 @@ def read_prism(utterances_path: str | Path, survey_path: str | Path | None = Non
                     f"cannot read PRISM utterances: {exc}",
                     fix="pass utterances.jsonl (JSON Lines), .csv or .parquet",
                 )
-            ]  # fmt: skip
+            ]
         ) from None
     missing = [c for c in UTTERANCE_COLUMNS if c not in utt.columns]
     if missing:
@@ -99,7 +99,7 @@ def read_prism(utterances_path: str | Path, survey_path: str | Path | None = Non
                     column=missing[0],
                     fix="use utterances.jsonl from HannahRoseKirk/prism-alignment",
                 )
-            ]  # fmt: skip
+            ]
         )
     judgments, items, skipped = _pairs(utt)
     annotators = None
@@ -170,7 +170,7 @@ def read_prism_survey(path: Path) -> pd.DataFrame:
                     f"cannot read PRISM survey: {exc}",
                     fix="pass survey.jsonl (JSON Lines), .csv or .parquet",
                 )
-            ]  # fmt: skip
+            ]
         ) from None
     if "user_id" not in survey.columns:
         raise InputError(
@@ -181,7 +181,7 @@ def read_prism_survey(path: Path) -> pd.DataFrame:
                     column="user_id",
                     fix="use survey.jsonl from HannahRoseKirk/prism-alignment",
                 )
-            ]  # fmt: skip
+            ]
         )
     flat = _flatten(survey)
     out = pd.DataFrame({"annotator_id": survey["user_id"].astype(str)})

@@ -281,30 +281,6 @@ def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     return float(z), float(2 * stats.norm.sf(abs(z)))
 
 
-def wilson_interval(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson (1927) score interval for a binomial proportion, without continuity correction.
-
-    Newcombe (1998, Table I) gives 0.2553 to 0.3662 for 81/263 and 0 to 0.1611 for 0/20:
-
-    >>> [round(v, 4) for v in wilson_interval(81, 263)]
-    [0.2553, 0.3662]
-    >>> [round(v, 4) for v in wilson_interval(0, 20)]
-    [0.0, 0.1611]
-    """
-    if n <= 0:
-        raise ValueError("n must be positive")
-    if not 0 <= x <= n:
-        raise ValueError("x must lie between 0 and n")
-    if not 0 < level < 1:
-        raise ValueError("level must be between 0 and 1")
-    z = float(stats.norm.isf((1 - level) / 2))
-    p = x / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def hypergeom_over_p(k: int, population: int, successes: int, draws: int) -> float:
     """One-sided P(X >= k) for X ~ Hypergeometric: over-representation among draws.
 

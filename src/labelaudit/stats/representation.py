@@ -1,7 +1,7 @@
 """Representativeness figures: shares, intervals, distances and concentration.
 
 Arrays in, numbers out. Nothing here knows about annotators, bundles or targets:
-the analysis in :mod:`labelaudit.metrics.representation` feeds counts in and names
+the analysis in :mod:`labelaudit.analyses.representation` feeds counts in and names
 the results.
 """
 
@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy.stats import norm
 
 __all__ = [
     "shares",
-    "wilson_interval",
     "total_variation_distance",
     "gini",
     "top_share",
@@ -54,63 +52,6 @@ def shares(counts: np.ndarray | list[float]) -> np.ndarray:
     if total <= 0:
         raise ValueError("counts sum to zero: shares are undefined")
     return c / total
-
-
-def wilson_interval(
-    k: np.ndarray | list[float] | float,
-    n: np.ndarray | list[float] | float,
-    level: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion ``k / n`` (vectorised).
-
-    Unlike the normal (Wald) interval it stays inside [0, 1] and is usable for
-    shares near 0 or 1 and for small pools (Wilson 1927; Brown, Cai and DasGupta 2001).
-
-    Parameters
-    ----------
-    k : array-like of float
-        Successes (annotators in the group), ``0 <= k <= n``.
-    n : array-like of float
-        Trials (annotators in the pool), ``n > 0``.
-    level : float
-        Two-sided confidence level in (0, 1).
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Lower and upper bounds, with the broadcast shape of ``k`` and ``n``.
-
-    Raises
-    ------
-    ValueError
-        If ``level`` is outside (0, 1), ``n <= 0`` or ``k`` is outside [0, n].
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(2, 10)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.0567, 0.5098)
-    >>> lo, hi = wilson_interval(0, 4)
-    >>> float(lo), round(float(hi), 4)
-    (0.0, 0.4899)
-    """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    k_arr = np.asarray(k, dtype=float)
-    n_arr = np.asarray(n, dtype=float)
-    if np.any(n_arr <= 0):
-        raise ValueError("n must be positive")
-    if np.any(k_arr < 0) or np.any(k_arr > n_arr):
-        raise ValueError("k must lie in [0, n]")
-    z = norm.ppf(0.5 + level / 2)
-    p = k_arr / n_arr
-    denom = 1 + z**2 / n_arr
-    centre = (p + z**2 / (2 * n_arr)) / denom
-    half = z * np.sqrt(p * (1 - p) / n_arr + z**2 / (4 * n_arr**2)) / denom
-    # the closed form gives exactly 0 (1) at k = 0 (k = n); pin it against rounding
-    low = np.where(k_arr == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    high = np.where(k_arr == n_arr, 1.0, np.clip(centre + half, 0.0, 1.0))
-    return low, high
 
 
 def total_variation_distance(

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import nh3
 
-from labelaudit.bundle.model import Guideline
-from labelaudit.errors import InputError, Problem
-
+#: guideline file extensions and the format each is read as
 FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html"}
 
 _BLOCK_TAGS = (
@@ -64,71 +61,20 @@ def html_to_lines(raw: str) -> list[str]:
     return [ln for ln in lines if ln]
 
 
-def guideline_from_raw(name: str, text: str, fmt: str) -> Guideline:
-    """A :class:`Guideline` from raw text in format ``fmt`` (``"md"``, ``"txt"`` or ``"html"``).
+def guideline_lines(text: str, fmt: str) -> list[str]:
+    """The numbered lines of a guideline given as raw text in format ``fmt``.
 
     Markdown and text keep their lines as written (line numbers then match the file);
-    HTML is converted with :func:`html_to_lines`.
+    HTML is converted with :func:`html_to_lines`. A byte-order mark is dropped.
 
     Examples
     --------
-    >>> g = guideline_from_raw("g.html", "<p>One</p><p>Two</p>", "html")
-    >>> g.lines, g.source_format
-    (['One', 'Two'], 'html')
-    >>> guideline_from_raw("g.md", "# Title\\r\\nBody", "md").lines
+    >>> guideline_lines("<p>One</p><p>Two</p>", "html")
+    ['One', 'Two']
+    >>> guideline_lines("\\ufeff# Title\\r\\nBody  ", "md")
     ['# Title', 'Body']
     """
     if fmt not in ("md", "txt", "html"):
         raise ValueError(f"guideline format must be md, txt or html, got {fmt!r}")
     text = text.removeprefix("\ufeff")
-    lines = html_to_lines(text) if fmt == "html" else [ln.rstrip() for ln in text.splitlines()]
-    return Guideline(name=name, lines=lines, source_format=fmt)  # type: ignore[arg-type]
-
-
-def read_guideline(path: Path) -> Guideline:
-    """Read a ``.md``, ``.txt`` or ``.html`` guideline file (UTF-8).
-
-    Raises
-    ------
-    InputError
-        With a :class:`Problem` naming the file when it is missing, unreadable, not UTF-8
-        or has another extension.
-    """
-    path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    f"guideline files must be .md, .txt or .html, not {path.suffix or 'no extension'!r}",
-                    fix="convert the guideline to Markdown, plain text or HTML (export PDFs as text)",
-                )
-            ]
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    f"cannot read guideline file ({exc.strerror})",
-                    fix="check the path and permissions",
-                )
-            ]
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    f"guideline is not UTF-8 text (bad byte at line {line})",
-                    fix="re-save the file as UTF-8",
-                )
-            ]
-        ) from None
-    return guideline_from_raw(path.name, text, fmt)
+    return html_to_lines(text) if fmt == "html" else [ln.rstrip() for ln in text.splitlines()]

@@ -16,11 +16,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
-from labelaudit.bundle.model import Guideline
 from labelaudit.errors import InputError, Problem
+from labelaudit.shipped import lexicons_dir
 
 REQUIRED_KEYS = ("id", "pattern", "category", "explanation", "alternative")
 OPTIONAL_KEYS = ("region", "severity", "context", "case_sensitive")
@@ -66,15 +67,8 @@ class LexiconMatch:
     severity: str | None
 
 
-def builtin_lexicon_dir() -> Path:
-    """The shipped ``rules/lexicons`` folder (package data when installed)."""
-    from labelaudit.checks.registry import builtin_rules_dir
-
-    return builtin_rules_dir() / "lexicons"
-
-
 def builtin_lexicon_paths() -> list[Path]:
-    folder = builtin_lexicon_dir()
+    folder = lexicons_dir()
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
@@ -223,7 +217,14 @@ def excerpt(line: str, start: int, end: int, width: int = EXCERPT_CHARS) -> str:
     return ("…" if lo > 0 else "") + line[lo:hi] + ("…" if hi < len(line) else "")
 
 
-def scan_guideline(guideline: Guideline, lexicons: Iterable[Lexicon]) -> list[LexiconMatch]:
+class Document(Protocol):
+    """A guideline as the scanner reads it: a name and its numbered lines."""
+
+    name: str
+    lines: list[str]
+
+
+def scan_guideline(guideline: Document, lexicons: Iterable[Lexicon]) -> list[LexiconMatch]:
     """Every lexicon match in a guideline, one per (line, entry, position), in line order."""
     found: list[LexiconMatch] = []
     lexicons = list(lexicons)

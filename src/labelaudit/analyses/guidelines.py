@@ -20,24 +20,17 @@ import re
 
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, Guideline
+from labelaudit.analyses.base import AnalysisOutput, analysis
+from labelaudit.analyses.coverage import annotator_languages, field_escape_values
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import Guideline
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis
-from labelaudit.metrics.coverage import annotator_languages, field_escape_values
+from labelaudit.rulebook import Rulebook
 from labelaudit.text.escape import normalise_value_name
 from labelaudit.text.langid import detect_languages
 from labelaudit.text.lexicon import excerpt, load_lexicons, scan_guideline
 from labelaudit.text.readability import text_stats
-
-STATS_COLUMNS = [
-    "guideline", "language", "n_lines", "n_words", "mean_sentence_words",
-    "flesch_reading_ease", "fk_grade", "n_examples", "n_sentences",
-    "n_annotators_known", "n_annotators_not_reading", "share_not_reading",
-]  # fmt: skip
-FLAG_COLUMNS = [
-    "guideline", "line", "term", "category", "region", "excerpt", "alternative", "lexicon",
-    "entry", "explanation", "severity",
-]  # fmt: skip
 
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s+|[A-Z][A-Za-z /&-]{2,60}:\s*$)")
 _EXAMPLE_LINE = re.compile(
@@ -101,8 +94,7 @@ def guideline_values_table(bundle: Bundle) -> pd.DataFrame:
                     "mentioned": where[0] is not None, "guideline": where[0], "line": where[1],
                 }
             )  # fmt: skip
-    cols = ["field", "value", "is_escape", "mentioned", "guideline", "line"]
-    return pd.DataFrame(rows, columns=cols).astype({"line": "Int64"})
+    return metric_table("guideline_values", rows).astype({"line": "Int64"})
 
 
 def unknown_labels_table(bundle: Bundle) -> pd.DataFrame:
@@ -133,7 +125,7 @@ def unknown_labels_table(bundle: Bundle) -> pd.DataFrame:
                     {"guideline": g.name, "line": lineno, "term": term,
                      "excerpt": excerpt(line, start, start + len(raw))}
                 )  # fmt: skip
-    out = pd.DataFrame(rows, columns=["guideline", "line", "term", "excerpt"])
+    out = metric_table("guideline_unknown_labels", rows)
     return out.drop_duplicates(["guideline", "term"], ignore_index=True)
 
 
@@ -169,7 +161,7 @@ def guideline_examples_table(bundle: Bundle) -> pd.DataFrame:
         rows.append(
             {"field": name, "n_examples": len(hits), "first_line": min(hits) if hits else None}
         )
-    out = pd.DataFrame(rows, columns=["field", "n_examples", "first_line"])
+    out = metric_table("guideline_examples", rows)
     return out.astype({"first_line": "Int64"})
 
 
@@ -202,7 +194,7 @@ def guideline_stats_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
                 share_not_reading=n_not / len(known) if known else None,
             )
         rows.append(row)
-    return pd.DataFrame(rows, columns=STATS_COLUMNS)
+    return metric_table("guideline_stats", rows)
 
 
 def guideline_flags_table(bundle: Bundle, cfg: AuditConfig) -> tuple[pd.DataFrame, list[str]]:
@@ -220,11 +212,11 @@ def guideline_flags_table(bundle: Bundle, cfg: AuditConfig) -> tuple[pd.DataFram
             "entry": m.entry_id,
             "explanation": m.explanation,
             "severity": m.severity,
-        }  # fmt: skip
+        }
         for g in bundle.guidelines
         for m in scan_guideline(g, lexicons)
     ]
-    return pd.DataFrame(rows, columns=FLAG_COLUMNS), [lx.name for lx in lexicons]
+    return metric_table("guideline_flags", rows), [lx.name for lx in lexicons]
 
 
 METHODS = [
@@ -272,7 +264,7 @@ METHODS = [
 
 
 @analysis("guidelines", order=45)
-def guidelines(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def guidelines(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Lexicon scan, schema consistency and usability of the guidelines."""
     if not bundle.guidelines:
         if getattr(cfg, "lexicons", None):

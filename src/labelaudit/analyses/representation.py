@@ -17,45 +17,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, Target, is_undisclosed
+from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.attributes import is_undisclosed
+from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.populations.alignment import in_target_spelling, target_shares
 from labelaudit.populations.m49 import regions_of, unrecognised
-from labelaudit.privacy import hidden_groups
-from labelaudit.result import CONTRACT_METRICS
+from labelaudit.populations.targets import Target
+from labelaudit.rulebook import Rulebook
+from labelaudit.stats.disclosure import hidden_groups
+from labelaudit.stats.proportions import wilson_interval
 from labelaudit.stats.representation import (
     effective_groups_per_item,
     gini,
     top_share,
     total_variation_distance,
-    wilson_interval,
 )
 
 TOP_FRACTION = 0.1
-REPRESENTATION_COLUMNS = [
-    *CONTRACT_METRICS["representation"],
-    "pool_ci_low",
-    "pool_ci_high",
-    "n_judgments",
-    "in_target",
-    "in_pool",
-    "target_basis",
-]
-DISTANCE_COLUMNS = [
-    "attribute",
-    "field",
-    "tvd",
-    "tvd_judgments",
-    "n_annotators",
-    "n_groups_missing",
-    "n_groups_unnamed",
-]
 
 
 # ------------------------------------------------------------------ analysis
 @analysis("representation", order=10)
-def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def representation_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Representation, concentration, perspective diversity and metadata completeness."""
     bundle, unknown_countries = _with_region(bundle)
     target = bundle.target
@@ -106,11 +91,9 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
 
     k = cfg.min_group_size
     tables = {
-        "representation": pd.DataFrame(rep, columns=REPRESENTATION_COLUMNS),
-        "representation_by_field": pd.DataFrame(
-            by_field, columns=["field", *REPRESENTATION_COLUMNS]
-        ),
-        "representation_distance": pd.DataFrame(dist, columns=DISTANCE_COLUMNS).astype(
+        "representation": metric_table("representation", rep),
+        "representation_by_field": metric_table("representation_by_field", by_field),
+        "representation_distance": metric_table("representation_distance", dist).astype(
             {"n_annotators": "Int64", "n_groups_missing": "Int64", "n_groups_unnamed": "Int64"}
         ),
         "concentration": _concentration(scopes, k),
@@ -182,7 +165,7 @@ def _compare(
     Rows of groups with ``0 < n < k`` are left for the privacy step to suppress. When
     exactly one group is that small, its count would follow from the pool total minus
     the others; with ``secondary`` (vendor reports) the privacy step hides the smallest
-    remaining group too (:func:`labelaudit.privacy.hidden_groups`). The distances pool
+    remaining group too (:func:`labelaudit.stats.disclosure.hidden_groups`). The distances pool
     every hidden group into one bucket, so they never reveal a suppressed share.
     """
     disclosed = pool & values.notna().to_numpy()
@@ -280,7 +263,7 @@ def _concentration(scopes: list[tuple[str | None, np.ndarray, np.ndarray]], k: i
             row["top10_share"], row["n_top"] = top_share(x, TOP_FRACTION)
             row["gini"] = gini(x)
         rows.append(row)
-    table = pd.DataFrame(rows, columns=["field", "n_annotators", "top10_share", "gini", "n_top"])
+    table = metric_table("concentration", rows)
     return table.astype({"n_top": "Int64"})
 
 
@@ -293,14 +276,6 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
     is what random assignment from the same judgment shares would give:
     the mean over items of ``sum_g p_g ** m`` (m judgments on the item).
     """
-    cols = [
-        "attribute",
-        "field",
-        "n_items",
-        "single_group_share",
-        "mean_effective_groups",
-        "expected_single_group_share",
-    ]
     item_codes, ann_codes = bundle.row_codes
     # scored rows of each field, ascending: the rows a boolean mask would select
     by_field = {f: (item_codes[r], ann_codes[r]) for f in fields for r in [bundle.field_rows(f)]}
@@ -334,14 +309,13 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
                     "expected_single_group_share": float(expected.mean()),
                 }
             )
-    return pd.DataFrame(rows, columns=cols)
+    return metric_table("perspective_diversity", rows)
 
 
 # ------------------------------------------------------------ completeness
 def _completeness(bundle: Bundle, pool: np.ndarray) -> pd.DataFrame:
-    cols = ["attribute", "n_annotators", "n_missing", "missing_share"]
     if bundle.annotators is None:
-        return pd.DataFrame([], columns=cols)
+        return metric_table("metadata_completeness")
     table = bundle.annotators
     table = table[~table["annotator_id"].duplicated()].set_index("annotator_id")
     ids = bundle.annotator_ids[pool]
@@ -357,7 +331,7 @@ def _completeness(bundle: Bundle, pool: np.ndarray) -> pd.DataFrame:
                 "missing_share": n_missing / len(ids) if len(ids) else None,
             }
         )
-    return pd.DataFrame(rows, columns=cols)
+    return metric_table("metadata_completeness", rows)
 
 
 # ------------------------------------------------------------------ methods

@@ -21,9 +21,12 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, map_distinct
+from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.labels import map_distinct
+from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.rulebook import Rulebook
 from labelaudit.stats.contingency import benjamini_hochberg, two_proportion_z
 from labelaudit.text.escape import find_escape_values, normalise_value_name
 from labelaudit.text.langid import (
@@ -34,13 +37,6 @@ from labelaudit.text.langid import (
     normalise_code,
     normalise_text,
 )
-
-LANGUAGE_COLUMNS = ["language", "n_items", "item_share", "n_annotators_speaking", "mismatch_rate"]
-REGION_COLUMNS = ["region", "n_items", "item_share", "target_share", "ratio"]
-ESCAPE_COLUMNS = [
-    "field", "attribute", "group", "n_judgments", "escape_rate", "rest_rate", "ratio",
-    "p_value", "p_adjusted", "p_value_z", "n_annotators", "suppressed",
-]  # fmt: skip
 
 
 # ---------------------------------------------------------------- languages
@@ -115,7 +111,7 @@ def annotator_languages(bundle: Bundle) -> pd.Series | None:
 def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
     """The contract ``languages`` table (see module docstring)."""
     if langs.empty:
-        return pd.DataFrame(columns=LANGUAGE_COLUMNS)
+        return metric_table("languages")
     counts = langs.value_counts()
     declared = annotator_languages(bundle)
     # distinct (item, annotator) pairs on the bundle's integer codes, not on id strings
@@ -143,7 +139,7 @@ def languages_table(bundle: Bundle, langs: pd.Series) -> pd.DataFrame:
             row["n_judgments_known"] = known
             row["mismatch_rate"] = float(np.count_nonzero(speaks == 0) / known) if known else None
         rows.append(row)
-    out = pd.DataFrame(rows, columns=[*LANGUAGE_COLUMNS, "n_judgments", "n_judgments_known"])
+    out = metric_table("languages", rows)
     out = out.astype({"n_annotators_speaking": "Int64", "n_judgments_known": "Int64"})
     return out.sort_values(["n_items", "language"], ascending=[False, True], ignore_index=True)
 
@@ -192,7 +188,7 @@ def item_regions_table(bundle: Bundle) -> tuple[pd.DataFrame | None, dict]:
         rows.append(
             {"region": name, "n_items": n, "item_share": share, "target_share": t, "ratio": ratio}
         )
-    return pd.DataFrame(rows, columns=REGION_COLUMNS), facts
+    return metric_table("item_regions", rows), facts
 
 
 # ------------------------------------------------------------------- escape
@@ -218,8 +214,7 @@ def escape_options_table(bundle: Bundle) -> pd.DataFrame:
                 "has_escape": bool(esc),
             }
         )  # fmt: skip
-    cols = ["field", "level", "kind", "n_values", "escape_values", "escape_inferred", "has_escape"]
-    return pd.DataFrame(rows, columns=cols)
+    return metric_table("escape_options", rows)
 
 
 def _escape_flags(labels: pd.Series, escape: set[str]) -> np.ndarray:
@@ -325,8 +320,8 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
                         "p_value_z": p_z, "n_annotators": int(m.sum()), "suppressed": False,
                     }
                 )  # fmt: skip
-    out = pd.DataFrame(rows, columns=[c for c in ESCAPE_COLUMNS if c != "p_adjusted"])
-    out.insert(8, "p_adjusted", benjamini_hochberg(out["p_value"].to_numpy(dtype=float)))
+    out = metric_table("escape_usage", rows)
+    out["p_adjusted"] = benjamini_hochberg(out["p_value"].to_numpy(dtype=float))
     return out
 
 
@@ -378,7 +373,7 @@ METHODS = [
 
 
 @analysis("coverage", order=40)
-def coverage(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def coverage(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Languages, regions and escape-option coverage of the bundle."""
     langs, lang_facts = item_languages(bundle, cfg)
     tables = {"languages": languages_table(bundle, langs)}

@@ -22,11 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, CodedField
+from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import CodedField
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.rulebook import Rulebook
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
+from labelaudit.stats.proportions import wilson_interval
 
 #: scales with more distinct values than this are continuous: plurality labels and
 #: chi-square tables make no sense there (alpha covers them)
@@ -41,36 +45,19 @@ MAX_CONTESTED_PERMUTATIONS = 200
 #: Besag-Clifford early stopping of the contested-items baseline (with ``early_stop``):
 #: a group's test stops once this many permuted shares reached the observed one
 STOP_AFTER = 10
-#: QC convention (also declared, with its source, as parameters of rule LA112)
-QC_DEFAULTS: dict[str, Any] = {"qc_bottom_share": 0.10, "qc_min_agreement": None, "qc_min_items": 5}
+#: LA112's parameters that define the simulated QC cut (defaults and sources in its YAML)
+QC_PARAMETERS = ("qc_bottom_share", "qc_min_agreement", "qc_min_items")
 TEXT_CHARS = 280
 
-COLUMNS = {
-    "label_shares": ["field", "attribute", "group", "value", "n_judgments", "share",
-                     "n_annotators", "suppressed", "group_judgments", "ci_low", "ci_high",
-                     "pooled_share"],
-    "label_shift": ["field", "attribute", "test", "statistic", "dof", "p_value", "p_adjusted",
-                    "cramers_v", "n_judgments", "n_groups_tested", "n_groups_excluded",
-                    "p_value_annotators", "p_adjusted_annotators", "n_resamples",
-                    "min_expected", "n_annotators_tested"],
-    "contested_items": ["field", "attribute", "group", "n_items_compared", "n_contested",
-                        "share_contested", "n_annotators", "suppressed", "ci_low", "ci_high",
-                        "expected_share", "p_value", "p_adjusted", "n_resamples"],
-    "contested_examples": ["field", "attribute", "group", "item_id", "text", "pooled_majority",
-                           "group_majority", "group_judgments", "other_judgments",
-                           "n_annotators", "suppressed", "gap"],
-    "annotator_agreement": ["annotator_id", "field", "n_items", "agreement", "flagged",
-                            "evaluated"],
-    "qc_by_group": ["field", "attribute", "group", "n_annotators", "n_flagged", "flagged_share",
-                    "pool_share", "share_of_flagged", "ratio", "p_value", "p_adjusted",
-                    "suppressed"],
-}  # fmt: skip
-
-
-def qc_settings(cfg: AuditConfig) -> dict[str, Any]:
-    """The QC cut used to mark annotators: LA112's parameters, overridden by ``[rules.LA112]``."""
-    overrides = (getattr(cfg, "rules", None) or {}).get("LA112", {})
-    return {k: overrides.get(k, v) for k, v in QC_DEFAULTS.items()}
+#: the tables this analysis builds (columns in :mod:`labelaudit.analyses.tables`)
+TABLE_NAMES = (
+    "label_shares",
+    "label_shift",
+    "contested_items",
+    "contested_examples",
+    "annotator_agreement",
+    "qc_by_group",
+)
 
 
 def _rng(cfg: AuditConfig, *key: str) -> np.random.Generator:
@@ -93,14 +80,14 @@ def _py(v: Any) -> Any:
 
 
 @analysis("disagreement", order=30)
-def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def disagreement(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Label shares and shift tests, contested items and QC bias by annotator group."""
-    rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    rows: dict[str, list[dict]] = {name: [] for name in TABLE_NAMES}
     attributes = audited_attributes(bundle, cfg)
-    qc = qc_settings(cfg)
+    qc = {k: rulebook.param("LA112", k) for k in QC_PARAMETERS}
     skipped: list[dict] = []
     texts = _item_texts(bundle)
-    strat_attr = getattr(cfg, "stratify_by", None)
+    strat_attr = cfg.stratify_by
     strata_codes = None
     if strat_attr and bundle.annotators is not None and strat_attr in bundle.annotators.columns:
         strata_codes = bundle.group_codes(strat_attr)[0]
@@ -127,7 +114,7 @@ def disagreement(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
                 baselines[u, attr],
             )  # fmt: skip
             _qc_by_group(coded.field, flagged, codes, labels, attr, cfg, rows["qc_by_group"])
-    tables = {name: pd.DataFrame(rows[name], columns=cols) for name, cols in COLUMNS.items()}
+    tables = {name: metric_table(name, rows[name]) for name in TABLE_NAMES}
     shift = tables["label_shift"]
     shift["p_adjusted"] = ct.benjamini_hochberg(shift["p_value"].to_numpy(float))
     shift["p_adjusted_annotators"] = ct.benjamini_hochberg(
@@ -172,7 +159,7 @@ def _shares_and_shift(
         if total == 0:
             continue
         for v, value in enumerate(coded.values):
-            lo, hi = ct.wilson_interval(int(table[g, v]), total, cfg.ci_level)
+            lo, hi = wilson_interval(int(table[g, v]), total, cfg.ci_level)
             rows["label_shares"].append({
                 "field": coded.field, "attribute": attr, "group": name, "value": _py(value),
                 "n_judgments": int(table[g, v]), "share": table[g, v] / total,
@@ -297,7 +284,7 @@ def _contested(
         if not mine.any():
             continue
         n_cmp, n_flip = int(n_cmp_all[g]), int(n_flip_all[g])
-        lo, hi = ct.wilson_interval(n_flip, n_cmp, cfg.ci_level) if n_cmp else (np.nan, np.nan)
+        lo, hi = wilson_interval(n_flip, n_cmp, cfg.ci_level) if n_cmp else (np.nan, np.nan)
         small = n_ann[g] < cfg.min_group_size
         rows["contested_items"].append({
             "field": coded.field, "attribute": attr, "group": name, "n_items_compared": n_cmp,

@@ -3,8 +3,9 @@
 What runs where (``labelaudit audit --engine dask [--scheduler ADDRESS]``):
 
 * on the cluster, one task per Parquet file (or CSV block): read the partition, apply
-  the ``[columns]`` mapping, and run :func:`labelaudit.bundle.load.normalise_judgment_columns`
-  — the very function the local loader runs — then ship ids, fields and labels back
+  the ``[columns]`` mapping, and run the bundle stage's normalisation
+  (:func:`labelaudit.bundle.judgments.normalise_judgment_columns`, handed in by the
+  pipeline: the very function the local loader runs) — then ship ids, fields and labels back
   dictionary-encoded (pandas Categorical), which is a fraction of the raw size;
 * on the client, after the merge (partitions concatenated in file order, so row
   numbers in messages are the local engine's): validation against the schema,
@@ -25,13 +26,15 @@ from typing import Any
 
 import pandas as pd
 
-from labelaudit.bundle.load import REQUIRED, normalise_judgment_columns
-from labelaudit.bundle.model import has_lists
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError, Problem
+from labelaudit.sources.base import REQUIRED, has_lists
 from labelaudit.sources.files import read_table
 
 JudgmentsReader = Callable[[Path, list[Problem]], pd.DataFrame | None]
+#: the per-partition normalisation the bundle stage hands in (the function the local
+#: loader runs on the whole table), so both engines normalise with the same code
+Normaliser = Callable[[pd.DataFrame], pd.DataFrame]
 _CONNECT_TIMEOUT = "10s"
 
 
@@ -93,16 +96,18 @@ def dask_client(cfg: AuditConfig) -> Iterator[Any]:
             cluster.close()
 
 
-def normalise_partition(df: pd.DataFrame, rename: dict[str, str]) -> pd.DataFrame:
+def normalise_partition(
+    df: pd.DataFrame, rename: dict[str, str], normalise: Normaliser
+) -> pd.DataFrame:
     """One partition, as the local loader would normalise it, dictionary-encoded.
 
     Runs on a worker. When a required column is missing the partition comes back
     only renamed, so the client reports the problem exactly as the local engine does.
     """
     df = df.rename(columns=rename)
-    if any(c not in df.columns for c in REQUIRED["judgments"]):
+    if any(c not in df.columns for c in REQUIRED):
         return df
-    df = normalise_judgment_columns(df)
+    df = normalise(df)
     for col in ("item_id", "annotator_id", "field"):
         df[col] = df[col].astype("category")
     if not has_lists(df["label"]) and _one_type(df["label"]):
@@ -132,8 +137,12 @@ def _decoded(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def judgments_reader(cfg: AuditConfig, client: Any) -> JudgmentsReader:
-    """A reader for :func:`labelaudit.sources.files.read_files` that runs on ``client``."""
+def judgments_reader(cfg: AuditConfig, client: Any, normalise: Normaliser) -> JudgmentsReader:
+    """A reader for :func:`labelaudit.sources.files.read_files` that runs on ``client``.
+
+    Each partition is renamed by the ``[columns]`` mapping and passed through
+    ``normalise`` on the worker that read it.
+    """
     import dask
     import dask.dataframe as dd
 
@@ -152,7 +161,9 @@ def judgments_reader(cfg: AuditConfig, client: Any) -> JudgmentsReader:
                 )
             else:
                 return _read_locally(path, problems)
-            tasks = [dask.delayed(normalise_partition)(p, rename) for p in ddf.to_delayed()]
+            tasks = [
+                dask.delayed(normalise_partition)(p, rename, normalise) for p in ddf.to_delayed()
+            ]
             parts = client.gather(client.compute(tasks))
         return merge_partitions(parts)
 
@@ -160,7 +171,9 @@ def judgments_reader(cfg: AuditConfig, client: Any) -> JudgmentsReader:
         # JSON Lines (no partitioned form) and unreadable inputs: the local reader,
         # which also names the problem
         df = read_table(path, "judgments", problems)
-        return None if df is None else merge_partitions([normalise_partition(df, rename)])
+        return (
+            None if df is None else merge_partitions([normalise_partition(df, rename, normalise)])
+        )
 
     return read
 

@@ -1,7 +1,8 @@
 """Analyses: the glue that turns a bundle into metric tables using the stats core.
 
-An analysis is a function ``(bundle, config) -> AnalysisOutput`` registered with
-:func:`analysis`. It returns pandas tables (named as in findings.json ``metrics``),
+An analysis is a function ``(bundle, config, rulebook) -> AnalysisOutput`` registered
+with :func:`analysis`; it reads rule parameters from the rulebook (never from rule files
+or the raw config), so a figure and the verdict on it use the same setting. It returns pandas tables (named as in findings.json ``metrics``),
 facts for checks and the report, and methods notes. Analyses never decide what is a
 finding (that is the checks' job) and never apply privacy rules (that is
 :mod:`labelaudit.privacy`'s job, once, after every analysis has run). Grouped tables
@@ -11,6 +12,7 @@ privacy step can suppress small groups uniformly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,7 @@ import pandas as pd
 
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
+from labelaudit.rulebook import Rulebook, build_rulebook
 
 
 @dataclass
@@ -29,7 +32,7 @@ class AnalysisOutput:
     methods: list[dict[str, str]] = field(default_factory=list)
 
 
-AnalysisFn = Callable[[Bundle, AuditConfig], AnalysisOutput]
+AnalysisFn = Callable[[Bundle, AuditConfig, Rulebook], AnalysisOutput]
 
 
 @dataclass
@@ -42,21 +45,36 @@ class Analysis:
 _ANALYSES: dict[str, Analysis] = {}
 
 
-def analysis(name: str, order: int = 50) -> Callable[[AnalysisFn], AnalysisFn]:
-    """Register an analysis; lower ``order`` runs first."""
+def analysis(name: str, order: int = 50) -> Callable[[AnalysisFn], Callable[..., AnalysisOutput]]:
+    """Register an analysis; lower ``order`` runs first.
 
-    def deco(fn: AnalysisFn) -> AnalysisFn:
+    The registered function takes ``(bundle, cfg, rulebook)``. Called directly (a
+    notebook, a test) the rulebook may be left out: it is then resolved from ``cfg``, as
+    the pipeline does once for every analysis.
+    """
+
+    def deco(fn: AnalysisFn) -> Callable[..., AnalysisOutput]:
         if name in _ANALYSES:
             raise RuntimeError(f"analysis {name} registered twice")
-        _ANALYSES[name] = Analysis(name, order, fn)
-        return fn
+
+        @functools.wraps(fn)
+        def run(
+            bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook | None = None
+        ) -> AnalysisOutput:
+            return fn(bundle, cfg, rulebook if rulebook is not None else build_rulebook(cfg))
+
+        _ANALYSES[name] = Analysis(name, order, run)
+        return run
 
     return deco
 
 
 def registered_analyses() -> list[Analysis]:
-    import labelaudit.metrics  # noqa: F401  (imports every analysis module)
+    """Every analysis, in run order.
 
+    Complete whenever this module is imported: importing it runs the package's
+    ``__init__``, which imports every analysis module (and so registers them).
+    """
     return sorted(_ANALYSES.values(), key=lambda a: (a.order, a.name))
 
 

@@ -1,6 +1,6 @@
 """Analyses (bundle -> metric tables). Importing this package registers all of them."""
 
-from labelaudit.metrics import (  # noqa: F401
+from labelaudit.analyses import (  # noqa: F401
     agreement,
     coverage,
     disagreement,

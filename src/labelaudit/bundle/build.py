@@ -10,27 +10,22 @@ Two kinds of problem (as in pandera's lazy mode, all are collected before report
 
 Row numbers in messages are 1-based data rows (the CSV header is not counted).
 
-This module is the entry and the order of the steps (plus the input files' hashes);
-the steps live beside it, each importing only the ones before it:
+This module is the entry and the order of the steps; the steps live beside it, each
+importing only the ones before it:
 :mod:`~labelaudit.bundle.judgments` (ids, fields and labels normalised and coded),
 :mod:`~labelaudit.bundle.validate` (labels against the schema, duplicates,
 single-judgment items) and :mod:`~labelaudit.bundle.tables` (annotators, items,
-cross-table and attribute checks). ``REQUIRED`` and :func:`normalise_judgment_columns`
-are re-exported here for the Dask engine.
+cross-table and attribute checks). Reading the files is the sources' job
+(:func:`labelaudit.sources.read.read_inputs`); the pipeline joins the two.
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pandas as pd
 
 from labelaudit.bundle.judgments import _normalise_judgments, _primed, _take
-from labelaudit.bundle.judgments import normalise_judgment_columns as normalise_judgment_columns
-from labelaudit.bundle.model import Bundle, DataIssue, FieldSpec, Guideline, InputFile
+from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.schema import infer_schema, parse_schema
-from labelaudit.bundle.tables import REQUIRED as REQUIRED
 from labelaudit.bundle.tables import (
     _asked_for_groups,
     _check_attributes,
@@ -40,6 +35,7 @@ from labelaudit.bundle.tables import (
     _normalise_items,
     _rename,
 )
+from labelaudit.bundle.types import DataIssue, FieldSpec, Guideline
 from labelaudit.bundle.validate import (
     _check_labels,
     _check_labels_coded,
@@ -48,43 +44,9 @@ from labelaudit.bundle.validate import (
 )
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError, Problem
+from labelaudit.populations.targets import parse_target
 from labelaudit.sources.base import RawTables
-from labelaudit.sources.files import read_files
-
-
-def load_bundle(cfg: AuditConfig) -> Bundle:
-    """Read and validate the bundle named by ``cfg`` (a folder and/or explicit files)."""
-    problems: list[Problem] = []
-    if cfg.engine == "dask":
-        from labelaudit.engine.dask_engine import dask_client, judgments_reader
-
-        with dask_client(cfg) as client:
-            raw = read_files(cfg, problems, judgments_reader(cfg, client))
-        normalised = True
-    else:
-        raw = read_files(cfg, problems)
-        normalised = False
-    if raw is None:
-        raise InputError(problems)
-    _release_arrow_memory()
-    bundle = build_bundle(raw, cfg, problems, normalised=normalised, release_raw=True)
-    if cfg.bundle is not None:
-        bundle.name = cfg.bundle.resolve().name
-    return bundle
-
-
-def _release_arrow_memory() -> None:
-    """Hand Arrow's freed read buffers back to the OS before validation allocates.
-
-    Arrow's allocator keeps them for reuse (~0.4 GB after reading 10M judgments), which
-    would otherwise add to the loading peak.
-    """
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):
-        pass
+from labelaudit.text.guideline_text import guideline_lines
 
 
 def build_bundle(
@@ -92,14 +54,13 @@ def build_bundle(
     cfg: AuditConfig,
     problems: list[Problem] | None = None,
     *,
-    normalised: bool = False,
     release_raw: bool = False,
 ) -> Bundle:
     """Validate and normalise ``raw`` into a Bundle; raise InputError on blocking problems.
 
-    ``normalised=True`` says the judgments already went through
-    :func:`normalise_judgment_columns` (per partition, by the Dask engine).
-    ``release_raw=True`` lets the build empty ``raw.judgments`` (its rows, not its
+    ``raw.normalised`` says the judgments already went through
+    :func:`~labelaudit.bundle.judgments.normalise_judgment_columns` (per partition, by
+    the Dask engine). ``release_raw=True`` lets the build empty ``raw.judgments`` (its rows, not its
     columns) once read, so the raw table is not kept alive beside the normalised one.
     """
     problems = [] if problems is None else problems
@@ -120,7 +81,7 @@ def build_bundle(
     items = _rename(raw.items, cfg.columns, files.get("items", "items"), "items", problems)
     if judg is not None:
         judg, codes = _normalise_judgments(
-            judg, jfile, problems, issues, raw.skipped_rows, normalised=normalised
+            judg, jfile, problems, issues, raw.skipped_rows, normalised=raw.normalised
         )
     if ann is not None:
         ann = _normalise_annotators(ann, files.get("annotators", "annotators"), problems, issues)
@@ -148,7 +109,7 @@ def build_bundle(
                 judg = _check_labels(judg, schema, jfile, problems, issues, inferred)
                 codes = None
     target = _target(raw, problems)
-    guidelines = _guidelines(raw, problems)
+    guidelines = _guidelines(raw)
     if judg is not None and ann is not None:
         _check_attributes(cfg, ann, files.get("annotators", "annotators"), problems)
     elif ann is None and _asked_for_groups(cfg):
@@ -175,7 +136,7 @@ def build_bundle(
         items=items,
         guidelines=guidelines,
         target=target,
-        inputs=_inputs(files, sizes),
+        inputs=list(raw.inputs),
         issues=issues,
         schema_inferred=inferred,
         source=dict(raw.source),
@@ -199,51 +160,23 @@ def build_bundle(
 def _target(raw: RawTables, problems: list[Problem]):
     if raw.target is None:
         return None
-    from labelaudit.populations.targets import parse_target
-
     return parse_target(raw.target, raw.files.get("target", "target.yaml"), problems)
 
 
-def _guidelines(raw: RawTables, problems: list[Problem]) -> list[Guideline]:
-    if not raw.guidelines:
-        return []
-    from labelaudit.text.guideline_text import guideline_from_raw
+def guideline_from_raw(name: str, text: str, fmt: str) -> Guideline:
+    """A :class:`Guideline` from raw text in format ``fmt`` (``"md"``, ``"txt"`` or ``"html"``).
 
+    Examples
+    --------
+    >>> g = guideline_from_raw("g.html", "<p>One</p><p>Two</p>", "html")
+    >>> g.lines, g.source_format
+    (['One', 'Two'], 'html')
+    """
+    return Guideline(name=name, lines=guideline_lines(text, fmt), source_format=fmt)  # type: ignore[arg-type]
+
+
+def _guidelines(raw: RawTables) -> list[Guideline]:
     return [guideline_from_raw(g.name, g.text, g.fmt) for g in raw.guidelines]
-
-
-def _inputs(files: dict[str, str], sizes: dict[str, int | None]) -> list[InputFile]:
-    out = []
-    for role, path in files.items():
-        if path.startswith("preset:"):
-            out.append(InputFile(path=path, sha256="", rows=None))
-            continue
-        p = Path(path)
-        if not p.exists():
-            continue
-        n = sizes.get(role)
-        out.append(
-            InputFile(
-                path=p.name if role.startswith("guideline:") else _display(p),
-                sha256=_sha256(p),
-                rows=None if n is None else int(n),
-            )
-        )
-    return out
-
-
-def _display(p: Path) -> str:
-    return p.name
-
-
-def _sha256(p: Path) -> str:
-    h = hashlib.sha256()
-    paths = sorted(p.rglob("*.parquet")) if p.is_dir() else [p]
-    for q in paths:
-        with q.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
 
 
 def _describe_schema(schema: dict[str, FieldSpec]) -> str:

@@ -12,10 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, FieldSpec, map_distinct
+from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.labels import map_distinct
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
-from labelaudit.stats.contingency import benjamini_hochberg, wilson_interval
+from labelaudit.rulebook import Rulebook
+from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.preference import (
     first_shown_wins,
     flip_share_permutation,
@@ -24,6 +28,7 @@ from labelaudit.stats.preference import (
     prepare_judgments,
     ranking_to_pairs,
 )
+from labelaudit.stats.proportions import wilson_interval
 
 PREFERENCE_KINDS = ("pairwise", "ranking")
 #: Besag-Clifford early stopping of the divergence test (with ``early_stop``)
@@ -284,17 +289,8 @@ def _field_tables(
     return pos, div, ts, draws
 
 
-_POS_COLS = ["field", "attribute", "group", "n_judgments", "first_wins", "rate", "ci_low",
-             "ci_high", "tie_rate", "n_annotators", "suppressed"]  # fmt: skip
-_DIV_COLS = ["field", "attribute", "group", "n_items_compared", "n_flipped", "flip_share",
-             "agrees_with_pooled_share", "decisive_share", "null_flip_share", "p_value",
-             "p_adjusted", "n_annotators", "suppressed"]  # fmt: skip
-_TS_COLS = ["field", "attribute", "group", "n_judgments", "tie_rate", "skip_rate",
-            "rest_tie_rate", "rest_skip_rate", "n_annotators", "suppressed"]  # fmt: skip
-
-
 @analysis("rlhf", order=35)
-def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Position bias, group preference divergence and tie/skip usage of preference fields."""
     specs = [s for s in bundle.schema.values() if s.kind in PREFERENCE_KINDS]
     if not specs:
@@ -326,14 +322,14 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "divergence_draws": draws,
         }
     }
-    divergence = pd.DataFrame(div, columns=_DIV_COLS)
+    divergence = metric_table("preference_divergence", div)
     # every group of every attribute is tested: control the false discovery rate over all
     divergence["p_adjusted"] = benjamini_hochberg(divergence["p_value"].to_numpy(dtype=float))
     return AnalysisOutput(
         tables={
-            "position_bias": pd.DataFrame(pos, columns=_POS_COLS),
+            "position_bias": metric_table("position_bias", pos),
             "preference_divergence": divergence,
-            "tie_skip_usage": pd.DataFrame(ts, columns=_TS_COLS),
+            "tie_skip_usage": metric_table("tie_skip_usage", ts),
         },
         facts=facts,
         methods=_methods(shown, errors, cfg.ci_level, _unit(cfg)),

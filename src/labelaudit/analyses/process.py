@@ -9,15 +9,18 @@ Pay is only ever shown by group, never per person.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.model import Bundle, map_distinct
+from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.labels import map_distinct
+from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.floors import PayFloors
 from labelaudit.stats.timing import (
     fast_mask,
     loo_majority_agreement,
@@ -26,12 +29,6 @@ from labelaudit.stats.timing import (
     sessions,
 )
 
-#: fallbacks if a rule file cannot be read; the rule YAML defaults are authoritative
-_FALLBACK = {
-    "LA501": {"min_seconds": 2.0, "relative_to_median": 0.2},
-    "LA503": {"session_gap_minutes": 30, "long_session_minutes": 120},
-    "LA504": {"floors": {}, "floor_csv": None, "floor_currency": "USD"},
-}
 #: session-position buckets (start minute, label) for the fatigue table
 FATIGUE_BUCKETS: tuple[tuple[float, str], ...] = (
     (0.0, "0-30 min"),
@@ -41,28 +38,14 @@ FATIGUE_BUCKETS: tuple[tuple[float, str], ...] = (
 )
 
 
-def rule_params(cfg: AuditConfig, code: str) -> dict[str, Any]:
-    """A rule's parameters: YAML defaults overridden by ``[rules.CODE]`` in the config."""
-    params = dict(_FALLBACK.get(code, {}))
-    try:
-        from labelaudit.checks.registry import builtin_rules_dir, parse_rule
-
-        params.update(parse_rule(builtin_rules_dir() / f"{code}.yaml").defaults())
-    except (OSError, ValueError):
-        pass
-    params.update({k: v for k, v in (cfg.rules.get(code) or {}).items() if k != "severity"})
-    return params
-
-
 def _rows(keys: dict, **figures: Any) -> dict:
     return {**keys, **figures, "suppressed": False}
 
 
 # ---------------------------------------------------------------- timing
 def _timing_tables(
-    bundle: Bundle, cfg: AuditConfig, attrs: list[str]
+    bundle: Bundle, p: dict[str, Any], attrs: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    p = rule_params(cfg, "LA501")
     floor_s, rel = float(p["min_seconds"]), float(p["relative_to_median"])
     lead = bundle.judgments["lead_time_s"].to_numpy(dtype=float)
     row_anns = bundle.row_codes[1]
@@ -89,7 +72,7 @@ def _timing_tables(
                 q3_s=q3,
                 iqr_s=q3 - q1,
                 n_annotators=_n_distinct(ann_all, n_ann),
-            )  # fmt: skip
+            )
         )
         scored, items, values, n_values = _scored_codes(bundle, name)
         if spec.kind == "text" or scored.size == 0:
@@ -122,7 +105,7 @@ def _timing_tables(
                             q3_s=q3,
                             iqr_s=q3 - q1,
                             n_annotators=_n_distinct(ann_all[sel], n_ann),
-                        )  # fmt: skip
+                        )
                     )
                 sel_f = by_f[gi]
                 if sel_f.size:
@@ -134,8 +117,8 @@ def _timing_tables(
                     )
                     fast.append(row)
     return (
-        pd.DataFrame(timing, columns=_TIMING_COLS),
-        pd.DataFrame(fast, columns=_FAST_COLS),
+        metric_table("timing_by_group", timing),
+        metric_table("fast_judgments", fast),
     )
 
 
@@ -202,24 +185,10 @@ def _fast_row(
     )
 
 
-_TIMING_COLS = ["field", "attribute", "group", "n_judgments", "median_s", "q1_s", "q3_s",
-                "iqr_s", "n_annotators", "suppressed"]  # fmt: skip
-_FAST_COLS = ["field", "attribute", "group", "n_judgments", "n_fast", "fast_share",
-              "fast_agreement", "other_agreement", "rest_fast_share", "n_annotators",
-              "suppressed"]  # fmt: skip
-_FATIGUE_COLS = ["field", "position_bucket", "bucket_start_min", "n_judgments", "agreement"]
-_SESSION_COLS = ["attribute", "group", "n_sessions", "median_session_minutes",
-                 "long_session_share", "n_annotators", "suppressed"]  # fmt: skip
-_PAY_COLS = ["attribute", "group", "currency", "n_annotators", "median_hourly_pay", "floor",
-             "floor_currency", "n_compared", "n_not_comparable", "share_below_floor",
-             "rest_median_hourly_pay", "suppressed"]  # fmt: skip
-
-
 # -------------------------------------------------------------- sessions
 def _session_tables(
-    bundle: Bundle, cfg: AuditConfig, attrs: list[str]
+    bundle: Bundle, p: dict[str, Any], attrs: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    p = rule_params(cfg, "LA503")
     gap_s = float(p["session_gap_minutes"]) * 60.0
     long_min = float(p["long_session_minutes"])
     j = bundle.judgments
@@ -258,11 +227,9 @@ def _session_tables(
                 lengths.append(
                     _session_row(
                         {"attribute": attr, "group": label}, durations[sel], sess_ann[sel], long_min
-                    )  # fmt: skip
+                    )
                 )
-    return pd.DataFrame(fatigue, columns=_FATIGUE_COLS), pd.DataFrame(
-        lengths, columns=_SESSION_COLS
-    )
+    return metric_table("session_fatigue", fatigue), metric_table("session_lengths", lengths)
 
 
 def _session_row(keys: dict, minutes: np.ndarray, owners: np.ndarray, long_min: float) -> dict:
@@ -277,45 +244,9 @@ def _session_row(keys: dict, minutes: np.ndarray, owners: np.ndarray, long_min: 
 
 
 # ------------------------------------------------------------------- pay
-def pay_floors(
-    params: dict[str, Any], base_dir: Path | None = None
-) -> dict[str, tuple[float, str]]:
-    """Hourly pay floors keyed by lower-cased country or region: ``{key: (amount, currency)}``.
-
-    ``floors`` maps a country or region to a number (in ``floor_currency``), a string
-    like ``"2.50 USD"``, or ``{amount, currency}``. ``floor_csv`` names a CSV with
-    columns ``country`` (or ``region``), ``currency`` and ``hourly_floor``; its rows
-    override ``floors``.
-    """
-    default_cur = str(params.get("floor_currency") or "USD")
-    out: dict[str, tuple[float, str]] = {}
-    for key, val in (params.get("floors") or {}).items():
-        if isinstance(val, dict):
-            amount = val.get("amount", val.get("hourly_floor"))
-            out[str(key).lower()] = (float(amount), str(val.get("currency", default_cur)))
-        elif isinstance(val, str) and len(val.split()) == 2:
-            amount, cur = val.split()
-            out[str(key).lower()] = (float(amount), cur)
-        else:
-            out[str(key).lower()] = (float(val), default_cur)
-    csv = params.get("floor_csv")
-    if csv:
-        path = Path(csv)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        table = pd.read_csv(path)
-        key_col = "country" if "country" in table.columns else "region"
-        for k, cur, amount in zip(table[key_col], table["currency"], table["hourly_floor"],
-                                  strict=True):  # fmt: skip
-            out[str(k).lower()] = (float(amount), str(cur))
-    return out
-
-
-def _pay_table(bundle: Bundle, cfg: AuditConfig, attrs: list[str]) -> pd.DataFrame:
+def _pay_table(bundle: Bundle, floors: PayFloors, attrs: list[str]) -> pd.DataFrame:
     ann = bundle.annotators
     assert ann is not None
-    base_dir = cfg.config_path.parent if cfg.config_path is not None else None
-    floors = pay_floors(rule_params(cfg, "LA504"), base_dir)
     pay = pd.to_numeric(ann["hourly_pay"], errors="coerce")
     cur = (
         ann["currency"].astype(str).str.strip().str.upper()
@@ -357,7 +288,7 @@ def _pay_table(bundle: Bundle, cfg: AuditConfig, attrs: list[str]) -> pd.DataFra
                 rest = frame.loc[(frame["currency"] == currency) & ~frame.index.isin(part.index)]
                 out["rest_median_hourly_pay"] = float(rest["pay"].median()) if len(rest) else np.nan
             rows.append(out)
-    return pd.DataFrame(rows, columns=_PAY_COLS)
+    return metric_table("pay_by_group", rows)
 
 
 def _pay_row(attr: str | None, group: str | None, currency: str, part: pd.DataFrame) -> dict:
@@ -381,7 +312,7 @@ def _pay_row(attr: str | None, group: str | None, currency: str, part: pd.DataFr
 
 # --------------------------------------------------------------- analysis
 @analysis("process", order=50)
-def process_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def process_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Time per judgment, fast judgments, session fatigue and lengths, pay by group."""
     j = bundle.judgments
     ann = bundle.annotators
@@ -392,23 +323,19 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         "hourly_pay": bool(ann is not None and "hourly_pay" in ann.columns
                            and ann["hourly_pay"].notna().any()),
     }  # fmt: skip
+    p1, p3 = rulebook.params["LA501"], rulebook.params["LA503"]
     tables: dict[str, pd.DataFrame] = {}
     if have["lead_time_s"]:
-        tables["timing_by_group"], tables["fast_judgments"] = _timing_tables(bundle, cfg, attrs)
+        tables["timing_by_group"], tables["fast_judgments"] = _timing_tables(bundle, p1, attrs)
     if have["created_at"]:
-        tables["session_fatigue"], tables["session_lengths"] = _session_tables(bundle, cfg, attrs)
-    errors: dict[str, str] = {}
+        tables["session_fatigue"], tables["session_lengths"] = _session_tables(bundle, p3, attrs)
     if have["hourly_pay"]:
-        try:
-            tables["pay_by_group"] = _pay_table(bundle, cfg, attrs)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            errors["pay_by_group"] = f"pay floors could not be read: {exc}"
+        tables["pay_by_group"] = _pay_table(bundle, rulebook.pay_floors, attrs)
     if not any(have.values()):
         return AnalysisOutput(
             facts={"process": {"columns": have}},
             methods=[_skipped_note(have)],
         )
-    p1, p3 = rule_params(cfg, "LA501"), rule_params(cfg, "LA503")
     settings = {
         "fast_min_seconds": float(p1["min_seconds"]),
         "fast_relative_to_median": float(p1["relative_to_median"]),
@@ -417,8 +344,8 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
     }
     return AnalysisOutput(
         tables=tables,
-        facts={"process": {"columns": have, "errors": errors, "settings": settings}},
-        methods=_methods(cfg, have, errors),
+        facts={"process": {"columns": have, "settings": settings}},
+        methods=_methods(have, p1, p3),
     )
 
 
@@ -439,8 +366,7 @@ def _skipped_note(have: dict[str, bool]) -> dict[str, str]:
     }
 
 
-def _methods(cfg: AuditConfig, have: dict[str, bool], errors: dict[str, str]) -> list[dict]:
-    p1, p3 = rule_params(cfg, "LA501"), rule_params(cfg, "LA503")
+def _methods(have: dict[str, bool], p1: dict[str, Any], p3: dict[str, Any]) -> list[dict]:
     notes: list[dict] = []
     if have["lead_time_s"]:
         notes.append({
@@ -493,9 +419,6 @@ def _methods(cfg: AuditConfig, have: dict[str, bool], errors: dict[str, str]) ->
                 "floors are only as good as the table configured."
             ),
         })  # fmt: skip
-    for name, msg in errors.items():
-        notes.append({"title": f"{name} not computed", "text": msg, "reference": "",
-                      "limits": "Fix the LA504 floors parameter or CSV."})  # fmt: skip
     if not all(have.values()):
         notes.append(_skipped_note(have))
     return notes

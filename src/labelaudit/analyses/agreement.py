@@ -25,13 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from labelaudit.bundle.model import Bundle, CodedField
+from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.types import CodedField
 from labelaudit.config import AuditConfig
-from labelaudit.metrics.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.progress import track
+from labelaudit.rulebook import Rulebook
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
     alpha_from_counts,
@@ -48,21 +50,6 @@ from labelaudit.stats.counts import (
 )
 from labelaudit.stats.crossrep import kappa_x_from_contributions, kappa_x_item_contributions
 from labelaudit.stats.grasp import grasp_test
-
-#: |XRR| below this makes GAI undefined (null); also LA009's default threshold
-XRR_EPSILON = 0.05
-AGREEMENT_COLUMNS = [
-    "field", "scope", "attribute", "group", "level", "alpha", "ci_low", "ci_high",
-    "n_items", "n_judgments", "n_annotators", "suppressed",
-]  # fmt: skip
-ASSOCIATION_COLUMNS = [
-    "field", "attribute", "group", "irr", "xrr", "gai", "p_value", "p_adjusted",
-    "suppressed", "n_annotators", "n_permutations",
-]  # fmt: skip
-DIFFERENCE_COLUMNS = [
-    "field", "attribute", "group", "alpha_group", "alpha_rest", "difference",
-    "ci_low", "ci_high", "n_annotators", "suppressed", "n_annotators_rest",
-]  # fmt: skip
 
 
 @dataclass
@@ -164,7 +151,9 @@ def _distinct_annotators(groups: np.ndarray, anns: np.ndarray, n_groups: int) ->
     return np.bincount(keys // span, minlength=n_groups)
 
 
-def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, attrs: list[str]):
+def _unit_tables(
+    unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, attrs: list[str], eps: float
+):
     nv = unit.total.shape[1]
     level, num = unit.level, unit.numeric
     agreement: list[dict] = []
@@ -190,7 +179,6 @@ def _unit_tables(unit: Unit, bundle: Bundle, cfg: AuditConfig, unit_index: int, 
     strata = None
     if cfg.stratify_by and bundle.annotators is not None and cfg.stratify_by in bundle.annotators:
         strata = bundle.group_codes(cfg.stratify_by)[0]
-    eps = float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON))
     n_unit_annotators = int(np.unique(unit.annotators).size)
     for attr_index, attr in track(
         list(enumerate(attrs)), desc=f"agreement {unit.name}", total=len(attrs)
@@ -343,7 +331,7 @@ def _rebatch(blocks, rows: int, width: int):
 
 
 @analysis("agreement", order=20)
-def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
+def agreement_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Alpha overall, within and across groups, GRASP association, group-vs-rest difference."""
     attrs = audited_attributes(bundle, cfg)
     agreement: list[dict] = []
@@ -355,6 +343,8 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         (f, o) for f, o in bundle.scored_units() if bundle.schema[f].kind not in ("ranking", "text")
     ]
     row_items = bundle.row_codes[0]
+    # |XRR| below LA009's threshold makes GAI undefined (null, and untested)
+    eps = float(rulebook.param("LA009", "xrr_epsilon"))
     for unit_index, (field_name, option) in enumerate(units):
         # items with any judgment of the field, skipped ones included, on integer codes
         rows = bundle.field_rows(field_name, scored_only=False)
@@ -362,11 +352,11 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
         unit = prepare_unit(bundle.coded(field_name, option), n_field_items)
         excluded[unit.name] = unit.n_excluded
         scored[unit.name] = unit.n_items
-        a, g, d = _unit_tables(unit, bundle, cfg, unit_index, attrs)
+        a, g, d = _unit_tables(unit, bundle, cfg, unit_index, attrs, eps)
         agreement += a
         association += g
         difference += d
-    assoc = pd.DataFrame(association, columns=ASSOCIATION_COLUMNS)
+    assoc = metric_table("group_association", association)
     if len(assoc):
         assoc["p_adjusted"] = benjamini_hochberg(assoc["p_value"].to_numpy(dtype=float))
     facts = {
@@ -377,22 +367,22 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig) -> AnalysisOutput:
             "n_boot": cfg.n_boot,
             "ci_level": cfg.ci_level,
             "n_permutations": cfg.n_permutations,
-            "xrr_epsilon": float(getattr(cfg, "gai_xrr_epsilon", XRR_EPSILON)),
+            "xrr_epsilon": eps,
             "stratify_by": cfg.stratify_by,
         }
     }
     return AnalysisOutput(
         tables={
-            "agreement": pd.DataFrame(agreement, columns=AGREEMENT_COLUMNS),
+            "agreement": metric_table("agreement", agreement),
             "group_association": assoc,
-            "agreement_difference": pd.DataFrame(difference, columns=DIFFERENCE_COLUMNS),
+            "agreement_difference": metric_table("agreement_difference", difference),
         },
         facts=facts,
-        methods=methods_notes(cfg),
+        methods=methods_notes(cfg, eps),
     )
 
 
-def methods_notes(cfg: AuditConfig) -> list[dict[str, str]]:
+def methods_notes(cfg: AuditConfig, eps: float) -> list[dict[str, str]]:
     """Methods section entries for the report."""
     ci = f"{cfg.ci_level:.0%}"
     return [
@@ -449,7 +439,7 @@ def methods_notes(cfg: AuditConfig) -> list[dict[str, str]]:
             "text": (
                 "For each group: IRR = within-group alpha, XRR = kappa_x against everyone else, "
                 "GAI = IRR / XRR (null when |XRR| < "
-                f"{getattr(cfg, 'gai_xrr_epsilon', XRR_EPSILON)}). The p-value comes from "
+                f"{eps}). The p-value comes from "
                 f"permuting the attribute's values across annotators (up to {cfg.n_permutations} "
                 "permutations; each annotator keeps their own judgments, group sizes are kept"
                 + (
