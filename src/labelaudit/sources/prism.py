@@ -29,6 +29,14 @@ one rater (the participant), so agreement statistics do not apply to it. Items c
 ``model_a`` and ``model_b``: with ``preference_unit = "model_pair"`` the preference
 analysis pools every judgment of the same two models into one decision, so groups can
 be compared on which model they prefer.
+
+A row without ``conversation_id``, ``user_id``, ``turn`` or ``within_turn_id``, or one
+repeating a response position, is bad input (:class:`InputError` naming the rows):
+it cannot be placed without guessing. Utterances without a numeric score, and turns
+left with fewer than two rated responses or naming two raters, are counted in
+``skipped_rows``. ``balanced_only`` keeps the rows flagged
+``included_in_balanced_subset``; what it leaves out is counted in ``source["left_out"]``.
+``labelaudit pull prism`` writes the result as a bundle folder.
 """
 
 from __future__ import annotations
