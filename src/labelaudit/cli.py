@@ -17,6 +17,12 @@ from labelaudit.errors import InputError, Problem
 from labelaudit.version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+#: each pull source's own flags (attribute names), so one source's flag given to
+#: another is refused rather than silently ignored
+PULL_FLAGS = {
+    "labelstudio": ("url", "project", "export", "label_config", "annotators"),
+    "prism": ("utterances", "survey", "balanced_only"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``labelaudit`` argument parser, one sub-command per verb."""
     p = _Parser(prog="labelaudit", description="Audit labeling guidelines, rater pools and labels.")
     p.add_argument("--version", action="version", version=f"labelaudit {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -46,21 +53,33 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--quiet", action="store_true", default=None)
     d.add_argument("--audience", choices=["internal", "vendor"], default=None)
 
-    pl = sub.add_parser("pull", help="snapshot a labeling project into a bundle")
-    pl.add_argument("source", choices=["labelstudio"])
-    pl.add_argument("--url", help="server URL (live pull)")
-    pl.add_argument("--project", type=int, help="project id (live pull)")
-    pl.add_argument(
+    pl = sub.add_parser(
+        "pull", help="snapshot a labeling project, or convert a PRISM download, into a bundle"
+    )
+    pl.add_argument("source", choices=PULL_FLAGS)
+    pl.add_argument("--out", required=True, type=Path, help="bundle folder to write")
+    pl.add_argument("--quiet", action="store_true", default=None)
+    ls = pl.add_argument_group("labelstudio")
+    ls.add_argument("--url", help="server URL (live pull)")
+    ls.add_argument("--project", type=int, help="project id (live pull)")
+    ls.add_argument(
         "--export", type=Path, help="a JSON, JSON_MIN or CSV export file instead of a server"
     )
-    pl.add_argument(
+    ls.add_argument(
         "--label-config", type=Path, help="the project's label config XML (with --export)"
     )
-    pl.add_argument("--out", required=True, type=Path)
-    pl.add_argument(
+    ls.add_argument(
         "--annotators", type=Path, help="annotator metadata CSV/Parquet keyed by user id or email"
     )
-    pl.add_argument("--quiet", action="store_true", default=None)
+    pr = pl.add_argument_group("prism")
+    pr.add_argument("--utterances", type=Path, help="PRISM utterances.jsonl (required)")
+    pr.add_argument("--survey", type=Path, help="PRISM survey.jsonl: the raters' demographics")
+    pr.add_argument(
+        "--balanced-only",
+        action="store_true",
+        default=None,
+        help="keep only rows flagged included_in_balanced_subset",
+    )
 
     r = sub.add_parser("rules", help="list the rules, or explain one")
     r.add_argument("code", nargs="?")
@@ -90,6 +109,7 @@ def _audit_flags(a: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0, 1, 2 or 3, see above)."""
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
@@ -225,8 +245,61 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_pull(args: argparse.Namespace) -> int:
+    for source, flags in PULL_FLAGS.items():
+        given = [f for f in flags if getattr(args, f) is not None]
+        if source != args.source and given:
+            names = ", ".join("--" + f.replace("_", "-") for f in given)
+            own = ", ".join("--" + f.replace("_", "-") for f in PULL_FLAGS[args.source])
+            raise InputError(
+                [
+                    Problem(
+                        "command line",
+                        f"{names} belong{'s' if len(given) == 1 else ''} to pull {source}",
+                        fix=f"pull {args.source} takes {own} (and --out)",
+                    )
+                ]
+            )
+    raw = _pull_prism(args) if args.source == "prism" else _pull_labelstudio(args)
+    # imported here, not from the Label Studio package, so PRISM needs no label-studio-sdk
+    from labelaudit.sources.bundle_writer import write_bundle
+
+    path = write_bundle(raw, args.out)
+    print(_pull_summary(raw, path), file=sys.stderr)
+    return EXIT_OK
+
+
+def _pull_summary(raw, path: Path) -> str:
+    """What a pull wrote, with every source row it could not convert or left out."""
+    lines = [f"labelaudit: wrote bundle {path} ({len(raw.judgments)} judgments)"]
+    for reason, n in sorted(raw.skipped_rows.items()):
+        if n:
+            lines.append(f"  {n} not converted: {reason.replace('_', ' ')}")
+    for reason, n in (raw.source.get("left_out") or {}).items():
+        lines.append(f"  {n} left out: {reason}")
+    if len(lines) > 1:
+        lines.append("  (counts kept in source.json; the audit reports the unconverted ones)")
+    return "\n".join(lines)
+
+
+def _pull_prism(args: argparse.Namespace):
+    from labelaudit.sources.prism import read_prism
+
+    if args.utterances is None:
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "pull prism needs --utterances",
+                    fix="e.g. --utterances utterances.jsonl --survey survey.jsonl",
+                )
+            ]
+        )
+    return read_prism(args.utterances, args.survey, balanced_only=bool(args.balanced_only))
+
+
+def _pull_labelstudio(args: argparse.Namespace):
     try:
-        from labelaudit.sources.labelstudio import pull_project, read_export, write_bundle
+        from labelaudit.sources.labelstudio import pull_project, read_export
     except ImportError as exc:
         raise InputError(
             [
@@ -262,34 +335,30 @@ def _cmd_pull(args: argparse.Namespace) -> int:
                         )
                     ]
                 ) from None
-        raw = read_export(args.export, label_config=config, annotators_file=args.annotators)
-    else:
-        if not args.url or args.project is None:
-            raise InputError(
-                [
-                    Problem(
-                        "command line",
-                        "pull labelstudio needs --url and --project (or --export FILE)",
-                        fix="e.g. --url http://localhost:8080 --project 3",
-                    )
-                ]
-            )
-        key = os.environ.get("LABEL_STUDIO_API_KEY", "").strip()
-        if not key:
-            raise InputError(
-                [
-                    Problem(
-                        "environment",
-                        "LABEL_STUDIO_API_KEY is not set",
-                        setting="LABEL_STUDIO_API_KEY",
-                        fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)",
-                    )
-                ]
-            )
-        raw = pull_project(args.url, args.project, key, annotators_file=args.annotators)
-    path = write_bundle(raw, args.out)
-    print(f"labelaudit: wrote bundle {path} ({len(raw.judgments)} judgments)", file=sys.stderr)
-    return EXIT_OK
+        return read_export(args.export, label_config=config, annotators_file=args.annotators)
+    if not args.url or args.project is None:
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "pull labelstudio needs --url and --project (or --export FILE)",
+                    fix="e.g. --url http://localhost:8080 --project 3",
+                )
+            ]
+        )
+    key = os.environ.get("LABEL_STUDIO_API_KEY", "").strip()
+    if not key:
+        raise InputError(
+            [
+                Problem(
+                    "environment",
+                    "LABEL_STUDIO_API_KEY is not set",
+                    setting="LABEL_STUDIO_API_KEY",
+                    fix="export LABEL_STUDIO_API_KEY=<your token> (Account & Settings in Label Studio)",
+                )
+            ]
+        )
+    return pull_project(args.url, args.project, key, annotators_file=args.annotators)
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:

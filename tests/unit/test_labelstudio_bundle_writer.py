@@ -11,8 +11,8 @@ import yaml
 
 from labelaudit.errors import InputError
 from labelaudit.sources.base import RawGuideline, RawTables
+from labelaudit.sources.bundle_writer import sanitize_html
 from labelaudit.sources.labelstudio import read_export, write_bundle
-from labelaudit.sources.labelstudio.bundle_writer import sanitize_html
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "labelstudio"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -126,3 +127,65 @@ def test_prism_divergence_pooled_by_model_pair() -> None:
     assert out.facts["rlhf"]["comparison_unit"] == "model_pair"
     # position bias still reads each turn's display order
     assert out.tables["position_bias"].iloc[0]["first_wins"] == 6
+
+
+def _rows() -> list[dict]:
+    """The fixture's utterance rows, to edit into a broken copy."""
+    lines = (FIXTURE / "utterances.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_balanced_only_keeps_flagged_rows_and_counts_the_rest(tmp_path: Path) -> None:
+    rows = _rows()
+    for r in rows:  # c3 (two responses, one tie) outside the balanced subset
+        r["included_in_balanced_subset"] = r["conversation_id"] != "c3"
+    raw = read_prism(_write(tmp_path / "u.jsonl", rows), balanced_only=True)
+    assert len(raw.judgments) == 10 and "c3:0:0-1" not in set(raw.judgments["item_id"])
+    assert raw.source["left_out"] == {"utterances outside the balanced subset": 2}
+    # without the option nothing is filtered
+    assert len(read_prism(tmp_path / "u.jsonl").judgments) == 11
+
+
+def test_balanced_only_needs_the_flag(tmp_path: Path) -> None:
+    rows = [{k: v for k, v in r.items() if k != "included_in_balanced_subset"} for r in _rows()]
+    with pytest.raises(InputError, match="included_in_balanced_subset"):
+        read_prism(_write(tmp_path / "u.jsonl", rows), balanced_only=True)
+
+
+def test_a_row_without_its_key_is_bad_input_naming_the_row(tmp_path: Path) -> None:
+    rows = _rows()
+    del rows[4]["user_id"]  # fifth data row
+    with pytest.raises(InputError) as exc:
+        read_prism(_write(tmp_path / "u.jsonl", rows))
+    assert "column 'user_id', row 5: 1 utterance(s) without user_id" in exc.value.render()
+
+
+def test_repeated_response_position_is_bad_input(tmp_path: Path) -> None:
+    rows = _rows()
+    with pytest.raises(InputError, match="more than once in a turn") as exc:
+        read_prism(_write(tmp_path / "u.jsonl", rows + rows[:1]))
+    assert "rows 1, 14" in exc.value.render()
+
+
+def test_unconvertible_rows_are_counted_by_reason(tmp_path: Path) -> None:
+    rows = _rows()
+    rows[0]["score"] = "n/a"  # c1 turn 0 keeps three rated responses: 3 pairs, not 6
+    rows[12]["user_id"] = "user9"  # c3's two responses now name two raters
+    raw = read_prism(_write(tmp_path / "u.jsonl", rows))
+    assert len(raw.judgments) == 11 - 3 - 1
+    assert raw.skipped_rows == {
+        "utterance without a score": 1,
+        "utterance whose score is not a number": 1,
+        "turn with a single rated response (nothing to compare)": 1,
+        "turn whose responses name more than one user_id": 1,
+    }
+
+
+def test_utterances_passed_as_survey_is_refused() -> None:
+    with pytest.raises(InputError, match="no demographic keys"):
+        read_prism(FIXTURE / "utterances.jsonl", FIXTURE / "utterances.jsonl")

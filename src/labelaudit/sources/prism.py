@@ -29,6 +29,14 @@ one rater (the participant), so agreement statistics do not apply to it. Items c
 ``model_a`` and ``model_b``: with ``preference_unit = "model_pair"`` the preference
 analysis pools every judgment of the same two models into one decision, so groups can
 be compared on which model they prefer.
+
+A row without ``conversation_id``, ``user_id``, ``turn`` or ``within_turn_id``, or one
+repeating a response position, is bad input (:class:`InputError` naming the rows):
+it cannot be placed without guessing. Utterances without a numeric score, and turns
+left with fewer than two rated responses or naming two raters, are counted in
+``skipped_rows``. ``balanced_only`` keeps the rows flagged
+``included_in_balanced_subset``; what it leaves out is counted in ``source["left_out"]``.
+``labelaudit pull prism`` writes the result as a bundle folder.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ import pandas as pd
 
 from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawTables
+from labelaudit.sources.files import read_table
 
 UTTERANCE_COLUMNS = ("conversation_id", "user_id", "turn", "within_turn_id", "score")
 FIELD = "preference"
@@ -59,36 +68,65 @@ SURVEY_ATTRIBUTES = {
 }
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet" or path.is_dir():
-        return pd.read_parquet(path)
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    return pd.read_json(path, lines=True, dtype=False)
+def _read(path: Path, role: str) -> pd.DataFrame:
+    """One PRISM table (JSON Lines, CSV or Parquet); any failure is one named problem."""
+    if not path.exists():
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"PRISM {role} file not found",
+                    fix=f"check the path; download {role}.jsonl from "
+                    "HannahRoseKirk/prism-alignment on Hugging Face",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    # the bundle reader's table reader: JSON Lines errors name the line, and files
+    # other than .jsonl/.csv/.parquet are refused with the extensions to use
+    table = read_table(path, role, problems)
+    if table is None:
+        raise InputError(problems)
+    if table.empty:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"the PRISM {role} file holds no rows",
+                    fix=f"re-download {role}.jsonl from HannahRoseKirk/prism-alignment",
+                )
+            ]
+        )
+    return table
 
 
-def read_prism(utterances_path: str | Path, survey_path: str | Path | None = None) -> RawTables:
+def read_prism(
+    utterances_path: str | Path,
+    survey_path: str | Path | None = None,
+    *,
+    balanced_only: bool = False,
+) -> RawTables:
     """Convert PRISM ``utterances`` (and optionally ``survey``) into :class:`RawTables`.
+
+    Parameters
+    ----------
+    utterances_path : str or Path
+        ``utterances.jsonl`` (or a ``.csv``/``.parquet`` copy, or a Parquet folder).
+    survey_path : str or Path, optional
+        ``survey.jsonl``: its rows become the annotators table (demographics).
+    balanced_only : bool
+        Keep only rows flagged ``included_in_balanced_subset`` (utterances, and survey
+        rows when the survey has the flag). The rows left out are counted in
+        ``source["left_out"]``.
 
     Raises
     ------
     InputError
-        When a file cannot be read or lacks a required column (the message names it).
+        When a file cannot be read, lacks a required column, or a row lacks a key
+        (the message names the file, the column and the rows).
     """
     upath = Path(utterances_path)
-    try:
-        utt = _read_table(upath)
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    str(upath),
-                    f"cannot read PRISM utterances: {exc}",
-                    fix="pass utterances.jsonl (JSON Lines), .csv or .parquet",
-                )
-            ]
-        ) from None
+    utt = _read(upath, "utterances")
     missing = [c for c in UTTERANCE_COLUMNS if c not in utt.columns]
     if missing:
         raise InputError(
@@ -101,37 +139,130 @@ def read_prism(utterances_path: str | Path, survey_path: str | Path | None = Non
                 )
             ]
         )
+    utt = _checked_keys(utt, upath)
+    left_out: dict[str, int] = {}
+    if balanced_only:
+        utt, n = _balanced(utt, upath, required=True)
+        left_out["utterances outside the balanced subset"] = n
     judgments, items, skipped = _pairs(utt)
     annotators = None
     files = {"judgments": str(upath), "items": str(upath)}
     if survey_path is not None:
         spath = Path(survey_path)
-        annotators = read_prism_survey(spath)
+        annotators = read_prism_survey(spath, balanced_only=balanced_only, left_out=left_out)
         files["annotators"] = str(spath)
+    source: dict = {"format": "prism", "utterances": upath.name}
+    if survey_path is not None:
+        source["survey"] = Path(survey_path).name
+    if balanced_only:
+        source["balanced_only"] = True
+        source["left_out"] = left_out
     return RawTables(
         judgments=judgments,
         annotators=annotators,
         items=items,
         schema=SCHEMA,
         files=files,
-        source={"format": "prism", "utterances": upath.name},
+        source=source,
         skipped_rows=skipped,
     )
 
 
+def _checked_keys(utt: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Utterances whose keys place them in one turn; otherwise every problem, together.
+
+    A row without its conversation, turn, position or rater cannot be placed in any
+    comparison, and guessing would invent judgments: that is bad input, not a skip.
+    """
+    problems: list[Problem] = []
+    fix = (
+        "every utterance needs conversation_id, user_id, turn and within_turn_id; "
+        "re-download utterances.jsonl"
+    )
+    for col in ("conversation_id", "user_id", "turn", "within_turn_id"):
+        absent = utt[col].isna()
+        if col in ("turn", "within_turn_id"):
+            num = pd.to_numeric(utt[col], errors="coerce")
+            bad = (num.isna() | (num % 1 != 0)) & ~absent
+            if bad.any():
+                problems.append(
+                    Problem(str(path), f"{col} must be a whole number", column=col,
+                            rows=_rows(bad), fix=f"write {col} as 0, 1, 2, ...")
+                )  # fmt: skip
+            utt = utt.assign(**{col: num})
+        if absent.any():
+            problems.append(
+                Problem(str(path), f"{int(absent.sum())} utterance(s) without {col}",
+                        column=col, rows=_rows(absent), fix=fix)
+            )  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    utt = utt.assign(turn=utt["turn"].astype(int), within_turn_id=utt["within_turn_id"].astype(int))
+    dup = utt.duplicated(["conversation_id", "turn", "within_turn_id"], keep=False)
+    if dup.any():
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "the same response position appears more than once in a turn "
+                    "(conversation_id, turn, within_turn_id repeat)",
+                    column="within_turn_id",
+                    rows=_rows(dup),
+                    fix="keep one row per response; a merged or appended download repeats rows",
+                )
+            ]
+        )
+    return utt
+
+
+def _rows(mask: pd.Series) -> list[int]:
+    """1-based data row numbers where ``mask`` holds (the first ten)."""
+    return [int(i) + 1 for i in mask.to_numpy().nonzero()[0][:10]]
+
+
+def _balanced(table: pd.DataFrame, path: Path, required: bool) -> tuple[pd.DataFrame, int]:
+    """Rows flagged ``included_in_balanced_subset`` and how many were left out."""
+    col = "included_in_balanced_subset"
+    if col not in table.columns:
+        if not required:
+            return table, 0
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "the balanced subset was asked for but the file has no such flag",
+                    column=col,
+                    fix="drop --balanced-only, or use utterances.jsonl from the PRISM "
+                    "release (it carries the flag)",
+                )
+            ]
+        )
+    # JSON gives booleans, a CSV copy gives "True"/"true"/"1"; an unset flag is not "in"
+    keep = table[col].map(lambda v: v is True or str(v).strip().lower() in ("true", "1"))
+    return table[keep.astype(bool)], int((~keep.astype(bool)).sum())
+
+
 def _pairs(utt: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Every pair of rated responses in a turn as one judgment and one item."""
     skipped: dict[str, int] = {}
     score = pd.to_numeric(utt["score"], errors="coerce")
-    if (n := int(score.isna().sum())) > 0:
+    if (n := int(utt["score"].isna().sum())) > 0:
         skipped["utterance without a score"] = n
+    if (n := int((score.isna() & utt["score"].notna()).sum())) > 0:
+        skipped["utterance whose score is not a number"] = n
     utt = utt.assign(score=score)[score.notna()]
     jrows: list[dict] = []
     irows: list[dict] = []
-    singles = 0
+    singles = mixed = 0
     for (conv, turn), part in utt.groupby(["conversation_id", "turn"], sort=True):
         part = part.sort_values("within_turn_id")
         if len(part) < 2:
             singles += 1
+            continue
+        if part["user_id"].astype(str).nunique() > 1:
+            # PRISM participants rate their own turns: two raters in one turn means
+            # the rows were mixed up, and no single rater can be named for a pair
+            mixed += 1
             continue
         recs = part.to_dict(orient="records")
         for a, b in combinations(recs, 2):
@@ -153,25 +284,23 @@ def _pairs(utt: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int
             })  # fmt: skip
     if singles:
         skipped["turn with a single rated response (nothing to compare)"] = singles
+    if mixed:
+        skipped["turn whose responses name more than one user_id"] = mixed
     judgments = pd.DataFrame(jrows, columns=["item_id", "annotator_id", "field", "label"])
     items = pd.DataFrame(irows)
     return judgments, items, skipped
 
 
-def read_prism_survey(path: Path) -> pd.DataFrame:
-    """PRISM ``survey`` rows as an annotators table (``annotator_id`` + demographics)."""
-    try:
-        survey = _read_table(path)
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    f"cannot read PRISM survey: {exc}",
-                    fix="pass survey.jsonl (JSON Lines), .csv or .parquet",
-                )
-            ]
-        ) from None
+def read_prism_survey(
+    path: Path, *, balanced_only: bool = False, left_out: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """PRISM ``survey`` rows as an annotators table (``annotator_id`` + demographics).
+
+    With ``balanced_only`` and a survey carrying ``included_in_balanced_subset``, only
+    flagged participants are kept (the others would sit in the rater pool with no
+    judgments); the count left out is added to ``left_out``.
+    """
+    survey = _read(Path(path), "survey")
     if "user_id" not in survey.columns:
         raise InputError(
             [
@@ -183,8 +312,38 @@ def read_prism_survey(path: Path) -> pd.DataFrame:
                 )
             ]
         )
+    if (absent := survey["user_id"].isna()).any():
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"{int(absent.sum())} survey row(s) without user_id",
+                    column="user_id",
+                    rows=_rows(absent),
+                    fix="every participant row needs its user_id; re-download survey.jsonl",
+                )
+            ]
+        )
     flat = _flatten(survey)
-    out = pd.DataFrame({"annotator_id": survey["user_id"].astype(str)})
+    if not any(src in flat.columns for src in SURVEY_ATTRIBUTES):
+        # e.g. utterances.jsonl passed as the survey: it has user_id but no demographics,
+        # and a pool without attributes would silently disable every group comparison
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "not the PRISM survey layout: no demographic keys (gender, age, "
+                    "location, religion, ethnicity, education, ...)",
+                    fix="pass survey.jsonl from HannahRoseKirk/prism-alignment as --survey",
+                )
+            ]
+        )
+    if balanced_only:
+        flat, n = _balanced(flat, Path(path), required=False)
+        if left_out is not None and "included_in_balanced_subset" in flat.columns:
+            left_out["survey rows outside the balanced subset"] = n
+    flat = flat.reset_index(drop=True)
+    out = pd.DataFrame({"annotator_id": flat["user_id"].astype(str)})
     for src, dst in SURVEY_ATTRIBUTES.items():
         if src in flat.columns:
             out[dst] = flat[src].where(flat[src].notna(), None)

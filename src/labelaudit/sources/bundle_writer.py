@@ -1,5 +1,8 @@
 """Write pulled raw tables as a bundle folder the folder loader reads (CONTRACT section 1).
 
+Shared by every ``labelaudit pull`` source (Label Studio, PRISM): it depends only on
+:class:`RawTables`, so a source without optional dependencies can use it.
+
 Files: ``judgments.jsonl`` (JSON Lines round-trips str, number, list and null labels
 exactly, which a single Parquet column cannot), ``annotators.parquet``, ``items.parquet``,
 ``schema.yaml``, ``guidelines/instructions.html`` (sanitised: no scripts, styles or
@@ -100,7 +103,7 @@ def write_bundle(raw: RawTables, out_dir: Path) -> Path:
     Parameters
     ----------
     raw : RawTables
-        Tables from :func:`pull_project` or :func:`read_export`.
+        Tables from a source (a Label Studio pull or export, a PRISM conversion).
     out_dir : Path
         Folder to write (created when missing; an earlier pull there is replaced).
 
