@@ -60,6 +60,28 @@ def test_rule_fixture(code, case):
         assert len(matching) == want, [(h.severity, h.subject) for h in hits]
 
 
+@pytest.mark.parametrize(
+    "code,case", [pytest.param(code, case, id=f"{code}: {case['name']}") for code, case in CASES]
+)
+def test_fixture_case_states_what_it_expects(code, case):
+    """Every failing case names its finding's severity and subject; passing cases nothing more."""
+    assert set(case) <= CASE_KEYS, f"unknown keys {sorted(set(case) - CASE_KEYS)}"
+    hits = case["expect_hits"]
+    assert isinstance(hits, int) and hits >= 0
+    if hits == 0:
+        assert not set(case) & set(EXPECTATIONS), "a passing case has no finding to describe"
+        return
+    assert "expect_severity" in case and "expect_subject" in case, (
+        "a failing case must state expect_severity and expect_subject"
+    )
+    assert case["expect_severity"] in SEVERITIES
+    subject = case["expect_subject"]
+    assert isinstance(subject, dict) and set(subject) <= set(SUBJECT_KEYS)
+    assert all(v is not None for v in subject.values()), "empty subject keys are never kept"
+    count = case.get("expect_count", hits)
+    assert isinstance(count, int) and 1 <= count <= hits
+
+
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_every_rule_is_documented_and_has_fixtures(code):
     rule = RULES[code]
@@ -69,7 +91,9 @@ def test_every_rule_is_documented_and_has_fixtures(code):
         assert p.description, f"{code}.{p.name} has no description"
     path = FIXTURES / f"{code}.yaml"
     assert path.is_file(), f"no fixture file {path}"
-    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert doc["rule"] == code, f"{path.name} says it is about {doc['rule']}"
+    cases = doc["cases"]
     assert any(c["expect_hits"] > 0 for c in cases), f"{code}: no failing (hit) case"
     assert any(c["expect_hits"] == 0 for c in cases), f"{code}: no passing (no-hit) case"
 
