@@ -16,6 +16,7 @@ import pytest
 import yaml
 from rule_cases import RULES, run_case
 
+from labelaudit.analyses.tables import TABLES
 from labelaudit.checks.declarative import SUBJECT_KEYS
 from labelaudit.checks.registry import registered_checks
 from labelaudit.vocabulary import CATEGORIES, SEVERITIES
@@ -80,6 +81,17 @@ def test_fixture_case_states_what_it_expects(code, case):
     assert all(v is not None for v in subject.values()), "empty subject keys are never kept"
     count = case.get("expect_count", hits)
     assert isinstance(count, int) and 1 <= count <= hits
+
+
+def test_fixture_tables_use_declared_columns():
+    """A column a check reads but the analyses never write would pass here and fail for real."""
+    wrong = [
+        (code, case["name"], name, sorted({k for r in rows for k in r} - set(TABLES.get(name, ()))))
+        for code, case in CASES
+        for name, rows in (case.get("metrics") or {}).items()
+        if name not in TABLES or {k for r in rows for k in r} - set(TABLES[name])
+    ]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
