@@ -9,14 +9,41 @@ privacy step leaves them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
+from labelaudit.analyses.tables import TABLES, metric_table
 from labelaudit.checks.finding import Finding
 from labelaudit.report import AuditReport
 
 RAW_IDS = ["worker_8812", "worker_1043", "worker_5521", "mturk_A1B2C3D4", "prolific_5f9e"]
 PSEUDONYMS = ["ann-3f9a21", "ann-77c0de", "ann-a1b2c3", "ann-0d4e5f", "ann-9b8a7c"]
 K = 5
+
+
+def table(name: str, *rows: dict | Sequence) -> pd.DataFrame:
+    """Metric table ``name`` built through its declaration in :data:`TABLES`.
+
+    A row is a mapping of declared columns (the rest stay empty, as in a table an analysis
+    left partly unfilled, except ``suppressed``, which is False unless given, as the privacy
+    step leaves it), or a sequence giving every declared column in order. A column the
+    declaration doesn't have, or a row of the wrong width, is an error: the fixture breaks
+    when ``TABLES`` changes instead of drifting away from it.
+    """
+    declared = TABLES[name]
+    records = []
+    for row in rows:
+        if isinstance(row, dict):
+            unknown = [c for c in row if c not in declared]
+            if unknown:
+                raise KeyError(f"table {name!r} declares no column {unknown} (TABLES: {declared})")
+            records.append({"suppressed": False, **row} if "suppressed" in declared else row)
+        elif len(row) != len(declared):
+            raise ValueError(f"a row of {name!r} needs its {len(declared)} columns {declared}")
+        else:
+            records.append(dict(zip(declared, row, strict=True)))
+    return metric_table(name, records)
 
 
 def make_result(audience: str = "internal", payload: str | None = None) -> AuditReport:
@@ -31,299 +58,204 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
     toxic, not_toxic, unsure = u("toxic"), u("not_toxic"), u("unsure")
     guide = u("guidelines.md")
 
-    agreement = pd.DataFrame(
-        [
-            [fld, "overall", None, None, "nominal", 0.61, 0.59, 0.63, 2000, 12000, 310, False],
-            [fld, "within", attr, africa, "nominal", 0.72, 0.65, 0.78, 400, 1200, 12, False],
-            [fld, "within", attr, asia, "nominal", 0.58, 0.55, 0.61, 1900, 7000, 180, False],
-            [fld, "within", attr, europe, "nominal", 0.63, 0.60, 0.66, 1500, 3500, 115, False],
-            [fld, "within", attr, oceania, None, None, None, None, None, None, None, True],
-            [fld, "cross", attr, africa, "nominal", 0.49, 0.44, 0.55, 400, 1200, 12, False],
-            [fld, "cross", attr, asia, "nominal", 0.60, 0.57, 0.62, 1900, 7000, 180, False],
-            [fld, "within", attr2, female, "nominal", 0.60, 0.57, 0.63, 1800, 6100, 150, False],
-            [fld, "within", attr2, male, "nominal", 0.62, 0.59, 0.65, 1800, 5900, 160, False],
-        ],
-        columns=[
-            "field", "scope", "attribute", "group", "level", "alpha", "ci_low", "ci_high",
-            "n_items", "n_judgments", "n_annotators", "suppressed",
+    # every table through its declaration (TABLES): a column it doesn't declare is an error
+    agreement = table(
+        "agreement",
+        [fld, "overall", None, None, "nominal", 0.61, 0.59, 0.63, 2000, 12000, 310, False],
+        [fld, "within", attr, africa, "nominal", 0.72, 0.65, 0.78, 400, 1200, 12, False],
+        [fld, "within", attr, asia, "nominal", 0.58, 0.55, 0.61, 1900, 7000, 180, False],
+        [fld, "within", attr, europe, "nominal", 0.63, 0.60, 0.66, 1500, 3500, 115, False],
+        [fld, "within", attr, oceania, None, None, None, None, None, None, None, True],
+        [fld, "cross", attr, africa, "nominal", 0.49, 0.44, 0.55, 400, 1200, 12, False],
+        [fld, "cross", attr, asia, "nominal", 0.60, 0.57, 0.62, 1900, 7000, 180, False],
+        [fld, "within", attr2, female, "nominal", 0.60, 0.57, 0.63, 1800, 6100, 150, False],
+        [fld, "within", attr2, male, "nominal", 0.62, 0.59, 0.65, 1800, 5900, 160, False],
+    )  # fmt: skip
+    group_association = table(
+        "group_association",
+        *[
+            {"field": fld, "attribute": attr, "group": g, "irr": irr, "xrr": xrr, "gai": gai,
+             "p_value": p, "p_adjusted": p_adj, "suppressed": sup}
+            for g, irr, xrr, gai, p, p_adj, sup in [
+                (africa, 0.72, 0.49, 1.47, 0.001, 0.004, False),
+                (asia, 0.58, 0.60, 0.97, 0.62, 0.83, False),
+                (europe, 0.63, 0.61, 1.03, 0.41, 0.66, False),
+                (oceania, None, None, None, None, None, True),
+            ]
         ],
     )  # fmt: skip
-    group_association = pd.DataFrame(
-        [
-            [fld, attr, africa, 0.72, 0.49, 1.47, 0.001, 0.004, False],
-            [fld, attr, asia, 0.58, 0.60, 0.97, 0.62, 0.83, False],
-            [fld, attr, europe, 0.63, 0.61, 1.03, 0.41, 0.66, False],
-            [fld, attr, oceania, None, None, None, None, None, True],
-        ],
-        columns=[
-            "field",
-            "attribute",
-            "group",
-            "irr",
-            "xrr",
-            "gai",
-            "p_value",
-            "p_adjusted",
-            "suppressed",
-        ],
-    )
-    representation = pd.DataFrame(
-        [
-            [attr, africa, 12, 0.039, 0.10, 0.18, 0.22, 0.022, 0.067, False],
-            [attr, asia, 180, 0.58, 0.58, 0.59, 0.98, 0.525, 0.634, False],
-            [attr, europe, 115, 0.371, 0.31, 0.09, 4.12, 0.318, 0.426, False],
-            [attr, oceania, None, None, None, None, None, None, None, True],
-        ],
-        columns=[
-            "attribute", "group", "n_annotators", "pool_share", "judgment_share", "target_share",
-            "ratio", "pool_ci_low", "pool_ci_high", "suppressed",
+    representation = table(
+        "representation",
+        *[
+            {"attribute": attr, "group": g, "n_annotators": n, "pool_share": ps,
+             "judgment_share": js, "target_share": ts, "ratio": ratio, "pool_ci_low": lo,
+             "pool_ci_high": hi, "suppressed": sup}
+            for g, n, ps, js, ts, ratio, lo, hi, sup in [
+                (africa, 12, 0.039, 0.10, 0.18, 0.22, 0.022, 0.067, False),
+                (asia, 180, 0.58, 0.58, 0.59, 0.98, 0.525, 0.634, False),
+                (europe, 115, 0.371, 0.31, 0.09, 4.12, 0.318, 0.426, False),
+                (oceania, None, None, None, None, None, None, None, True),
+            ]
         ],
     )  # fmt: skip
-    languages = pd.DataFrame(
-        [
-            [u("en"), 1400, 0.70, 290, 0.02],
-            [u("sw"), 150, 0.075, 0, 1.0],
-            [u("hi"), 450, 0.225, 40, 0.31],
+    languages = table(
+        "languages",
+        *[
+            {"language": lang, "n_items": n, "item_share": share, "n_annotators_speaking": sp,
+             "mismatch_rate": mm}
+            for lang, n, share, sp, mm in [
+                (u("en"), 1400, 0.70, 290, 0.02),
+                (u("sw"), 150, 0.075, 0, 1.0),
+                (u("hi"), 450, 0.225, 40, 0.31),
+            ]
         ],
-        columns=["language", "n_items", "item_share", "n_annotators_speaking", "mismatch_rate"],
-    )
-    label_shares = pd.DataFrame(
-        [
-            [fld, attr, g, v, n, s, na, False]
+    )  # fmt: skip
+    label_shares = table(
+        "label_shares",
+        *[
+            {"field": fld, "attribute": attr, "group": g, "value": v, "n_judgments": n,
+             "share": s, "n_annotators": na, "suppressed": False}
             for g, na, rows in [
                 (africa, 12, [(toxic, 500, 0.42), (not_toxic, 600, 0.50), (unsure, 100, 0.08)]),
                 (asia, 180, [(toxic, 2100, 0.30), (not_toxic, 4500, 0.64), (unsure, 400, 0.06)]),
             ]
             for v, n, s in rows
-        ]
-        + [[fld, attr, oceania, toxic, None, None, None, True]],
-        columns=[
-            "field",
-            "attribute",
-            "group",
-            "value",
-            "n_judgments",
-            "share",
-            "n_annotators",
-            "suppressed",
         ],
-    )
+        {"field": fld, "attribute": attr, "group": oceania, "value": toxic, "n_judgments": None,
+         "share": None, "n_annotators": None, "suppressed": True},
+    )  # fmt: skip
     metrics = {
         "agreement": agreement,
         "group_association": group_association,
         "representation": representation,
         "languages": languages,
         "label_shares": label_shares,
-        "agreement_difference": pd.DataFrame(
-            [[fld, attr, africa, 0.72, 0.60, 0.12, 0.05, 0.19, 12, False]],
-            columns=[
-                "field",
-                "attribute",
-                "group",
-                "alpha_group",
-                "alpha_rest",
-                "difference",
-                "ci_low",
-                "ci_high",
-                "n_annotators",
-                "suppressed",
+        "agreement_difference": table(
+            "agreement_difference",
+            {"field": fld, "attribute": attr, "group": africa, "alpha_group": 0.72,
+             "alpha_rest": 0.60, "difference": 0.12, "ci_low": 0.05, "ci_high": 0.19,
+             "n_annotators": 12, "suppressed": False},
+        ),
+        "label_shift": table(
+            "label_shift",
+            {"field": fld, "attribute": attr, "test": "chi2 (cluster permutation)",
+             "statistic": 41.2, "dof": 6, "p_value": 0.0004, "p_adjusted": 0.0012,
+             "cramers_v": 0.11, "n_judgments": 12000},
+        ),
+        "contested_items": table(
+            "contested_items",
+            {"field": fld, "attribute": attr, "group": africa, "n_items_compared": 37,
+             "share_contested": 0.031, "n_annotators": 12, "suppressed": False},
+        ),
+        "contested_examples": table(
+            "contested_examples",
+            {"field": fld, "attribute": attr, "group": africa, "item_id": u("item-17"),
+             "text": u("That joke about the bride price is ") + "x" * 500,
+             "pooled_majority": not_toxic, "group_majority": toxic},
+            {"field": fld, "attribute": attr, "group": africa, "item_id": u("item-42"),
+             "text": u("Calling someone a 'coconut' online"), "pooled_majority": not_toxic,
+             "group_majority": toxic},
+        ),
+        "annotator_agreement": table(
+            "annotator_agreement",
+            *[
+                {"annotator_id": a, "n_items": n, "agreement": agreement_share}
+                for a, n, agreement_share in zip(
+                    PSEUDONYMS, [40, 38, 51, 12, 9], [0.81, 0.77, 0.90, 0.55, 0.61], strict=True
+                )
             ],
         ),
-        "label_shift": pd.DataFrame(
-            [[fld, attr, "chi2 (cluster permutation)", 41.2, 6, 0.0004, 0.0012, 0.11, 12000]],
-            columns=[
-                "field",
-                "attribute",
-                "test",
-                "statistic",
-                "dof",
-                "p_value",
-                "p_adjusted",
-                "cramers_v",
-                "n_judgments",
-            ],
+        "qc_by_group": table(
+            "qc_by_group",
+            {"attribute": attr, "group": africa, "flagged_share": 0.12, "n_annotators": 12,
+             "suppressed": False},
         ),
-        "contested_items": pd.DataFrame(
-            [[fld, attr, africa, 37, 0.031, 12, False]],
-            columns=[
-                "field",
-                "attribute",
-                "group",
-                "n_items",
-                "flip_rate",
-                "n_annotators",
-                "suppressed",
-            ],
+        "representation_by_field": table(
+            "representation_by_field",
+            {"field": fld, "attribute": attr, "group": africa, "judgment_share": 0.10,
+             "target_share": 0.18, "ratio": 0.55, "n_annotators": 12, "suppressed": False},
         ),
-        "contested_examples": pd.DataFrame(
-            [
-                [
-                    fld,
-                    attr,
-                    africa,
-                    u("item-17"),
-                    u("That joke about the bride price is ") + "x" * 500,
-                    not_toxic,
-                    toxic,
-                ],
-                [
-                    fld,
-                    attr,
-                    africa,
-                    u("item-42"),
-                    u("Calling someone a 'coconut' online"),
-                    not_toxic,
-                    toxic,
-                ],
-            ],
-            columns=[
-                "field",
-                "attribute",
-                "group",
-                "item_id",
-                "text",
-                "pooled_majority",
-                "group_majority",
-            ],
+        "representation_distance": table(
+            "representation_distance", {"attribute": attr, "field": fld, "tvd": 0.28}
         ),
-        "annotator_agreement": pd.DataFrame(
-            {
-                "annotator_id": PSEUDONYMS,
-                "n_judgments": [40, 38, 51, 12, 9],
-                "agreement_with_majority": [0.81, 0.77, 0.90, 0.55, 0.61],
-            }
+        "concentration": table(
+            "concentration",
+            {"field": fld, "n_annotators": 310, "top10_share": 0.34, "gini": 0.52},
         ),
-        "qc_by_group": pd.DataFrame(
-            [[attr, africa, 0.12, 12, False]],
-            columns=["attribute", "group", "qc_fail_rate", "n_annotators", "suppressed"],
+        "perspective_diversity": table(
+            "perspective_diversity",
+            {"field": fld, "attribute": attr, "mean_effective_groups": 2.1},
         ),
-        "representation_by_field": pd.DataFrame(
-            [[fld, attr, africa, 0.10, 0.18, 0.55, 12, False]],
-            columns=[
-                "field",
-                "attribute",
-                "group",
-                "judgment_share",
-                "target_share",
-                "ratio",
-                "n_annotators",
-                "suppressed",
-            ],
+        "metadata_completeness": table(
+            "metadata_completeness",
+            {"attribute": attr, "missing_share": 0.03, "n_annotators": 310},
+            {"attribute": attr2, "missing_share": 0.12, "n_annotators": 310},
         ),
-        "representation_distance": pd.DataFrame(
-            [[attr, fld, 0.28]], columns=["attribute", "field", "tvd"]
+        "item_regions": table(
+            "item_regions",
+            {"region": u("East Africa"), "n_items": 200, "item_share": 0.10},
         ),
-        "concentration": pd.DataFrame(
-            [[fld, 310, 0.34, 0.52]], columns=["field", "n_annotators", "top10_share", "gini"]
+        "escape_usage": table(
+            "escape_usage",
+            {"field": fld, "attribute": attr, "group": africa, "n_judgments": 1200,
+             "escape_rate": 0.08, "rest_rate": 0.06, "ratio": 1.33, "p_value": 0.04,
+             "p_adjusted": 0.12, "suppressed": False},
         ),
-        "perspective_diversity": pd.DataFrame(
-            [[fld, attr, 2.1, 3, 4.0]],
-            columns=[
-                "field",
-                "attribute",
-                "effective_groups_per_item",
-                "median_groups_per_item",
-                "n_groups",
-            ],
+        "guideline_stats": table(
+            "guideline_stats",
+            {"guideline": guide, "n_lines": 120, "flesch_reading_ease": 42.5, "fk_grade": 12.1},
         ),
-        "metadata_completeness": pd.DataFrame(
-            [[attr, 0.97, 310], [attr2, 0.88, 310]],
-            columns=["attribute", "completeness", "n_annotators"],
+        "guideline_flags": table(
+            "guideline_flags",
+            {"guideline": guide, "line": 14, "term": u("holiday"), "category": "calendar",
+             "excerpt": u("Label greetings like 'Merry Christmas' as neutral."),
+             "alternative": u("name the specific holiday")},
         ),
-        "item_regions": pd.DataFrame(
-            [[u("East Africa"), 200, 0.10, 14]],
-            columns=["region", "n_items", "item_share", "n_annotators_from_region"],
+        "position_bias": table(
+            "position_bias",
+            {"field": u("preference"), "rate": 0.58, "ci_low": 0.55, "ci_high": 0.61,
+             "n_judgments": 900},
         ),
-        "escape_usage": pd.DataFrame(
-            [[fld, attr, africa, 1200, 0.08, 0.06, 1.33, 0.04, 0.12, False]],
-            columns=[
-                "field",
-                "attribute",
-                "group",
-                "n_judgments",
-                "escape_rate",
-                "rest_rate",
-                "ratio",
-                "p_value",
-                "p_adjusted",
-                "suppressed",
-            ],
+        "preference_divergence": table(
+            "preference_divergence",
+            {"field": u("preference"), "attribute": attr, "group": africa, "flip_share": 0.21,
+             "n_annotators": 12, "suppressed": False},
         ),
-        "guideline_stats": pd.DataFrame(
-            [[guide, 120, 42.5, 12.1]],
-            columns=["guideline", "n_lines", "reading_ease", "grade_level"],
+        "tie_skip_usage": table(
+            "tie_skip_usage",
+            {"field": u("preference"), "attribute": attr, "group": asia, "tie_rate": 0.12,
+             "skip_rate": 0.03, "n_annotators": 180, "suppressed": False},
         ),
-        "guideline_flags": pd.DataFrame(
-            [
-                [
-                    guide,
-                    14,
-                    u("holiday"),
-                    "calendar",
-                    u("Label greetings like 'Merry Christmas' as neutral."),
-                    u("name the specific holiday"),
-                ]
-            ],
-            columns=["guideline", "line", "term", "category", "excerpt", "alternative"],
+        "timing_by_group": table(
+            "timing_by_group",
+            {"attribute": attr, "group": africa, "median_s": 14.2, "q1_s": 9.0, "q3_s": 21.5,
+             "n_annotators": 12, "suppressed": False},
+            {"attribute": attr, "group": oceania, "median_s": None, "q1_s": None, "q3_s": None,
+             "n_annotators": None, "suppressed": True},
         ),
-        "position_bias": pd.DataFrame(
-            [[u("preference"), 0.58, 0.55, 0.61, 900]],
-            columns=["field", "share_a", "ci_low", "ci_high", "n_judgments"],
+        "fast_judgments": table(
+            "fast_judgments",
+            {"field": fld, "fast_share": 0.04, "n_fast": 480, "n_judgments": 12000},
         ),
-        "preference_divergence": pd.DataFrame(
-            [[u("preference"), attr, africa, 0.21, 12, False]],
-            columns=["field", "attribute", "group", "divergence", "n_annotators", "suppressed"],
+        "session_fatigue": table(
+            "session_fatigue",
+            # agreement 0.03 lower after the first hour of a session
+            {"field": fld, "position_bucket": "0-60 min", "bucket_start_min": 0,
+             "n_judgments": 8000, "agreement": 0.76},
+            {"field": fld, "position_bucket": "60+ min", "bucket_start_min": 60,
+             "n_judgments": 4000, "agreement": 0.73},
         ),
-        "tie_skip_usage": pd.DataFrame(
-            [[u("preference"), attr, asia, 0.12, 0.03, 180, False]],
-            columns=[
-                "field",
-                "attribute",
-                "group",
-                "tie_rate",
-                "skip_rate",
-                "n_annotators",
-                "suppressed",
-            ],
+        "session_lengths": table(
+            "session_lengths",
+            {"attribute": attr, "group": asia, "median_session_minutes": 45.0,
+             "n_annotators": 180, "suppressed": False},
         ),
-        "timing_by_group": pd.DataFrame(
-            [
-                [attr, africa, 14.2, 9.0, 21.5, 12, False],
-                [attr, oceania, None, None, None, None, True],
-            ],
-            columns=[
-                "attribute",
-                "group",
-                "median_s",
-                "q1_s",
-                "q3_s",
-                "n_annotators",
-                "suppressed",
-            ],
+        "pay_by_group": table(
+            "pay_by_group",
+            {"attribute": attr, "group": asia, "median_hourly_pay": 6.5, "currency": u("USD"),
+             "n_annotators": 180, "suppressed": False},
         ),
-        "fast_judgments": pd.DataFrame(
-            [[fld, 0.04, 480, 12000]], columns=["field", "fast_rate", "n_fast", "n_judgments"]
-        ),
-        "session_fatigue": pd.DataFrame(
-            [[fld, 0.03, 0.21, 310]],
-            columns=["field", "agreement_drop", "p_value", "n_annotators"],
-        ),
-        "session_lengths": pd.DataFrame(
-            [[attr, asia, 45.0, 180, False]],
-            columns=["attribute", "group", "median_minutes", "n_annotators", "suppressed"],
-        ),
-        "pay_by_group": pd.DataFrame(
-            [[attr, asia, 6.5, u("USD"), 180, False]],
-            columns=[
-                "attribute",
-                "group",
-                "median_hourly_pay",
-                "currency",
-                "n_annotators",
-                "suppressed",
-            ],
-        ),
-    }
+    }  # fmt: skip
     findings = [
         Finding("LA401", "representativeness", "high", "Group under-represented in the rater pool",
                 u(f"region={africa} is 3.9% of raters (n=12) but 18% of the target population "
