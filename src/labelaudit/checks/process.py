@@ -157,7 +157,8 @@ def pay_below_floor(ctx: CheckContext) -> Iterable[Finding]:
                 "floor": floor,
                 "currency": cur,
             },
-            severity="high" if med is not None and floor is not None and med < floor else None,
+            # the group's typical rater below the floor is high; only some of them, medium
+            severity="high" if med is not None and floor is not None and med < floor else "medium",
         )
     for attr, count in sorted(not_comparable.items()):
         yield ctx.hit(
