@@ -34,6 +34,7 @@ from labelaudit.bundle.types import CodedField
 from labelaudit.config import AuditConfig
 from labelaudit.progress import track
 from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.alpha import (
     alpha_from_contributions,
     alpha_from_counts,
@@ -383,93 +384,17 @@ def agreement_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> 
 
 
 def methods_notes(cfg: AuditConfig, eps: float) -> list[dict[str, str]]:
-    """Methods section entries for the report."""
-    ci = f"{cfg.ci_level:.0%}"
-    return [
+    """Methods section entries for the report (words in ``rules/methods/agreement.yaml``)."""
+    return render_methods(
+        "agreement",
         {
-            "title": "Krippendorff's alpha",
-            "text": (
-                "Alpha is computed from the coincidence matrix of each field at its level of "
-                "measurement (nominal, ordinal, interval, ratio), over all annotators, then among "
-                "each group's annotators only. Items with fewer than two scored judgments cannot "
-                "be paired and are left out (counted in LA010). Multi-choice fields are audited "
-                "one option at a time as binary nominal fields ('field:option'). When an "
-                "annotator judged an item twice, the first judgment is used."
-            ),
-            "reference": "Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. "
-            "Annenberg School for Communication; Krippendorff, K. (2004). Content Analysis, 2nd ed.",
-            "limits": (
-                "Alpha measures agreement, not correctness: a group can agree on a reading "
-                "the guidelines did not intend. Within-group alpha from few items or annotators "
-                "is noisy; read it with its interval and n."
-            ),
+            "ci": f"{cfg.ci_level:.0%}",
+            "n_boot": cfg.n_boot,
+            "seed": cfg.seed,
+            "eps": eps,
+            "n_permutations": cfg.n_permutations,
+            "stratify_by": cfg.stratify_by,
+            "stratified": bool(cfg.stratify_by),
+            "early_stop": bool(cfg.early_stop),
         },
-        {
-            "title": "Bootstrap intervals",
-            "text": (
-                f"{ci} percentile intervals from {cfg.n_boot} bootstrap replicates that resample "
-                f"pairable items with replacement (seed {cfg.seed}). Each replicate reweights "
-                "per-item contributions, and every figure of a field (overall, within, cross, "
-                "and the group-minus-rest difference) is computed on the same resampled items, "
-                "so the interval of a difference is the interval of paired differences."
-            ),
-            "reference": "Efron, B. & Tibshirani, R. (1993). An Introduction to the Bootstrap.",
-            "limits": (
-                "Items are resampled, annotators are not: intervals ignore the uncertainty from "
-                "which annotators happened to be recruited, so they are too narrow when a group "
-                "has few annotators."
-            ),
-        },
-        {
-            "title": "Cross-replication reliability (kappa_x)",
-            "text": (
-                "The 'cross' rows compare each group's judgments with everyone else's on the "
-                "items both rated: kappa_x = 1 - d_o/d_e, where d_o averages disagreement between "
-                "the two sides' judgments of the same item and d_e between judgments of any "
-                "items. It follows the reference implementation (google-research/"
-                "cross-replication-reliability) with Krippendorff's distance for the field's "
-                "level; ordinal mid-ranks use the pooled margins."
-            ),
-            "reference": "Wong, K., Paritosh, P. & Aroyo, L. (2021). Cross-replication "
-            "Reliability: An Empirical Approach to Interpreting Inter-rater Reliability. ACL.",
-            "limits": "Near 0 on data without shared signal, which makes ratios to it unstable.",
-        },
-        {
-            "title": "Group association (GRASP)",
-            "text": (
-                "For each group: IRR = within-group alpha, XRR = kappa_x against everyone else, "
-                "GAI = IRR / XRR (null when |XRR| < "
-                f"{eps}). The p-value comes from "
-                f"permuting the attribute's values across annotators (up to {cfg.n_permutations} "
-                "permutations; each annotator keeps their own judgments, group sizes are kept"
-                + (
-                    f", shuffled only within levels of '{cfg.stratify_by}'"
-                    if cfg.stratify_by
-                    else ""
-                )
-                + "). Two-sided: p = 2 x min(share of permuted GAI >= observed, share <= "
-                "observed), counting the observed value once (+1 in numerator and denominator), "
-                "capped at 1. "
-                + (
-                    "Permutations stop early for a group once both tails hold 10 permuted GAI "
-                    "values at least as extreme as observed (Besag & Clifford 1991 sequential "
-                    "Monte Carlo p-value, p = 2 x 10 / permutations used): such groups are "
-                    "clearly not significant and need no more precision. "
-                    if cfg.early_stop
-                    else ""
-                )
-                + "p_adjusted applies Benjamini-Hochberg over every group tested in the run "
-                "(all fields and attributes). Groups with fewer annotators than the minimum "
-                "group size are not tested."
-            ),
-            "reference": "Prabhakaran, V. et al. (2024). GRASP: A Disagreement Analysis "
-            "Framework to Assess Group Associations in Perspectives. NAACL; Besag, J. & "
-            "Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika 78(2); "
-            "Benjamini, Y. & Hochberg, Y. (1995). JRSS B 57(1).",
-            "limits": (
-                "A significant GAI says a group reads items its own way, not that its reading "
-                "is wrong. Attributes that travel together (country and language) share their "
-                "associations; the permutation null assumes annotators are exchangeable."
-            ),
-        },
-    ]
+    )

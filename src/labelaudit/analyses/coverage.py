@@ -27,6 +27,7 @@ from labelaudit.bundle.labels import map_distinct
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.contingency import benjamini_hochberg, two_proportion_z
 from labelaudit.text.escape import find_escape_values, normalise_value_name
 from labelaudit.text.langid import (
@@ -326,52 +327,6 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- analysis
-METHODS = [
-    {
-        "title": "Item languages",
-        "text": (
-            "Each item's language is taken from the items' language column; where absent it is "
-            "detected from the item text (or the RLHF prompt) with the configured detector "
-            f"(langdetect, seeded, or the bundled fastText lid.176 model). Texts with fewer than "
-            f"{MIN_LETTERS} letters are reported as 'und' (too short to detect). Each distinct "
-            "text is detected once."
-        ),
-        "reference": "Shuyo (2010) language-detection; Joulin et al. (2016) Bag of Tricks for "
-        "Efficient Text Classification (fastText LID).",
-        "limits": "Detectors confuse close languages (e.g. es/pt/gl, hr/sr/bs, id/ms) and are "
-        "unreliable on short, code-mixed or transliterated text; a language variety (pt-BR vs "
-        "pt-PT) is not detected.",
-    },
-    {
-        "title": "Annotator language fit",
-        "text": (
-            "For each item language: annotators who declare it, and the mismatch rate = share of "
-            "that language's annotator-item pairs (any field, skipped or not) made by annotators "
-            "who do not declare it. Annotators who declare no language are left out of the rate."
-        ),
-        "reference": "",
-        "limits": "Declared languages are self-reported and say nothing about proficiency or "
-        "dialect; an annotator may read a language they did not list.",
-    },
-    {
-        "title": "Escape-option usage by group",
-        "text": (
-            "For each nominal field with an escape option ('unsure', 'none of these'...), each "
-            "group's share of judgments using it is compared with everyone else's (ratio). "
-            "Judgments cluster within annotators, so p_value comes from an annotator-level "
-            "permutation test (group labels shuffled across annotators, each keeping their "
-            "judgments); p_value_z is the naive two-proportion z-test that treats judgments as "
-            "independent and is shown for reference only. p_adjusted is Benjamini-Hochberg over "
-            "every row of the table."
-        ),
-        "reference": "Benjamini & Hochberg (1995); Good (2005) Permutation, Parametric and "
-        "Bootstrap Tests of Hypotheses.",
-        "limits": "A group may use the escape more because its items differ (item mix is not "
-        "controlled) or because the label set does not fit its material: the test cannot say which.",
-    },
-]
-
-
 @analysis("coverage", order=40)
 def coverage(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Languages, regions and escape-option coverage of the bundle."""
@@ -391,4 +346,6 @@ def coverage(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOu
         usage = escape_usage_table(bundle, cfg)
         if not usage.empty:
             tables["escape_usage"] = usage
-    return AnalysisOutput(tables=tables, facts=facts, methods=list(METHODS))
+    return AnalysisOutput(
+        tables=tables, facts=facts, methods=render_methods("coverage", {"min_letters": MIN_LETTERS})
+    )

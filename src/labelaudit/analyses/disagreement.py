@@ -28,6 +28,7 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import CodedField
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
 from labelaudit.stats.proportions import wilson_interval
@@ -406,94 +407,20 @@ def describe_qc(qc: dict[str, Any]) -> str:
 
 
 def methods_notes(cfg: AuditConfig, qc: dict[str, Any]) -> list[dict[str, str]]:
-    """Methods section entries: what was computed, from which source, and its limits."""
-    b = cfg.n_permutations
-    return [
+    """Methods section entries (words in ``rules/methods/disagreement.yaml``)."""
+    return render_methods(
+        "disagreement",
         {
-            "title": "Label shares and label shift by group",
-            "text": (
-                "For each field and attribute, the share of each label among a group's "
-                "judgments (Wilson score interval) and a test of whether labels are "
-                "independent of the group. Groups with fewer than "
-                f"{cfg.min_group_size} annotators are left out of the test, so a small "
-                "group's labels cannot be read off it. The judgment-level test is Pearson's "
-                "chi-square when every expected count is at least 5, otherwise a Monte Carlo "
-                f"exact test with both margins fixed ({b} tables). Because one annotator's "
-                "judgments are not independent, findings use a second p-value from "
-                f"permuting annotators' group labels ({b} permutations; each annotator keeps "
-                "all their judgments"
-                + (f"; permuted within {cfg.stratify_by}" if cfg.stratify_by else "")
-                + "). Effect size: Cramér's V with Bergsma's bias correction. p-values are "
-                "Benjamini-Hochberg adjusted over all label-shift tests of the run."
-            ),
-            "reference": (
-                "Agresti (2013) Categorical Data Analysis, 3rd ed.; Patefield (1981) "
-                "Applied Statistics 30:91-97; Bergsma (2013) J. Korean Stat. Soc. 42:323-328; "
-                "Wilson (1927) JASA 22:209-212; Benjamini and Hochberg (1995) JRSS B 57:289-300."
-            ),
-            "limits": (
-                "A shift can come from the items rather than the raters when groups were "
-                "assigned different items; contested items compare groups on the same items. "
-                "The judgment-level p-value and the Wilson intervals treat judgments as "
-                "independent and are too optimistic when a few annotators label a lot. "
-                f"Scales with more than {MAX_VALUES} distinct values are not tested."
-            ),
+            "min_group_size": cfg.min_group_size,
+            "n_permutations": cfg.n_permutations,
+            "stratify_by": cfg.stratify_by,
+            "stratified": bool(cfg.stratify_by),
+            "early_stop": bool(cfg.early_stop),
+            "max_values": MAX_VALUES,
+            "min_group_judgments": MIN_GROUP_JUDGMENTS,
+            "max_contested_permutations": MAX_CONTESTED_PERMUTATIONS,
+            "stop_after": STOP_AFTER,
+            "min_others": MIN_OTHERS,
+            "qc_cut": describe_qc(qc),
         },
-        {
-            "title": "Contested items",
-            "text": (
-                "An item is contested for a group when the group's own majority label differs "
-                "from the majority of all judgments (the group's included). Majority means "
-                "unique plurality: ties give no majority. An item is compared only when the "
-                f"group gave it at least {MIN_GROUP_JUDGMENTS} judgments and both majorities "
-                "exist. The share expected by chance comes from shuffling group labels "
-                "among each item's judgments (every group keeps its number of judgments per "
-                f"item; at most {MAX_CONTESTED_PERMUTATIONS} permutations), with a one-sided "
-                "p-value, Benjamini-Hochberg adjusted over all groups of the run. "
-                + (
-                    "With early stopping (Besag and Clifford 1991) a group's test stops once "
-                    f"{STOP_AFTER} permuted shares reached the observed share; its p-value is "
-                    f"then {STOP_AFTER} / l after l permutations and its expected share the "
-                    "mean over those (n_resamples gives the permutations drawn per group). "
-                    if cfg.early_stop
-                    else ""
-                )
-                + "Examples are ranked by how much more often the group chose its label "
-                "than everyone else did, and come only from groups that can be shown."
-            ),
-            "reference": (
-                "Aroyo and Welty (2015) Truth Is a Lie, AI Magazine 36(1); Davani, Díaz and "
-                "Prabhakaran (2022) Dealing with Disagreements, TACL 10:92-110."
-            ),
-            "limits": (
-                "With 2 or 3 judgments from a group, sampling noise alone flips some items; "
-                "read the share against the chance baseline. The baseline treats judgments "
-                "on an item as exchangeable, ignoring that an annotator's tendencies carry "
-                "across items, so its p-value is optimistic. A large group dominates the pooled majority, "
-                "so its share is low by construction."
-            ),
-        },
-        {
-            "title": "Annotator agreement and QC bias",
-            "text": (
-                "Each annotator's agreement is the share of their judgments equal to the "
-                "majority of the other annotators on the same item (items with at least "
-                f"{MIN_OTHERS} other judgments and a unique majority). The QC cut that teams "
-                f"commonly apply is simulated as {describe_qc(qc)}. For each group, the share "
-                "of flagged annotators is compared with its share of the evaluated pool; a "
-                "one-sided hypergeometric test (Fisher's exact test) asks whether the group "
-                "is over-represented among the flagged, Benjamini-Hochberg adjusted over all "
-                "groups of the run."
-            ),
-            "reference": (
-                "Hovy et al. (2013) Learning Whom to Trust with MACE, NAACL; Prabhakaran, "
-                "Mostafazadeh Davani and Díaz (2021) On Releasing Annotator-Level Labels, LAW."
-            ),
-            "limits": (
-                "Agreement with the majority rewards agreeing with the largest group: a "
-                "minority group that reads items differently looks 'low quality' by this "
-                "measure, which is exactly the bias this check exposes, not a verdict on any "
-                "annotator. Annotators with too few comparable items are not evaluated."
-            ),
-        },
-    ]
+    )

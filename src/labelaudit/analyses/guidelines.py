@@ -27,6 +27,7 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import Guideline
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.text.escape import normalise_value_name
 from labelaudit.text.langid import detect_languages
 from labelaudit.text.lexicon import excerpt, load_lexicons, scan_guideline
@@ -219,50 +220,6 @@ def guideline_flags_table(bundle: Bundle, cfg: AuditConfig) -> tuple[pd.DataFram
     return metric_table("guideline_flags", rows), [lx.name for lx in lexicons]
 
 
-METHODS = [
-    {
-        "title": "Culture-specific references in guidelines",
-        "text": (
-            "Every guideline line is matched against lexicons of region-bound references "
-            "(units, currencies, holidays, institutions, identifiers, school grades, date "
-            "formats, idioms, sports, census categories): whole words, case-insensitive, with "
-            "context patterns for ambiguous terms. Each match is listed with its line."
-        ),
-        "reference": "Hershcovich et al. (2022) Challenges and Strategies in Cross-Cultural NLP, "
-        "ACL 2022.",
-        "limits": "A word list finds named references only: it misses implicit assumptions "
-        "(examples drawn from one society, norms of politeness) and flags some harmless uses.",
-    },
-    {
-        "title": "Guideline and schema consistency",
-        "text": (
-            "Each non-numeric label value is searched for in the guidelines (whole words; "
-            "'_', '-' and spaces interchangeable). Label-like terms not in the schema are "
-            "tokens in backticks or bold, or quoted outside example lines, on lines that talk "
-            "about labels (label, select, choose, mark as, option, category, tag as, answer). "
-            "Examples are lines with 'example', 'e.g.', 'for instance', 'such as', quoted "
-            "sentences or '>' quotes, counted per field by section heading or by a mention of "
-            "the field or its values."
-        ),
-        "reference": "",
-        "limits": "Heuristics over plain text: a value described in other words counts as "
-        "unmentioned, and a label named without quotes or emphasis is not seen as a label.",
-    },
-    {
-        "title": "Guideline length and readability",
-        "text": (
-            "Words, non-empty lines, mean sentence length (each line ends a sentence), Flesch "
-            "reading ease and Flesch-Kincaid grade (English only, vowel-group syllable counts)."
-        ),
-        "reference": "Flesch (1948) A new readability yardstick; Kincaid et al. (1975) "
-        "Derivation of new readability formulas for Navy enlisted personnel.",
-        "limits": "Readability formulas measure word and sentence length, not clarity; they "
-        "are not calibrated for readers of English as a second language, for whom the same "
-        "text is harder.",
-    },
-]
-
-
 @analysis("guidelines", order=45)
 def guidelines(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Lexicon scan, schema consistency and usability of the guidelines."""
@@ -287,4 +244,4 @@ def guidelines(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analysis
             "n_flags": len(flags),
         }
     }
-    return AnalysisOutput(tables=tables, facts=facts, methods=list(METHODS))
+    return AnalysisOutput(tables=tables, facts=facts, methods=render_methods("guidelines", {}))

@@ -21,6 +21,7 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.floors import PayFloors
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.timing import (
     fast_mask,
     loo_majority_agreement,
@@ -334,7 +335,7 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> An
     if not any(have.values()):
         return AnalysisOutput(
             facts={"process": {"columns": have}},
-            methods=[_skipped_note(have)],
+            methods=_methods(have, p1, p3),
         )
     settings = {
         "fast_min_seconds": float(p1["min_seconds"]),
@@ -349,76 +350,16 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> An
     )
 
 
-def _skipped_note(have: dict[str, bool]) -> dict[str, str]:
-    missing = [c for c, ok in have.items() if not ok]
-    what = {
-        "lead_time_s": "time per judgment and fast judgments (judgments.lead_time_s)",
-        "created_at": "sessions and fatigue (judgments.created_at)",
-        "hourly_pay": "pay by group (annotators.hourly_pay and currency)",
-    }
-    return {
-        "title": "Labeling-process checks skipped",
-        "text": "Not computed because the column is absent or empty: "
-        + "; ".join(what[c] for c in missing)
-        + ".",
-        "reference": "",
-        "limits": "Export these columns from the annotation tool to audit the process.",
-    }
-
-
 def _methods(have: dict[str, bool], p1: dict[str, Any], p3: dict[str, Any]) -> list[dict]:
-    notes: list[dict] = []
-    if have["lead_time_s"]:
-        notes.append({
-            "title": "Time per judgment and fast judgments",
-            "text": (
-                "Median and interquartile range of lead_time_s per field, overall and by "
-                f"group. A judgment is fast when it took less than {p1['min_seconds']} s or "
-                f"less than {p1['relative_to_median']} x the field's median time (rule LA501 "
-                "parameters). fast_agreement and other_agreement are the shares of fast and "
-                "other judgments that match the majority of the other judgments of the same "
-                "item (leave-one-out; items where the others are split evenly are left out)."
-            ),
-            "reference": "",
-            "limits": (
-                "lead_time_s often counts time with the task open, not attention; several "
-                "fields of one task share one time. Fast is not the same as careless for "
-                "easy items."
-            ),
-        })  # fmt: skip
-    if have["created_at"]:
-        notes.append({
-            "title": "Sessions and fatigue",
-            "text": (
-                "A session is a run of one annotator's judgments less than "
-                f"{p3['session_gap_minutes']} minutes apart (rule LA503). Session length is "
-                "the time from its first to its last judgment; long sessions last at least "
-                f"{p3['long_session_minutes']} minutes. session_fatigue gives leave-one-out "
-                "majority agreement by minutes since the session started."
-            ),
-            "reference": "",
-            "limits": (
-                "Later positions hold fewer, more experienced annotators and possibly "
-                "harder items, so a drop is a signal to look at, not proof of fatigue."
-            ),
-        })  # fmt: skip
-    if have["hourly_pay"]:
-        notes.append({
-            "title": "Pay by group",
-            "text": (
-                "Median stated hourly pay by group and currency, and the share of annotators "
-                "paid below the hourly floor configured for their country (or region) in "
-                "rule LA504. Pay is compared with a floor only in the same currency; nothing "
-                "is converted. Rows with n_not_comparable > 0 hold annotators whose pay "
-                "currency differs from their floor's. rest_median_hourly_pay is the median of "
-                "every other annotator paid in the same currency."
-            ),
-            "reference": "",
-            "limits": (
-                "Stated hourly pay may differ from effective pay when work is paid per item; "
-                "floors are only as good as the table configured."
-            ),
-        })  # fmt: skip
-    if not all(have.values()):
-        notes.append(_skipped_note(have))
-    return notes
+    # the rule parameters are quoted as given, so the note reads like the user's setting
+    return render_methods(
+        "process",
+        {
+            **have,
+            "all_columns": all(have.values()),
+            "min_seconds": p1["min_seconds"],
+            "relative_to_median": p1["relative_to_median"],
+            "session_gap_minutes": p3["session_gap_minutes"],
+            "long_session_minutes": p3["long_session_minutes"],
+        },
+    )

@@ -26,6 +26,7 @@ from labelaudit.populations.alignment import in_target_spelling, target_shares
 from labelaudit.populations.m49 import regions_of, unrecognised
 from labelaudit.populations.targets import Target
 from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.disclosure import hidden_groups
 from labelaudit.stats.proportions import wilson_interval
 from labelaudit.stats.representation import (
@@ -336,86 +337,16 @@ def _completeness(bundle: Bundle, pool: np.ndarray) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ methods
 def _methods(target: Target | None, k: int) -> list[dict[str, str]]:
-    where = (
-        "No target population was given, so only the pool's own composition is shown."
-        if target is None
-        else f"Target: {target.name} (source: {target.source or 'not stated'}"
-        + (f", {target.year}" if target.year else "")
-        + ")."
+    return render_methods(
+        "representation",
+        {
+            "has_target": target is not None,
+            "target_name": None if target is None else target.name,
+            "has_source": bool(target is not None and target.source),
+            "target_source": None if target is None else target.source,
+            "has_year": bool(target is not None and target.year),
+            "target_year": None if target is None else target.year,
+            "min_group_size": k,
+            "top_share": f"{TOP_FRACTION:.0%}",
+        },
     )
-    return [
-        {
-            "title": "Rater-pool representation",
-            "text": (
-                "The pool is every annotator with at least one judgment (per field for the "
-                "by-field table). Headcount share = annotators in the group / annotators who "
-                "disclosed the attribute; judgment share = the group's scored judgments / all "
-                "scored judgments by those annotators. Ratio = headcount share / target share "
-                "(1 = proportional). The interval is the Wilson score interval for the "
-                "headcount share. Total variation distance = half the summed absolute "
-                "differences between pool and target shares over all groups either names. "
-                "Intersections use the target's joint table when it has one, otherwise the "
-                "product of the marginals (target_basis = independence). Region is derived "
-                "from ISO 3166-1 country codes with the UN M49 classification. " + where
-            ),
-            "reference": "Wilson, E. B. (1927). Probable inference, the law of succession, and "
-            "statistical inference. JASA 22(158); Saleiro et al. (2018). Aequitas: "
-            "a bias and fairness audit toolkit. arXiv:1811.05577; UN M49 standard.",
-            "limits": (
-                "Shares are over annotators who disclosed the attribute: if disclosure differs "
-                "by group, the shares are biased in an unknown direction. A target is itself an "
-                "estimate with its own coverage and definitions (self-identified ethnicity, "
-                "nationality versus residence); category labels must match exactly (case "
-                "aside). Independence-based intersectional targets ignore real correlations "
-                f"between attributes. Groups with fewer than {k} annotators are suppressed; in vendor "
-                "reports, when only one group of an attribute is that small, the next smallest "
-                "is suppressed too (otherwise its count follows from the total). The distance "
-                "pools the "
-                "suppressed groups into one bucket, which makes it a lower bound."
-            ),
-        },
-        {
-            "title": "Judgment concentration",
-            "text": (
-                f"Share of scored judgments made by the top {TOP_FRACTION:.0%} of annotators "
-                "(rounded up, at least one) and the Gini coefficient of judgments per "
-                "annotator (0 = equal workloads). Pools smaller than the minimum group size "
-                "are not described, because the top decile would be one or two people."
-            ),
-            "reference": "Gini, C. (1912). Variabilità e mutabilità.",
-            "limits": (
-                "Unequal workloads may be by design (experts, adjudicators, staged rollout). "
-                "Concentration says whose reading dominates, not whether it is wrong."
-            ),
-        },
-        {
-            "title": "Per-item perspective diversity",
-            "text": (
-                "For each item with at least two judgments by annotators who disclosed the "
-                "attribute: whether all came from one group, and the effective number of "
-                "groups exp(H), H the Shannon entropy of the item's judgments over groups "
-                "(Hill number of order 1). The expected single-group share under random "
-                "assignment is the mean over items of sum_g p_g^m."
-            ),
-            "reference": "Hill, M. O. (1973). Diversity and evenness: a unifying notation and "
-            "its consequences. Ecology 54(2).",
-            "limits": (
-                "A single-group item is not wrong; it lacks the check another perspective gives. "
-                "Items judged by few annotators are single-group by chance more often."
-            ),
-        },
-        {
-            "title": "Metadata completeness",
-            "text": (
-                "Share of pool annotators whose attribute is empty or undisclosed (null, '', "
-                "'prefer not to say', 'DATA_EXPIRED', 'unknown', 'n/a' and similar)."
-            ),
-            "reference": "Little, R. J. A. and Rubin, D. B. (2019). Statistical Analysis with "
-            "Missing Data, 3rd ed.",
-            "limits": (
-                "Missingness is rarely random: people in minority or stigmatised groups "
-                "withhold demographics more often, and expired consent removes whole cohorts. "
-                "Figures over disclosed annotators inherit that bias."
-            ),
-        },
-    ]

@@ -19,6 +19,7 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
+from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.preference import (
     first_shown_wins,
@@ -337,82 +338,15 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analy
 
 
 def _methods(shown: bool, errors: dict[str, str], level: float, unit: str) -> list[dict[str, str]]:
-    pooled = (
-        " Comparisons are pooled by model pair (preference_unit = model_pair): every judgment "
-        "of the same two models, on any prompt, votes on one decision, which is what a "
-        "reward model ranking those models learns."
-        if unit == "model_pair"
-        else ""
+    return render_methods(
+        "rlhf",
+        {
+            "ci": f"{level:.0%}",
+            "shown_first": shown,
+            "model_pair": unit == "model_pair",
+            "stop_after": STOP_AFTER,
+            "field_errors": [
+                {"quoted_field": repr(name), "message": msg} for name, msg in errors.items()
+            ],
+        },
     )
-    first = (
-        "The first-shown response is read from the items' shown_first column (a or b)."
-        if shown
-        else "Items carry no shown_first column, so response A is taken to be the one shown "
-        "first (left, or above)."
-    )
-    notes = [
-        {
-            "title": "Position bias in preference judgments",
-            "text": (
-                "Share of decided judgments (ties excluded) in which the first-shown response "
-                f"won, overall and by annotator group, with a {level:.0%} Wilson score "
-                f"interval. {first} Ties are reported separately as tie_rate. Graded labels "
-                "(a_much_better ... b_much_better) count by direction only. Rankings have no "
-                "shown order and are left out."
-            ),
-            "reference": "Wilson, E. B. (1927). Probable inference, the law of succession, and "
-            "statistical inference. JASA 22(158).",
-            "limits": (
-                "A rate away from 0.5 may come from the order responses were generated in "
-                "rather than from raters: if the better model is always response A, A wins "
-                "without any bias. Randomise the display order to tell the two apart."
-            ),
-        },
-        {
-            "title": "Whose preferences decide: group preference divergence",
-            "text": (
-                "Each comparison (an item, or a pair of responses from a ranking) gets a "
-                "majority decision, one vote per judgment: A, B, or tie. For each annotator "
-                "group, on the comparisons judged both by the group and by others, "
-                "flip_share is the share where the group's own majority prefers the other "
-                "response than the pooled majority; agrees_with_pooled_share the share where "
-                "both decisions are the same; decisive_share the share where leaving the "
-                "group out changes the pooled decision. Together they show whose preferences "
-                "a reward model trained on the pooled labels will learn. null_flip_share is "
-                "the mean flip share of the same number of raters drawn at random (with a "
-                "known attribute value; n_permutations draws, seeded), and p_value the "
-                "one-sided share of draws flipping at least as often as the group (with "
-                f"early_stop, drawing stops at the draw where {STOP_AFTER} such draws were "
-                f"seen and p_value is {STOP_AFTER} / draws: Besag and Clifford 1991; the "
-                "draws made per group are listed in the run's facts)." + pooled
-            ),
-            "reference": "Kirk et al. (2024). The PRISM Alignment Project. arXiv:2404.16019.",
-            "limits": (
-                "With few raters per comparison, one rater is a group majority and flips "
-                "are noisy; compare flip_share with n_items_compared. A flip is a "
-                "disagreement, not proof that one group is right."
-            ),
-        },
-        {
-            "title": "Tie and skip usage by group",
-            "text": (
-                "tie_rate is the share of answered judgments that were ties (for rankings: "
-                "rankings with two responses at one rank); skip_rate the share of all "
-                "judgments that were skipped. rest_* give the same figures for every other "
-                "annotator."
-            ),
-            "reference": "",
-            "limits": "Ties and skips can be honest answers to unclear items; a higher rate "
-            "is a question for the reviewer, not misconduct.",
-        },
-    ]
-    for field_name, msg in errors.items():
-        notes.append(
-            {
-                "title": f"Preference field {field_name!r} not analysed",
-                "text": msg,
-                "reference": "",
-                "limits": "Position bias, divergence and tie usage are missing for this field.",
-            }
-        )
-    return notes
