@@ -17,17 +17,15 @@ import pytest
 
 from labelaudit.stats.alpha import coincidences
 from labelaudit.stats.counts import indicator_matrix, value_counts
-from labelaudit.stats.grasp import (
+from labelaudit.stats.grasp import _one_hot, association_index, irr_xrr
+from labelaudit.stats.grasp_kernels import grasp_sums
+from labelaudit.stats.grasp_permutation import (
     GraspResult,
     _kernel,
-    _one_hot,
-    association_index,
     grasp_test,
-    irr_xrr,
     judgments_by_item,
     permute_codes,
 )
-from labelaudit.stats.grasp_kernels import grasp_sums
 
 LEVELS = ["nominal", "ordinal", "interval", "ratio"]
 KERNELS = ["numba", "numpy"]
