@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from labelaudit.stats import majority as mj
+from labelaudit.stats import majority_permutation as mp
 from labelaudit.stats.majority_kernels import permuted_flip_counts
 
 KERNELS = ["numba", "numpy"]
@@ -97,7 +98,7 @@ def test_baseline_equals_reference_on_random_inputs(kernel, stop_after):
         new_rng = np.random.default_rng(seed)
         exp, p, used, _ = _reference(items, values, groups, pooled, seed=ref_rng,
                                      stop_after=stop_after, **kw)  # fmt: skip
-        res = mj.flips_permutation_baseline(
+        res = mp.flips_permutation_baseline(
             items, values, groups, pooled, seed=new_rng, stop_after=stop_after,
             kernel=kernel, **kw,
         )  # fmt: skip
@@ -117,10 +118,10 @@ def test_kernels_count_the_same_permutations():
     items, values = rng.integers(0, 50, 600), rng.integers(0, 3, 600)
     groups = rng.integers(-1, 3, 600)
     pooled = mj.label_counts(items, values, 50, 3)
-    lay = mj._shuffle_layout(items, values, groups, pooled, 3, 2)
+    lay = mp._shuffle_layout(items, values, groups, pooled, 3, 2)
     a_rng, b_rng = np.random.default_rng(9), np.random.default_rng(9)
     a = permuted_flip_counts(a_rng, 25, np.ones(3, dtype=bool), *lay.kernel_args())
-    b = mj._numpy_flip_counts(b_rng, 25, lay)
+    b = mp._numpy_flip_counts(b_rng, 25, lay)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert a_rng.bit_generator.state == b_rng.bit_generator.state
@@ -135,14 +136,14 @@ def test_early_stop_follows_besag_clifford(kernel):
     values = np.tile([0, 0, 0, 1], 30)
     groups = np.tile([0, 0, 1, 1], 30)
     pooled = mj.label_counts(items, values, 30, 2)
-    res = mj.flips_permutation_baseline(
+    res = mp.flips_permutation_baseline(
         items, values, groups, pooled, n_groups=2, n_resamples=200, seed=1,
         stop_after=10, kernel=kernel,
     )  # fmt: skip
     assert res.p_value[0] == 1.0
     assert res.n_resamples[0] == 10
     assert res.n_resamples[1] == 10  # stops with group 0: its share is 0 as well
-    full = mj.flips_permutation_baseline(
+    full = mp.flips_permutation_baseline(
         items, values, groups, pooled, n_groups=2, n_resamples=200, seed=1, kernel=kernel
     )
     assert full.n_resamples.tolist() == [200, 200]
@@ -152,11 +153,11 @@ def test_early_stop_follows_besag_clifford(kernel):
 def test_unknown_kernel_is_rejected():
     items, values, groups, pooled, g = _case(0)
     with pytest.raises(ValueError, match="kernel"):
-        mj.flips_permutation_baseline(
+        mp.flips_permutation_baseline(
             items, values, groups, pooled, n_groups=g, n_resamples=5, kernel="gpu"
         )
     with pytest.raises(ValueError, match="stop_after"):
-        mj.flips_permutation_baseline(
+        mp.flips_permutation_baseline(
             items, values, groups, pooled, n_groups=g, n_resamples=5, stop_after=0
         )
 
@@ -169,13 +170,13 @@ def test_kernel_draws_like_generator_permuted(held, bitgen):
     items, values = rng.integers(0, 60, 700), rng.integers(0, 4, 700)
     groups = rng.integers(-1, 4, 700)
     pooled = mj.label_counts(items, values, 60, 4)
-    lay = mj._shuffle_layout(items, values, groups, pooled, 4, 2)
+    lay = mp._shuffle_layout(items, values, groups, pooled, 4, 2)
     a_rng, b_rng = np.random.Generator(bitgen(5)), np.random.Generator(bitgen(5))
     if held:
         a_rng.integers(0, 2**32, dtype=np.uint32)
         b_rng.integers(0, 2**32, dtype=np.uint32)
     a = permuted_flip_counts(a_rng, 6, np.ones(4, dtype=bool), *lay.kernel_args())
-    b = mj._numpy_flip_counts(b_rng, 6, lay)
+    b = mp._numpy_flip_counts(b_rng, 6, lay)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     # the next 32-bit draws (a held half first) and doubles are the same
@@ -190,7 +191,7 @@ def test_inactive_groups_are_skipped_without_changing_the_stream():
     items, values = rng.integers(0, 50, 600), rng.integers(0, 3, 600)
     groups = rng.integers(-1, 3, 600)
     pooled = mj.label_counts(items, values, 50, 3)
-    lay = mj._shuffle_layout(items, values, groups, pooled, 3, 2)
+    lay = mp._shuffle_layout(items, values, groups, pooled, 3, 2)
     some = np.array([True, False, True])
     a_rng, b_rng = np.random.default_rng(9), np.random.default_rng(9)
     a = permuted_flip_counts(a_rng, 20, some, *lay.kernel_args())
@@ -204,7 +205,7 @@ def test_inactive_groups_are_skipped_without_changing_the_stream():
 @pytest.mark.parametrize("n_keys", [50, 10**9])  # dense count, and np.unique for huge ranges
 def test_cells_numbers_keys_like_unique(n_keys):
     key = np.random.default_rng(0).integers(0, 50, 400) * (n_keys // 50)
-    cells, cell_of = mj._cells(key, n_keys)
+    cells, cell_of = mp._cells(key, n_keys)
     want_cells, want_of = np.unique(key, return_inverse=True)
     np.testing.assert_array_equal(cells, want_cells)
     np.testing.assert_array_equal(cell_of, want_of)
