@@ -13,7 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labelaudit.stats.preference import _flip_shares, flip_share_permutation, prepare_judgments
+from labelaudit.stats.preference_permutation import (
+    _flip_shares,
+    flip_share_permutation,
+    prepare_judgments,
+)
 
 KERNELS = ["numba", "numpy"]
 
