@@ -85,8 +85,8 @@ def test_effective_groups_follow_the_definition_on_both_paths(seed: int, kind: s
         np.testing.assert_array_equal(a, b)
 
 
-def _reference_loo(items, values):
-    """Leave-one-out majority, judgment by judgment."""
+def _loo_by_definition(items, values):
+    """Leave-one-out majority from its definition, judgment by judgment."""
     out = np.full(len(items), np.nan)
     for i in range(len(items)):
         others = Counter(values[j] for j in range(len(items)) if j != i and items[j] == items[i])
@@ -100,14 +100,14 @@ def _reference_loo(items, values):
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_loo_majority_counting_equals_reference(seed: int) -> None:
+def test_loo_majority_follows_the_definition(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 120))
     items = rng.integers(0, int(rng.choice([4, 30, 10**12])), n)
     n_values = int(rng.integers(1, 5))
     values = rng.integers(0, n_values, n)
     got = loo_majority_agreement(items, values, n_values)
-    np.testing.assert_array_equal(got, _reference_loo(items.tolist(), values.tolist()))
+    np.testing.assert_array_equal(got, _loo_by_definition(items.tolist(), values.tolist()))
 
 
 def _gaps(n, e, groups, codes):
