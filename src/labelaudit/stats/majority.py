@@ -22,6 +22,8 @@ def label_counts(
 ) -> np.ndarray:
     """Count judgments per item and value: an (n_items, n_values) integer matrix.
 
+    Examples
+    --------
     >>> label_counts(np.array([0, 0, 1]), np.array([1, 1, 0]), 2, 2).tolist()
     [[0, 2], [1, 0]]
     """
@@ -32,6 +34,8 @@ def label_counts(
 def plurality(counts: np.ndarray) -> np.ndarray:
     """Unique-plurality value per row of a count matrix; -1 for ties and empty rows.
 
+    Examples
+    --------
     >>> plurality(np.array([[3, 1], [2, 2], [0, 0], [1, 2]])).tolist()
     [0, -1, -1, 1]
     """
@@ -66,6 +70,8 @@ def compare_majorities(
     (share among the group's judgments minus share among the rest's; NaN when the rest
     gave no judgment), used to rank examples.
 
+    Examples
+    --------
     >>> g = np.array([[0, 2], [2, 0], [1, 1], [0, 1]])
     >>> pooled = np.array([[5, 2], [4, 0], [3, 1], [0, 3]])
     >>> res = compare_majorities(g, pooled)
@@ -110,6 +116,8 @@ def leave_one_out_agreement(
     exist and they have a unique plurality; it *agrees* when its value is that
     plurality. Returns (comparable, agrees), both boolean arrays aligned with the input.
 
+    Examples
+    --------
     >>> items = np.array([0, 0, 0, 1, 1, 1])
     >>> values = np.array([0, 0, 1, 0, 1, 1])
     >>> c = label_counts(items, values, 2, 2)
@@ -150,6 +158,8 @@ def flips_by_group(
     judgment's group (-1 = no group: counted in the pooled majority only). Vectorised
     so that permutation baselines can call it many times.
 
+    Examples
+    --------
     >>> items = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     >>> values = np.array([1, 1, 0, 0, 0, 0, 0, 1])
     >>> groups = np.array([0, 0, 1, 1, 0, 0, 1, 1])
@@ -192,6 +202,8 @@ def low_agreement_flags(
     quantile (lower interpolation), so ties at the cut are all flagged rather than
     split arbitrarily. When every score is the same nobody is flagged.
 
+    Examples
+    --------
     >>> low_agreement_flags(np.array([0.9, 0.5, 0.8, 0.95, 0.7, 0.85, 0.9, 0.6, 0.75, 0.8])).tolist()
     [False, True, False, False, False, False, False, False, False, False]
     >>> low_agreement_flags(np.array([0.9, 0.5, 0.8]), below=0.85).tolist()
