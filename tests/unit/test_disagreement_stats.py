@@ -11,6 +11,7 @@ from scipy import stats
 
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
+from labelaudit.stats import majority_permutation as mp
 from labelaudit.stats.proportions import wilson_interval
 
 
@@ -209,7 +210,7 @@ def test_permutation_baseline_is_seeded():
     groups = rng.integers(0, 3, 300)
     pooled = mj.label_counts(items, values, 20, 2)
     kw = {"n_groups": 3, "n_resamples": 50, "seed": 11}
-    a = mj.flips_permutation_baseline(items, values, groups, pooled, **kw)
-    b = mj.flips_permutation_baseline(items, values, groups, pooled, **kw)
+    a = mp.flips_permutation_baseline(items, values, groups, pooled, **kw)
+    b = mp.flips_permutation_baseline(items, values, groups, pooled, **kw)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])

@@ -1,83 +1,41 @@
-"""GRASP permutation kernels (numba and numpy) against the sparse-product reference.
+"""GRASP permutation test: kernels against each other, statistics and p-values against
+oracles that share no code with the test.
 
-``irr_xrr`` (one sparse @ dense product of the indicator with one-hot memberships, then
-closed forms per level) is the reference; ``_reference_grasp_test`` below is the
-permutation loop as it was before the kernels (one batch at a time through
-``irr_xrr``). Both kernels must give the same statistics on random data with missing
-group codes, strata, groups absent from items and groups with one judgment on an item,
-and ``grasp_test`` the same p-values and permutation counts.
+- the kernels' statistics equal :func:`irr_xrr` (one sparse @ dense product of the
+  indicator with one-hot memberships, then closed forms per level) and their coincidence
+  sums equal per-group coincidence matrices; ``grasp_test`` gives identical p-values and
+  permutation counts with either kernel, on random data with missing group codes,
+  strata, groups absent from items and groups with one judgment on an item;
+- IRR against the ``krippendorff`` package and a hand-computed IRR / XRR / GAI case;
+- p-values against the exact permutation distribution: on tiny inputs (4-10 annotators)
+  every distinct relabelling is enumerated with ``itertools``, and the Monte Carlo
+  p-value must lie within a stated number of standard errors of the exact one;
+- the Besag-Clifford rule against runs without stopping on the same draws.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import sys
 
+import krippendorff
 import numpy as np
 import pytest
 
 from labelaudit.stats.alpha import coincidences
 from labelaudit.stats.counts import indicator_matrix, value_counts
-from labelaudit.stats.grasp import (
-    GraspResult,
+from labelaudit.stats.grasp import _one_hot, association_index, irr_xrr
+from labelaudit.stats.grasp_kernels import grasp_sums
+from labelaudit.stats.grasp_permutation import (
     _kernel,
-    _one_hot,
-    association_index,
     grasp_test,
-    irr_xrr,
     judgments_by_item,
     permute_codes,
 )
-from labelaudit.stats.grasp_kernels import grasp_sums
 
 LEVELS = ["nominal", "ordinal", "interval", "ratio"]
 KERNELS = ["numba", "numpy"]
-
-
-def _reference_grasp_test(indicator, codes, n_groups, total, level, numeric, *,
-                          n_permutations=1000, seed=0, strata=None, test=None,
-                          early_stop=True, stop_after=10, xrr_epsilon=0.05,
-                          max_cells=4_000_000):  # fmt: skip
-    codes = np.asarray(codes, dtype=np.int64)
-    nv = len(numeric)
-    irr, xrr = irr_xrr(indicator, _one_hot(codes, n_groups), total, level, numeric)
-    gai = association_index(irr, xrr, xrr_epsilon)
-    test = np.ones(n_groups, dtype=bool) if test is None else np.asarray(test, dtype=bool)
-    test = test & np.isfinite(gai)
-    p = np.full(n_groups, np.nan)
-    used = np.zeros(n_groups, dtype=np.int64)
-    if n_permutations < 1 or not test.any():
-        return GraspResult(irr, xrr, gai, p, used)
-    rng = np.random.default_rng(seed)
-    cells = max(1, (indicator.shape[0] // nv) * nv * n_groups)
-    batch = int(max(1, min(n_permutations, max_cells // cells)))
-    if early_stop:
-        batch = min(batch, 100)
-    hi, lo, valid = (np.zeros(n_groups, dtype=np.int64) for _ in range(3))
-    active, stopped, done = test.copy(), np.zeros(n_groups, dtype=bool), 0
-    while done < n_permutations and active.any():
-        b = min(batch, n_permutations - done)
-        cols = np.flatnonzero(active)
-        members = np.hstack(
-            [_one_hot(permute_codes(codes, rng, strata), n_groups)[:, cols] for _ in range(b)]
-        )
-        p_irr, p_xrr = irr_xrr(indicator, members, total, level, numeric)
-        null = np.full((b, n_groups), np.nan)
-        null[:, cols] = association_index(p_irr, p_xrr, xrr_epsilon).reshape(b, cols.size)
-        fin, act = np.isfinite(null), active[None, :]
-        hi += ((null >= gai[None, :]) & fin & act).sum(axis=0)
-        lo += ((null <= gai[None, :]) & fin & act).sum(axis=0)
-        valid += (fin & act).sum(axis=0)
-        used += np.where(active, b, 0)
-        done += b
-        if early_stop and done < n_permutations:
-            stop = active & (np.minimum(hi, lo) >= stop_after)
-            stopped |= stop
-            active &= ~stop
-    for g in np.flatnonzero(test):
-        tail = min(hi[g], lo[g])
-        p[g] = (min(1.0, 2.0 * tail / max(valid[g], 1)) if stopped[g]
-                else min(1.0, 2.0 * (1 + tail) / (1 + valid[g])))  # fmt: skip
-    return GraspResult(irr, xrr, gai, p, used)
 
 
 def _data(seed: int, n_items: int = 120, n_annotators: int = 40, n_values: int = 4):
@@ -166,23 +124,193 @@ def test_kernel_statistics_equal_irr_xrr(level, kernel):
         {"n_permutations": 200, "early_stop": False, "max_cells": 5000},
         {"n_permutations": 250, "stratify": True, "max_cells": 2000},
         {"n_permutations": 150, "test": [True, False, True, True]},
+        {"n_permutations": 120, "stop_after": 3, "max_cells": 1},
     ],
 )
-def test_grasp_test_kernels_equal_reference(level, options):
+def test_grasp_test_kernels_give_identical_results(level, options):
     _, _, _, indicator, total, codes, numeric, strata = _data(4)
     opts = dict(options)
     if opts.pop("stratify", False):
         opts["strata"] = strata
     if "test" in opts:
         opts["test"] = np.array(opts["test"])
-    ref = _reference_grasp_test(indicator, codes, 4, total, level, numeric, seed=7, **opts)
-    assert ref.p_value[0] < 0.05  # the planted group is found: not all p-values are 1
+    a, b = (grasp_test(indicator, codes, 4, total, level, numeric, seed=7, kernel=kernel, **opts)
+            for kernel in KERNELS)  # fmt: skip
+    assert a.p_value[0] < 0.05  # the planted group is found: not all p-values are 1
+    for name in ("irr", "xrr", "gai"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12)
+    np.testing.assert_array_equal(a.p_value, b.p_value)
+    np.testing.assert_array_equal(a.n_permutations, b.n_permutations)
+    if "test" in opts:
+        assert np.isnan(a.p_value[1]) and a.n_permutations[1] == 0
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_irr_equals_the_krippendorff_package(level):
+    items, values, anns, indicator, total, codes, numeric, _ = _data(3)
+    res = grasp_test(indicator, codes, 4, total, level, numeric, n_permutations=0)
+    for g in range(4):
+        sel = codes[anns] == g
+        counts = value_counts(items[sel], values[sel], *total.shape)
+        want = krippendorff.alpha(value_counts=counts[counts.sum(axis=1) >= 2],
+                                  value_domain=numeric, level_of_measurement=level)  # fmt: skip
+        assert res.irr[g] == pytest.approx(want, abs=1e-9), g
+
+
+def _hand_case():
+    """Four annotators, two groups of two, four items, values 0 / 1 (rows: items)."""
+    #        A = {0, 1}   B = {2, 3}
+    table = [
+        [0, 0, 0, 0],  # both groups 0, 0
+        [1, 1, 1, 1],  # both 1, 1
+        [0, 1, 1, 1],  # A splits, B 1, 1
+        [1, 1, 0, 1],
+    ]  # A 1, 1, B splits
+    items, anns = np.repeat(np.arange(4), 4), np.tile(np.arange(4), 4)
+    values = np.array(table).ravel()
+    return items, values, anns, indicator_matrix(items, values, anns, 4, 2, 4), value_counts(
+        items, values, 4, 2)  # fmt: skip
+
+
+def test_hand_computed_irr_xrr_gai():
+    # IRR(A): pairs within A per item: (0,0), (1,1), (0,1), (1,1); coincidences
+    #   o_00 = 2, o_11 = 4, o_01 = o_10 = 1, n = 8, margins (3, 5):
+    #   alpha = 1 - (n - 1) D_o / D_e = 1 - 7 * 2 / (8^2 - 3^2 - 5^2) = 1 - 14/30 = 8/15.
+    # XRR(A): every item has m_A = m_B = 2 (weight (2 + 2) / (2 * 2) = 1); cross pairs
+    #   that disagree: item 2 (0 vs 1, 1) 2, item 3 (1, 1 vs 0) 2: D_o = 4 / (8 + 8);
+    #   margins A (3, 5), B (3, 5): D_e = (8 * 8 - 3 * 3 - 5 * 5) / (8 * 8) = 30/64;
+    #   kappa_x = 1 - (1/4) / (30/64) = 1 - 16/30 = 7/15.  GAI = (8/15) / (7/15) = 8/7.
+    # B mirrors A (its split item 3 against A's split item 2): the same three numbers.
+    items, values, anns, indicator, total = _hand_case()
     for kernel in KERNELS:
-        res = grasp_test(indicator, codes, 4, total, level, numeric, seed=7, kernel=kernel, **opts)
-        for name in ("irr", "xrr", "gai"):
-            np.testing.assert_allclose(getattr(res, name), getattr(ref, name), rtol=1e-12)
-        np.testing.assert_array_equal(res.p_value, ref.p_value)
-        np.testing.assert_array_equal(res.n_permutations, ref.n_permutations)
+        res = grasp_test(indicator, np.array([0, 0, 1, 1]), 2, total, "nominal", [0, 1],
+                         n_permutations=0, kernel=kernel)  # fmt: skip
+        np.testing.assert_allclose(res.irr, [8 / 15, 8 / 15], rtol=1e-12)
+        np.testing.assert_allclose(res.xrr, [7 / 15, 7 / 15], rtol=1e-12)
+        np.testing.assert_allclose(res.gai, [8 / 7, 8 / 7], rtol=1e-12)
+    reference = krippendorff.alpha(reliability_data=[values[anns == 0], values[anns == 1]],
+                                   level_of_measurement="nominal")  # fmt: skip
+    assert reference == pytest.approx(8 / 15, abs=1e-12)
+
+
+def _relabellings(codes, strata):
+    """Every distinct assignment of the present codes, within strata (equally likely)."""
+    strata = np.zeros(codes.size, dtype=int) if strata is None else strata
+    blocks = [np.flatnonzero((strata == s) & (codes >= 0)) for s in np.unique(strata)]
+    for parts in itertools.product(
+        *(sorted(set(itertools.permutations(codes[b].tolist()))) for b in blocks)
+    ):
+        out = codes.copy()
+        for b, part in zip(blocks, parts, strict=True):
+            out[b] = part
+        yield out
+
+
+def _exact_two_sided(indicator, codes, n_groups, total, level, numeric, strata):
+    """Exact p = min(1, 2 min(P(GAI >= g), P(GAI <= g))) over every relabelling with a
+    defined GAI (values within 1e-9 of the observed count as equal), per group, and the
+    share of relabellings with a defined GAI."""
+    labellings = list(_relabellings(codes, strata))
+    members = np.hstack([_one_hot(lab, n_groups) for lab in labellings])
+    irr, xrr = irr_xrr(indicator, members, total, level, numeric)
+    null = association_index(irr, xrr, 0.05).reshape(len(labellings), n_groups)
+    observed = association_index(*irr_xrr(indicator, _one_hot(codes, n_groups), total, level,
+                                          numeric), 0.05)  # fmt: skip
+    out = []
+    for g in range(n_groups):
+        x = null[:, g][np.isfinite(null[:, g])]
+        tie = 1e-9 * max(1.0, abs(observed[g]))
+        hi, lo = np.mean(x >= observed[g] - tie), np.mean(x <= observed[g] + tie)
+        out.append((min(1.0, 2 * min(hi, lo)), min(hi, lo), x.size / len(labellings)))
+    return observed, out
+
+
+def _tiny_grasp(seed: int, n_annotators: int, codes, strata=None, level="ordinal", planted=True):
+    """Every annotator judges 30 items on 4 values; group 0 reads a third of them its way
+    (``planted``) or nobody does."""
+    rng = np.random.default_rng(seed)
+    codes = np.array(codes)
+    items = np.repeat(np.arange(30), n_annotators)
+    anns = np.tile(np.arange(n_annotators), 30)
+    truth = rng.integers(0, 4, 30)
+    values = np.clip(truth[items] + rng.integers(-1, 2, items.size), 0, 3)
+    values = np.where((codes[anns] == 0) & (items < 10 * planted), 3 - values, values)
+    indicator = indicator_matrix(items, values, anns, 30, 4, n_annotators)
+    numeric = np.array([1.0, 2.0, 3.0, 5.0])
+    strata = None if strata is None else np.array(strata)
+    return indicator, codes, value_counts(items, values, 30, 4), level, numeric, strata
+
+
+TINY = [
+    # 8 annotators, groups of 3, 3, 2: 8! / (3! 3! 2!) = 560 relabellings
+    _tiny_grasp(0, 8, [0, 0, 0, 1, 1, 1, 2, 2]),
+    _tiny_grasp(1, 8, [0, 1, 0, 1, 2, 1, 0, 2], level="nominal"),
+    # 6 annotators, 3 + 3: 20 relabellings (p-values are multiples of 1/10)
+    _tiny_grasp(2, 6, [0, 0, 0, 1, 1, 1], level="interval"),
+    # a missing code and two strata: 5! / (2! 3!) * 4! / (2! 2!) = 60 relabellings
+    _tiny_grasp(6, 10, [0, 0, 1, 1, 1, 0, 0, 1, 1, -1], strata=[0] * 5 + [1] * 5),
+    # no planted group: p-values in the middle of (0, 1); 8! / (4! 4!) = 70 relabellings
+    _tiny_grasp(4, 8, [0, 0, 0, 0, 1, 1, 1, 1], level="nominal", planted=False),
+    _tiny_grasp(5, 8, [0, 1, 1, 0, 2, 2, 1, 0], level="ratio", planted=False),
+]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("case", range(len(TINY)))
+def test_p_values_match_exact_enumeration(kernel, case):
+    indicator, codes, total, level, numeric, strata = TINY[case]
+    n_groups = int(codes.max()) + 1
+    observed, exact = _exact_two_sided(indicator, codes, n_groups, total, level, numeric,
+                                       strata)  # fmt: skip
+    n = 4000
+    res = grasp_test(indicator, codes, n_groups, total, level, numeric, n_permutations=n,
+                     seed=case, strata=strata, early_stop=False, kernel=kernel)  # fmt: skip
+    np.testing.assert_allclose(res.gai, observed, rtol=1e-12)
+    for g, (p, tail, defined) in enumerate(exact):
+        if not np.isfinite(observed[g]):  # GAI undefined: not tested
+            assert np.isnan(res.p_value[g])
+            continue
+        valid = defined * n
+        # the smaller tail within 5 standard errors, doubled; (1 + b) / (1 + l) adds 1 / l
+        se = math.sqrt(tail * (1 - tail) / valid)
+        assert abs(res.p_value[g] - p) <= 2 * (5 * se + 1 / valid) + 1e-12, (g, p)
+    if case < 4:
+        assert exact[0][0] < 0.2  # the planted group stands out
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("stop_after", [1, 3, 10])
+def test_early_stop_reports_the_permutation_that_reached_stop_after(kernel, stop_after):
+    """With one permutation per batch (max_cells=1) the smaller tail reaches h exactly at
+    the permutation l where a group stops, so p = min(1, 2 h / v), v its permutations with
+    a defined GAI; the same draws without stopping give min(1, 2 (1 + h) / (1 + v)) after
+    l permutations and, one hit short, min(1, 2 h / (v - 1 + 1)) after l - 1."""
+    _, _, _, indicator, total, codes, numeric, strata = _data(8, n_items=60, n_annotators=24)
+    level = LEVELS[stop_after % 4]
+    kw = {"strata": strata, "kernel": kernel, "seed": 2}
+    res = grasp_test(indicator, codes, 4, total, level, numeric, n_permutations=300,
+                     stop_after=stop_after, max_cells=1, **kw)  # fmt: skip
+    stopped = 0
+    for g in np.flatnonzero(np.isfinite(res.p_value)):
+        used = int(res.n_permutations[g])
+        full = grasp_test(indicator, codes, 4, total, level, numeric, n_permutations=used,
+                          early_stop=False, **kw)  # fmt: skip
+        if used == 300:  # not stopped: the (1 + b) / (1 + l) of the run without stopping
+            assert res.p_value[g] == full.p_value[g]
+            continue
+        stopped += 1
+        p = res.p_value[g]
+        if p == 1.0:  # 2 h / v >= 1: v <= 2 h, and then 2 (1 + h) / (1 + v) > 1 as well
+            assert full.p_value[g] == 1.0
+            continue
+        v = round(2 * stop_after / p)
+        assert p == pytest.approx(2 * stop_after / v, rel=1e-12) and v <= used
+        assert full.p_value[g] == pytest.approx(min(1.0, 2 * (1 + stop_after) / (1 + v)))
+        if used > 1:
+            short = grasp_test(indicator, codes, 4, total, level, numeric,
+                               n_permutations=used - 1, early_stop=False, **kw)  # fmt: skip
+            assert short.p_value[g] == pytest.approx(p, rel=1e-12)
+    assert stopped >= 2
 
 
 def test_numba_counts_a_permutation_equal_to_the_observed_grouping_as_a_tie():

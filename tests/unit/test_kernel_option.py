@@ -68,7 +68,7 @@ def test_every_accelerated_analysis_follows_the_setting(tmp_path, monkeypatch):
 
     spy(agreement, "grasp_test")
     spy(agreement, "bootstrap_pattern_counts")
-    spy(disagreement.mj, "flips_permutation_baseline")
+    spy(disagreement.mp, "flips_permutation_baseline")
     spy(rlhf, "flip_share_permutation")
     cfg = resolve_config(write_sample_bundle(tmp_path / "demo", seed=0), quiet=True, kernel="numpy")
     bundle = load_bundle(cfg)

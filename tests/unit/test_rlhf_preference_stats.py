@@ -10,13 +10,13 @@ import pytest
 import labelaudit.stats.preference as pref
 from labelaudit.stats.preference import (
     first_shown_wins,
-    flip_share_permutation,
     group_decision_shift,
     item_decisions,
     pairwise_direction,
     pairwise_directions,
     ranking_to_pairs,
 )
+from labelaudit.stats.preference_permutation import flip_share_permutation
 from labelaudit.stats.proportions import wilson_interval  # the one shared implementation
 
 

@@ -331,7 +331,7 @@ def test_grasp_finds_the_planted_group_readings(loaded, field, group):
     import numpy as np
 
     from labelaudit.stats.counts import first_judgments, indicator_matrix, value_counts
-    from labelaudit.stats.grasp import grasp_test
+    from labelaudit.stats.grasp_permutation import grasp_test
 
     b = loaded
     cf = b.coded(field)

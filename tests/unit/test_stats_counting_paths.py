@@ -1,15 +1,20 @@
-"""Counting (bincount) paths of the numeric core equal the sorting/product code they replace.
+"""Counting (bincount) paths of the numeric core, checked against their definitions.
 
 ``effective_groups_per_item`` and ``loo_majority_agreement`` count (item, group/value)
 cells with ``np.bincount`` when the code range is small and fall back to ``np.unique``
-otherwise; the escape-gap permutation test totals groups with one bincount instead of a
-masked product per group. Each is pinned here to a straightforward reference on random
-inputs, on both sides of the range switch.
+otherwise: both are pinned to hand-computed cases and to the definition computed item
+by item (``collections.Counter``) on random inputs, and the two paths must agree
+exactly. The escape-gap permutation test totals groups with one bincount: its observed
+gaps are pinned by hand, and its p-values to the exact permutation distribution, every
+relabelling of 6-8 annotators enumerated with ``itertools``.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -19,23 +24,46 @@ from labelaudit.stats.representation import effective_groups_per_item
 from labelaudit.stats.timing import loo_majority_agreement
 
 
-def _reference_effective(items, groups, kind):
-    """The previous implementation: cells and items found by np.unique."""
-    width = int(groups.max()) + 1
-    cells, cell_counts = np.unique(items * width + groups, return_counts=True)
-    _, item_pos, n_groups = np.unique(cells // width, return_inverse=True, return_counts=True)
-    n_judg = np.bincount(item_pos, weights=cell_counts).astype(np.int64)
-    p = cell_counts / n_judg[item_pos]
-    if kind == "shannon":
-        eff = np.exp(np.bincount(item_pos, weights=-p * np.log(p)))
-    else:
-        eff = 1.0 / np.bincount(item_pos, weights=p**2)
-    return n_judg, n_groups.astype(np.int64), eff
+def _effective_by_definition(items, groups, kind):
+    """Per distinct item (ascending): judgments, distinct groups, Hill number, item by item."""
+    per_item: dict[int, Counter] = {}
+    for i, g in zip(items.tolist(), groups.tolist(), strict=True):
+        per_item.setdefault(i, Counter())[g] += 1
+    n_judg, n_groups, eff = [], [], []
+    for i in sorted(per_item):
+        counts = list(per_item[i].values())
+        m = sum(counts)
+        shares = [c / m for c in counts]
+        n_judg.append(m)
+        n_groups.append(len(counts))
+        if kind == "shannon":
+            eff.append(math.exp(-sum(p * math.log(p) for p in shares)))
+        else:
+            eff.append(1.0 / sum(p * p for p in shares))
+    return np.array(n_judg), np.array(n_groups), np.array(eff)
+
+
+def test_effective_groups_by_hand():
+    # item 0: groups 0, 0, 0, 1 -> shares 3/4, 1/4:
+    #   Shannon exp(-(3/4 ln 3/4 + 1/4 ln 1/4)) = 4 / 3^(3/4) = 1.7548...,
+    #   Simpson 1 / (9/16 + 1/16) = 1.6
+    # item 2 (item 1 absent): groups 0, 1, 2 once each -> 3 for both
+    # item 7: group 4 twice -> 1 for both
+    items = np.array([0, 0, 0, 0, 2, 2, 2, 7, 7])
+    groups = np.array([0, 0, 0, 1, 0, 1, 2, 4, 4])
+    for kind, first in (("shannon", 4 / 3**0.75), ("simpson", 1.6)):
+        n, g, eff = effective_groups_per_item(items, groups, kind)
+        assert n.tolist() == [4, 3, 2] and g.tolist() == [2, 3, 1]
+        np.testing.assert_allclose(eff, [first, 3.0, 1.0], rtol=1e-12)
+        # the np.unique path (codes spread over a huge range) gives the same numbers
+        wide = effective_groups_per_item(items * 10**9, groups, kind)
+        for a, b in zip(wide, (n, g, eff), strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("seed", range(20))
 @pytest.mark.parametrize("kind", ["shannon", "simpson"])
-def test_effective_groups_counting_equals_unique(seed: int, kind: str) -> None:
+def test_effective_groups_follow_the_definition_on_both_paths(seed: int, kind: str) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 500))
     # small item range (bincount path) or huge sparse codes (np.unique path)
@@ -43,14 +71,22 @@ def test_effective_groups_counting_equals_unique(seed: int, kind: str) -> None:
     items = rng.integers(0, high, n)
     groups = rng.integers(0, int(rng.integers(1, 8)), n)
     got = effective_groups_per_item(items, groups, kind)
-    want = _reference_effective(items, groups, kind)
-    for g, w in zip(got, want, strict=True):
-        assert g.dtype == w.dtype
-        np.testing.assert_array_equal(g, w)
+    want = _effective_by_definition(items, groups, kind)
+    assert [a.dtype for a in got] == [np.int64, np.int64, np.float64]
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_allclose(got[2], want[2], rtol=1e-12)
+    # the same judgments with item codes spread 10^9 apart (order kept) take the other
+    # path when this one counted: the two paths agree exactly
+    spread = effective_groups_per_item(np.unique(items, return_inverse=True)[1] * 10**9,
+                                       groups, kind)  # fmt: skip
+    dense = effective_groups_per_item(np.unique(items, return_inverse=True)[1], groups, kind)
+    for a, b in zip(spread, dense, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
-def _reference_loo(items, values):
-    """Leave-one-out majority, judgment by judgment."""
+def _loo_by_definition(items, values):
+    """Leave-one-out majority from its definition, judgment by judgment."""
     out = np.full(len(items), np.nan)
     for i in range(len(items)):
         others = Counter(values[j] for j in range(len(items)) if j != i and items[j] == items[i])
@@ -64,44 +100,100 @@ def _reference_loo(items, values):
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_loo_majority_counting_equals_reference(seed: int) -> None:
+def test_loo_majority_follows_the_definition(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 120))
     items = rng.integers(0, int(rng.choice([4, 30, 10**12])), n)
     n_values = int(rng.integers(1, 5))
     values = rng.integers(0, n_values, n)
     got = loo_majority_agreement(items, values, n_values)
-    np.testing.assert_array_equal(got, _reference_loo(items.tolist(), values.tolist()))
+    np.testing.assert_array_equal(got, _loo_by_definition(items.tolist(), values.tolist()))
 
 
-def _reference_permutation_p(n, e, groups, n_perm, rng):
-    """The previous implementation: a masked matrix product per group."""
-    codes = np.unique(groups)
-    tot_n, tot_e = n.sum(), e.sum()
+def _gaps(n, e, groups, codes):
+    """Escape-rate gap of each group vs everyone else, as fractions (None: undefined)."""
+    tot_n, tot_e = sum(n), sum(e)
+    out = []
+    for c in codes:
+        gn = sum(x for x, g in zip(n, groups, strict=True) if g == c)
+        ge = sum(x for x, g in zip(e, groups, strict=True) if g == c)
+        out.append(
+            None if gn in (0, tot_n) else Fraction(ge, gn) - Fraction(tot_e - ge, tot_n - gn)
+        )
+    return out
 
-    def gaps(assign):
-        out = np.empty((assign.shape[0], len(codes)))
-        for j, g in enumerate(codes):
-            m = assign == g
-            gn, ge = m @ n, m @ e
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, j] = ge / gn - (tot_e - ge) / (tot_n - gn)
-        return out
 
-    observed = gaps(groups[None, :])[0]
-    perms = np.stack([rng.permutation(groups) for _ in range(n_perm)])
-    null = gaps(perms)
-    exceed = (np.abs(null) >= np.abs(observed)[None, :] - 1e-12).sum(axis=0)
-    return np.where(np.isnan(observed), np.nan, (exceed + 1) / (n_perm + 1))
+def _exact_p(n, e, groups):
+    """P(|permuted gap| >= |observed gap|) per group over every distinct relabelling."""
+    codes = sorted(set(groups))
+    observed = _gaps(n, e, groups, codes)
+    relabellings = sorted(set(itertools.permutations(groups)))
+    hits = [0] * len(codes)
+    for perm in relabellings:
+        for j, gap in enumerate(_gaps(n, e, perm, codes)):
+            hits[j] += observed[j] is not None and gap is not None and abs(gap) >= abs(observed[j])
+    return [None if o is None else Fraction(h, len(relabellings))
+            for o, h in zip(observed, hits, strict=True)]  # fmt: skip
+
+
+def test_escape_permutation_by_hand():
+    # 4 annotators, one judgment each; annotators 0, 1 (group 0) escaped, 2, 3 did not.
+    # Observed gap of group 0: 2/2 - 0/2 = 1 (group 2: -1). A relabelling puts two of
+    # the four in group 0: {0, 1} or {2, 3} give |gap| = 1, the other four 1/2 - 1/2 = 0,
+    # so P(|gap| >= 1) = 2/6 = 1/3 for both groups.
+    n, e, groups = [1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 2, 2]
+    assert _exact_p(n, e, groups) == [Fraction(1, 3), Fraction(1, 3)]
+    p = annotator_permutation_p(np.array(n, float), np.array(e, float), np.array(groups), 3000,
+                                np.random.default_rng(0))  # fmt: skip
+    # 5 standard errors of a share of 3000 draws, plus the 1 / 3001 of (b + 1) / (B + 1)
+    assert np.abs(p - 1 / 3).max() <= 5 * math.sqrt(2 / 9 / 3000) + 1 / 3001
+    # one group holding everyone has no "rest": undefined
+    one = annotator_permutation_p(np.ones(3), np.ones(3), np.zeros(3, int), 10,
+                                  np.random.default_rng(0))  # fmt: skip
+    assert np.isnan(one).all()
+
+
+ESCAPE_CASES = [
+    # judgments and escapes per annotator, group codes with gaps (as after dropping -1)
+    ([5, 3, 8, 2, 6, 4], [1, 0, 4, 0, 3, 2], [0, 0, 2, 2, 5, 5]),
+    ([10, 7, 3, 9, 12, 4, 6, 8], [6, 1, 0, 2, 9, 1, 3, 0], [0, 9, 9, 0, 0, 2, 2, 9]),
+    ([4, 4, 4, 4, 4, 4, 4], [0, 1, 2, 3, 4, 0, 1], [5, 5, 5, 9, 9, 9, 9]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ESCAPE_CASES)))
+def test_escape_permutation_matches_exact_enumeration(case: int) -> None:
+    n, e, groups = ESCAPE_CASES[case]
+    exact = _exact_p(n, e, groups)
+    b = 4000
+    p = annotator_permutation_p(np.array(n, float), np.array(e, float), np.array(groups), b,
+                                np.random.default_rng(case))  # fmt: skip
+    for got, want in zip(p, exact, strict=True):
+        assert want is not None
+        se = math.sqrt(float(want * (1 - want)) / b)
+        assert abs(got - float(want)) <= 5 * se + 1 / (b + 1)
+        assert math.isclose(got * (b + 1) % 1, 0, abs_tol=1e-9)  # (count + 1) / (B + 1)
+    assert any(0 < w < 1 / 2 for w in exact)  # not a trivial distribution
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_escape_permutation_bincount_equals_products(seed: int) -> None:
+def test_escape_permutation_depends_on_the_grouping_not_on_the_codes(seed: int) -> None:
+    """Exact properties on random inputs: renaming the group codes (any order) moves each
+    group's p-value with its code; with two groups, each is the other's rest, so their
+    gaps are opposite and their p-values equal; every p is (count + 1) / (B + 1)."""
     rng = np.random.default_rng(seed)
     k = int(rng.integers(4, 60))
     n = rng.integers(1, 40, k).astype(float)
     e = np.minimum(rng.integers(0, 10, k), n).astype(float)
     groups = rng.choice(np.array([0, 2, 5, 9]), k)  # codes with gaps, as after dropping -1
-    got = annotator_permutation_p(n, e, groups, 60, np.random.default_rng(seed))
-    want = _reference_permutation_p(n, e, groups, 60, np.random.default_rng(seed))
-    np.testing.assert_array_equal(got, want)
+    p = annotator_permutation_p(n, e, groups, 60, np.random.default_rng(seed))
+    codes = np.unique(groups)
+    renamed_codes = rng.permutation(np.array([1, 3, 4, 7, 8])[: codes.size])
+    renamed = renamed_codes[np.searchsorted(codes, groups)]
+    q = annotator_permutation_p(n, e, renamed, 60, np.random.default_rng(seed))
+    # q is ordered by the new codes: code c's p-value sits at rank(renamed_codes[c])
+    np.testing.assert_array_equal(q[np.searchsorted(np.sort(renamed_codes), renamed_codes)], p)
+    finite = np.isfinite(p)
+    np.testing.assert_allclose((p[finite] * 61) % 1, 0, atol=1e-9)
+    two = annotator_permutation_p(n, e, (groups > 2).astype(int), 60, np.random.default_rng(seed))
+    assert two.size == 1 or two[0] == two[1]  # one group alone (all codes on one side)

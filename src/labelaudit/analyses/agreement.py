@@ -50,7 +50,7 @@ from labelaudit.stats.counts import (
     value_counts,
 )
 from labelaudit.stats.crossrep import kappa_x_from_contributions, kappa_x_item_contributions
-from labelaudit.stats.grasp import grasp_test
+from labelaudit.stats.grasp_permutation import grasp_test
 
 
 @dataclass

@@ -31,6 +31,7 @@ from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
+from labelaudit.stats import majority_permutation as mp
 from labelaudit.stats.proportions import wilson_interval
 
 #: scales with more distinct values than this are continuous: plurality labels and
@@ -232,7 +233,7 @@ def _contested_baselines(
     units: list[tuple[CodedField, np.ndarray]],
     attributes: list[str],
     cfg: AuditConfig,
-) -> dict[tuple[int, str], mj.FlipBaseline]:
+) -> dict[tuple[int, str], mp.FlipBaseline]:
     """The chance baseline of every (unit, attribute), two at a time.
 
     Each one draws from its own generator (keyed by field and attribute), so running
@@ -242,10 +243,10 @@ def _contested_baselines(
     """
     n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
 
-    def one(task: tuple[int, str]) -> mj.FlipBaseline:
+    def one(task: tuple[int, str]) -> mp.FlipBaseline:
         coded, pooled = units[task[0]]
         codes, labels = bundle.group_codes(task[1])
-        return mj.flips_permutation_baseline(
+        return mp.flips_permutation_baseline(
             coded.item_codes, coded.value_codes, codes[coded.annotator_codes], pooled,
             n_groups=len(labels), n_resamples=n_perm,
             seed=_rng(cfg, "contested", coded.field, task[1]),
@@ -273,7 +274,7 @@ def _contested(
     item_ids: np.ndarray,
     texts: dict[str, str],
     rows: dict[str, list[dict]],
-    baseline: mj.FlipBaseline,
+    baseline: mp.FlipBaseline,
 ) -> None:
     k = len(coded.values)
     jg = codes[coded.annotator_codes]

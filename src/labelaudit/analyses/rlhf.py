@@ -23,12 +23,11 @@ from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.preference import (
     first_shown_wins,
-    flip_share_permutation,
     group_decision_shift,
     pairwise_directions,
-    prepare_judgments,
     ranking_to_pairs,
 )
+from labelaudit.stats.preference_permutation import flip_share_permutation, prepare_judgments
 from labelaudit.stats.proportions import wilson_interval
 
 PREFERENCE_KINDS = ("pairwise", "ranking")

@@ -1,8 +1,8 @@
-"""numba kernels for the GRASP permutation test (optional accelerator of :mod:`.grasp`).
+"""numba kernels for the GRASP permutation test (accelerator of :mod:`.grasp_permutation`).
 
-Importing this module imports numba; :mod:`labelaudit.stats.grasp` imports it lazily and
-falls back to numpy when numba is missing. Both paths give the same statistics (to
-rounding at the 1e-12 level).
+Importing this module imports numba; :mod:`labelaudit.stats.grasp_permutation` imports it
+lazily and falls back to numpy when numba is missing. Both paths give the same statistics
+(to rounding at the 1e-12 level).
 
 The kernel works per judgment, not per (item, value, group) cell: with ~5 judgments
 per item, at most 5 of an item's value x group cells are non-zero, so walking the

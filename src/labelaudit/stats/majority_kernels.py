@@ -1,8 +1,9 @@
 """numba kernel for the contested-items permutation baseline (optional accelerator).
 
-Importing this module imports numba; :func:`labelaudit.stats.majority.flips_permutation_baseline`
-imports it lazily and falls back to numpy when numba is missing. The kernel draws from
-the caller's ``numpy.random.Generator`` exactly as ``Generator.permuted(rows, axis=1)``
+Importing this module imports numba;
+:func:`labelaudit.stats.majority_permutation.flips_permutation_baseline` imports it
+lazily and falls back to numpy when numba is missing. The kernel draws from the
+caller's ``numpy.random.Generator`` exactly as ``Generator.permuted(rows, axis=1)``
 does (Fisher-Yates from the last position down, ``random_interval`` on the same bit
 generator), so both paths shuffle identically and give identical counts.
 """

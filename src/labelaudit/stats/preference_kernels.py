@@ -1,8 +1,9 @@
 """numba kernel for the preference-divergence permutation test (optional accelerator).
 
-Importing this module imports numba; :func:`labelaudit.stats.preference.flip_share_permutation`
-imports it lazily and falls back to numpy when numba is missing. Both compute the same
-integer counts, so the flip shares are identical.
+Importing this module imports numba;
+:func:`labelaudit.stats.preference_permutation.flip_share_permutation` imports it lazily
+and falls back to numpy when numba is missing. Both compute the same integer counts, so
+the flip shares are identical.
 """
 
 from __future__ import annotations
