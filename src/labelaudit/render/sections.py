@@ -72,9 +72,6 @@ PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
     "session_lengths": ("process", None),
     "pay_by_group": ("process", None),
 }
-#: tables drawn as a chart or quoted in their section instead of a plain table
-CHARTED = {"representation", "agreement", "group_association", "label_shares"}
-QUOTED = {"contested_examples", "guideline_flags"}
 
 SECTIONS: list[tuple[str, str, str, tuple[str, ...]]] = [
     # id, title, intro, finding categories shown there

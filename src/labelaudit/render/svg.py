@@ -125,7 +125,7 @@ def _legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
     return out
 
 
-def _axis(x0: float, x_of, ticks: Sequence[float], y_top: float, y_bot: float, fmt) -> list[str]:
+def _axis(x_of, ticks: Sequence[float], y_top: float, y_bot: float, fmt) -> list[str]:
     out = []
     for t in ticks:
         x = x_of(t)
@@ -160,7 +160,7 @@ def share_bars(title: str, bars: Sequence[Bar], *, suppressed_text: str) -> str:
     y_bot = top + len(bars) * (2 * _ROW_H - 6)
     step = 0.1 if scale <= 0.6 else 0.2
     ticks = [i * step for i in range(round(scale / step) + 1)]
-    body += _axis(_LABEL_W, x_of, ticks, top - 4, y_bot, lambda t: f"{t:.0%}")
+    body += _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.0%}")
     desc_parts = []
     for i, b in enumerate(bars):
         y = top + i * (2 * _ROW_H - 6)
@@ -214,7 +214,7 @@ def dot_whisker(
     y_bot = top + len(bars) * _ROW_H
     step = 0.25 if span <= 1.5 else 0.5
     ticks = [lo + step * i for i in range(round(span / step) + 1)]
-    body = _axis(_LABEL_W, x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
+    body = _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
     desc_parts = []
     if _finite(reference):
         xr = x_of(reference)
@@ -263,7 +263,7 @@ def ratio_bars(
 
     y_bot = top + len(bars) * _ROW_H
     ticks = [hi * i / 4 for i in range(5)]
-    body = _axis(_LABEL_W, x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
+    body = _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
     body += _legend([(OKABE_ITO[4], legend[0]), (OKABE_ITO[1], legend[1])], _LABEL_W, 14)
     desc_parts = [f"reference line at {reference:g}: {reference_label}"]
     for i, b in enumerate(bars):

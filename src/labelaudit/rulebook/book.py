@@ -39,10 +39,6 @@ class Rulebook:
         except KeyError:
             raise KeyError(f"rule {code} has no parameter {name!r}") from None
 
-    def runs(self, code: str) -> bool:
-        """Whether rule ``code`` runs in this audit."""
-        return code in self.active
-
     def __iter__(self):
         return iter(self.active)
 

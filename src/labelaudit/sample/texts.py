@@ -201,10 +201,8 @@ POST_COUNTRIES: dict[str, list[str]] = {
     "sw": ["KE", "TZ"],
 }
 
-# (text, quality as most raters see it, quality as the flipping group sees it)
-Response = tuple[str, float, float]
-
-#: RLHF prompts, each with four candidate responses; ``culture`` prompts carry advice
+#: RLHF prompts, each with four candidate responses given as (text, quality as most raters
+#: see it, quality as the flipping group sees it); ``culture`` prompts carry advice
 #: whose quality depends on workplace and family norms (the flipped subset): where
 #: deference is expected, the casual answer most raters prefer reads as the worst one
 PAIR_PROMPTS: list[dict] = [
