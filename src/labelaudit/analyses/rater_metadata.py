@@ -18,7 +18,6 @@ Facts and one table (figures only; verdicts are LA409's and LA410's):
 from __future__ import annotations
 
 import math
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ from labelaudit.populations.alignment import target_shares
 from labelaudit.populations.m49 import country_names, lookup
 from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.methods import render_methods
-from labelaudit.text.languages import language_code, language_names
+from labelaudit.text.languages import language_code, language_names, name_key
 
 #: ISO 3166-1 areas without a permanent population: a rater can hardly live there
 UNINHABITED = {"AQ": "Antarctica", "BV": "Bouvet Island", "HM": "Heard Island and McDonald Islands",
@@ -125,14 +124,7 @@ def first_options(names: list[str], n: int) -> list[str]:
     >>> first_options(["Albania", "Åland Islands", "Afghanistan", "Algeria"], 2)
     ['Afghanistan', 'Åland Islands']
     """
-    return sorted(names, key=_fold)[:n]
-
-
-def _fold(text: str) -> str:
-    """Sort and match key: accents and case folded, punctuation read as spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join("".join(c if c.isalnum() else " " for c in kept).split())
+    return sorted(names, key=name_key)[:n]
 
 
 def _is_country_list(values: pd.Series) -> bool:
@@ -147,7 +139,7 @@ def _uninhabited(value: object) -> str | None:
     text = str(value).strip()
     if text.upper() in UNINHABITED:
         return text.upper()
-    return next((c for c, name in UNINHABITED.items() if _fold(name) == _fold(text)), None)
+    return next((c for c, name in UNINHABITED.items() if name_key(name) == name_key(text)), None)
 
 
 def _countries(values: pd.Series, pool: np.ndarray) -> tuple[dict, int]:

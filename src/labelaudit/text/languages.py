@@ -13,8 +13,13 @@ from functools import cache
 from importlib import resources
 
 
-def _norm(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive key ("Bokmål" == "bokmal")."""
+def name_key(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive key of a name, also the order in which
+    dropdowns list names ("Åland Islands" between "Afghanistan" and "Albania").
+
+    >>> name_key("Norwegian Bokmål"), name_key("Åland Islands")
+    ('norwegian bokmal', 'aland islands')
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join("".join(c if c.isalnum() else " " for c in kept.casefold()).split())
@@ -32,7 +37,7 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
         names[code] = name
         for alias in [name, *aliases.split(";")]:
             if alias.strip():
-                by_name.setdefault(_norm(alias), code)
+                by_name.setdefault(name_key(alias), code)
     return names, by_name
 
 
@@ -60,4 +65,4 @@ def language_code(value: object) -> str | None:
     primary = text.replace("_", "-").split("-")[0].casefold()
     if len(primary) == 2 and primary in names:
         return primary
-    return by_name.get(_norm(text))
+    return by_name.get(name_key(text))
