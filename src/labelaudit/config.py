@@ -40,6 +40,8 @@ COLUMN_KEYS = {
     "response_a",
     "response_b",
 }
+#: lower edges of the default age bands: US Census Bureau ACS groups (see bundle/ages.py)
+CENSUS_AGE_BANDS = (18, 25, 35, 45, 55, 65)
 
 
 @dataclass
@@ -77,6 +79,9 @@ class AuditConfig:
     lexicons: list[Path] = field(default_factory=list)
     # report
     max_examples: int = 20
+    # rater metadata: extra "no answer" codes (a list, or a list per attribute), age bands
+    undisclosed_values: list[str] | dict[str, list[str]] = field(default_factory=list)
+    age_bands: list[int] = field(default_factory=lambda: list(CENSUS_AGE_BANDS))
     # rules
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
@@ -288,6 +293,7 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
                 f"each intersection must be two attribute names, got {pair!r}",
                 'use intersections = [["region", "gender"]]',
             )
+    _check_rater_settings(cfg, bad)
     for code, body in cfg.rules.items():
         if not isinstance(body, dict):
             bad(
@@ -303,3 +309,31 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
             )
     if problems:
         raise InputError(problems)
+
+
+def _check_rater_settings(cfg: AuditConfig, bad: Any) -> None:
+    """``undisclosed_values``: strings, in one list or a list per attribute; ``age_bands``:
+    increasing whole numbers of years."""
+    setting = cfg.undisclosed_values
+    lists = setting.items() if isinstance(setting, dict) else [(None, setting)]
+    for attr, values in lists:
+        name = "undisclosed_values" + (f".{attr}" if attr is not None else "")
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            bad(
+                name,
+                f"{name} must be a list of strings, got {values!r}",
+                'write undisclosed_values = ["skipped", "-99"], or a table '
+                '[undisclosed_values] with gender = ["other/skip"]',
+            )
+    edges = cfg.age_bands
+    if (
+        not isinstance(edges, list)
+        or not edges
+        or not all(isinstance(e, int) and not isinstance(e, bool) and 0 < e < 120 for e in edges)
+        or any(b <= a for a, b in zip(edges, edges[1:], strict=False))
+    ):
+        bad(
+            "age_bands",
+            f"age_bands must be increasing whole numbers of years (1-119), got {edges!r}",
+            "write the lower edge of each band, e.g. age_bands = [18, 25, 35, 45, 55, 65]",
+        )

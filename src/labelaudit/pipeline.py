@@ -272,7 +272,7 @@ def run_checks(
 
 
 #: data issues whose rows are read but left out of the statistics
-ROWS_LEFT_OUT = ("LA001", "LA004", "LA005", "LA006", "LA011", "LA012")
+ROWS_LEFT_OUT = ("LA001", "LA004", "LA005", "LA006", "LA011", "LA012", "LA016")
 
 
 def _rows_left_out(bundle: Bundle) -> dict[str, int]:
@@ -317,6 +317,7 @@ def _context(
                 "kind": v.kind,
                 "values": [str(x) for x in v.values],
                 "escape_values": v.escape_values,
+                "labels": dict(v.labels),
                 "inferred": v.inferred,
             }
             for k, v in bundle.schema.items()

@@ -185,11 +185,12 @@ def c_two_tables(d: Path) -> list[str]:
 
 
 def c_numeric_group_by(d: Path) -> list[str]:
+    # ages are binned into bands by the loader; a count such as tenure in days is not
     _w(d, "judgments.csv", GOOD_J)
-    ages = "\n".join(f"{c},{20 + i}" for i, c in enumerate("ab"))
+    days = "\n".join(f"{c},{20 + i}" for i, c in enumerate("ab"))
     extra = "\n".join(f"x{i},{30 + i}" for i in range(20))
-    _w(d, "annotators.csv", "annotator_id,age\n" + ages + "\n" + extra + "\n")
-    return ["--group-by", "age"]
+    _w(d, "annotators.csv", "annotator_id,tenure_days\n" + days + "\n" + extra + "\n")
+    return ["--group-by", "tenure_days"]
 
 
 def c_bad_kernel(d: Path) -> list[str]:
@@ -228,7 +229,7 @@ CASES: list[Case] = [
     ("negative lead time", c_negative_lead_time, ["lead_time_s", "row 2"]),
     ("column mapping names a missing column", c_bad_column_mapping, ["judgments.csv", "worker"]),
     ("two judgments tables", c_two_tables, ["more than one judgments table"]),
-    ("group_by a continuous number", c_numeric_group_by, ["'age'", "distinct", "band"]),
+    ("group_by a continuous number", c_numeric_group_by, ["'tenure_days'", "distinct", "band"]),
     ("unknown kernel", c_bad_kernel, ["labelaudit.toml", "kernel", "gpu", "auto, numba, numpy"]),
 ]
 

@@ -144,7 +144,7 @@ def demo_methods(tmp_path_factory):
 @pytest.mark.slow
 def test_demo_methods_quote_the_run_settings(demo_methods) -> None:
     """Sentences checked by hand against the demo's settings and data."""
-    assert len(demo_methods) == 23
+    assert len(demo_methods) == 25
     text = {title: note["text"] for title, note in demo_methods.items()}
     assert text["Bootstrap intervals"].startswith(
         "95% percentile intervals from 200 bootstrap replicates that resample pairable "
@@ -178,6 +178,14 @@ def test_demo_methods_quote_the_run_settings(demo_methods) -> None:
     assert (
         "less than 2.0 s or less than 0.2 x the field's median time"
         in (text["Time per judgment and fast judgments"])
+    )
+    assert (
+        "bands under 18, 18-24, 25-34, 35-44, 45-54, 55-64, 65+ before"
+        in (text["Rater metadata as read"])
+    )
+    assert (
+        "the first 3 entries of the alphabetical English list"
+        in (text["Minors and dropdown defaults"])
     )
     assert "Labeling-process checks skipped" not in demo_methods
     assert demo_methods["Tie and skip usage by group"]["reference"] == ""

@@ -6,6 +6,7 @@ from labelaudit.analyses import (  # noqa: F401
     disagreement,
     guidelines,
     process,
+    rater_metadata,
     representation,
     rlhf,
 )

@@ -107,6 +107,10 @@ def unknown_labels_table(bundle: Bundle) -> pd.DataFrame:
     """
     known = {normalise_value_name(v) for spec in bundle.schema.values() for v in spec.values}
     known |= {normalise_value_name(n) for n in bundle.schema}
+    # a named scale point ("Not offensive at all" for 1) is a label the schema has
+    known |= {
+        normalise_value_name(t) for spec in bundle.schema.values() for t in spec.labels.values()
+    }
     rows = []
     for g in bundle.guidelines:
         for lineno, line in enumerate(g.lines, 1):
@@ -152,6 +156,7 @@ def guideline_examples_table(bundle: Bundle) -> pd.DataFrame:
     for name in fields:
         spec = bundle.schema[name]
         pats = [value_pattern(name)] + [value_pattern(v) for v in spec.values if not _is_numeric(v)]
+        pats += [value_pattern(t) for t in spec.labels.values()]
         hits: list[int] = []
         for g in bundle.guidelines:
             for heading, lines in _sections(g):

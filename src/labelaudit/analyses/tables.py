@@ -41,6 +41,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     # undisclosed attribute values
     "metadata_completeness": ("attribute", "n_annotators", "n_missing", "missing_share"),
+    # first options of alphabetical dropdowns (and uninhabited places) among rater values
+    "list_defaults": (
+        "attribute", "group", "list", "option", "position", "reason", "n_annotators",
+        "pool_share", "expected_share", "basis", "ratio", "p_value", "suppressed",
+    ),
     # Krippendorff's alpha overall, within groups; kappa_x across
     "agreement": (
         "field", "scope", "attribute", "group", "level", "alpha", "ci_low", "ci_high", "n_items",

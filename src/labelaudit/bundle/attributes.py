@@ -17,36 +17,138 @@ NON_GROUP_ATTRIBUTES = frozenset({"annotator_id", "languages", "hourly_pay", "cu
 #: numeric columns with more distinct values than this are continuous, not groups
 MAX_NUMERIC_GROUPS = 12
 
-#: values meaning "not disclosed" (compared case-insensitively, "_" read as " ")
+#: spellings of "no answer" in survey and platform exports, compared as
+#: :func:`undisclosed_key` writes them (case, spaces, "_" and "-" between words ignored).
+#: "none" and "na" are deliberately absent: "None" is a religion answer (CREHate: 544 raters)
+#: and "NA" is Namibia's country code; add them with ``undisclosed_values`` if yours mean
+#: "no answer". Consent codes (``CONSENT_REVOKED``) are not here: they take the rater out
+#: of the audit (see :mod:`labelaudit.bundle.consent`).
 UNDISCLOSED = frozenset(
     {
-        "",
-        "prefer not to say",
-        "prefer not to answer",
-        "rather not say",
-        "data expired",
-        "unknown",
+        "",  # also "-" and "--": dashes between words are read as spaces
+        "?",
+        ".",
         "n/a",
+        "n.a.",
+        "nan",
+        "null",
+        "unknown",
+        "not known",
         "undisclosed",
         "not disclosed",
-        "consent revoked",
+        "prefer not to say",
+        "prefer not to answer",
+        "prefer not to disclose",
+        "prefer not to respond",
+        "prefer not to state",
+        "i prefer not to say",
+        "i'd prefer not to say",
+        "i would prefer not to say",
+        "rather not say",
+        "i'd rather not say",
+        "i would rather not say",
+        "would rather not say",
+        "rather not answer",
+        "decline to state",
+        "decline to answer",
+        "declined",
+        "declined to answer",
+        "declined to state",
+        "no answer",
+        "not answer",
+        "not answered",
+        "no response",
+        "not given",
+        "not provided",
+        "not specified",
+        "unspecified",
+        "not stated",
+        "not reported",
+        "missing",
+        "withheld",
+        "not applicable",
+        "data expired",
+        "expired",
     }
 )
 
 
-def is_undisclosed(value: object) -> bool:
-    """True for null and for the usual "not disclosed" spellings (see UNDISCLOSED).
+def undisclosed_key(value: object) -> str:
+    """How a value is compared with the "no answer" codes.
 
-    >>> [is_undisclosed(v) for v in [None, "DATA_EXPIRED", "Prefer not to say", "Kenya"]]
-    [True, True, True, False]
+    >>> undisclosed_key("  Prefer_Not  to-say "), undisclosed_key("I\u2019d rather not say")
+    ('prefer not to say', "i'd rather not say")
     """
-    if value is None:
+    text = str(value).strip().casefold().replace("\u2019", "'")
+    return " ".join(text.replace("_", " ").replace("-", " ").split())
+
+
+def undisclosed_codes(setting: list | dict | None, attribute: str) -> frozenset[str]:
+    """The codes meaning "no answer" for one attribute: the built-in list plus the setting's.
+
+    >>> sorted(undisclosed_codes({"gender": ["Other / skip"]}, "gender") - UNDISCLOSED)
+    ['other / skip']
+    >>> undisclosed_codes({"gender": ["skip"]}, "country") == UNDISCLOSED
+    True
+    """
+    extra = setting.get(attribute, []) if isinstance(setting, dict) else setting or []
+    return UNDISCLOSED | {undisclosed_key(v) for v in extra}
+
+
+def is_undisclosed(value: object, codes: frozenset[str] = UNDISCLOSED) -> bool:
+    """True for null, NaN, an empty list and the "no answer" codes (see UNDISCLOSED).
+
+    >>> [is_undisclosed(v) for v in [None, "DATA_EXPIRED", "Prefer not to say", "N/A",
+    ...                               "nan", "not_answer", "Kenya", "None"]]
+    [True, True, True, True, True, True, False, False]
+    """
+    if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and np.isnan(value):
         return True
     if isinstance(value, (list, tuple, np.ndarray)):
         return len(value) == 0
-    return str(value).strip().casefold().replace("_", " ") in UNDISCLOSED
+    return undisclosed_key(value) in codes
+
+
+BLANK = "(blank)"  #: how a null or empty value is named among the undisclosed codes
+
+
+def clear_undisclosed(
+    table: pd.DataFrame, setting: list | dict | None = None
+) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+    """Every "no answer" value of the attribute columns set to None, and the codes counted.
+
+    Done once when the bundle is built, so no later step can turn a code into a group and
+    numbers stored beside codes (``age``: 31, ``DATA_EXPIRED``) can become numbers. The
+    counts (attribute -> code as written -> raters) say which codes LA407 counted.
+
+    >>> t = pd.DataFrame({"annotator_id": ["a", "b", "c"],
+    ...                   "gender": ["f", "Prefer not to say", None]})
+    >>> out, codes = clear_undisclosed(t)
+    >>> out["gender"].tolist(), codes
+    (['f', None, None], {'gender': {'(blank)': 1, 'Prefer not to say': 1}})
+    """
+    out = table.copy()
+    counts: dict[str, dict[str, int]] = {}
+    for col in table.columns:
+        if col == "annotator_id":
+            continue
+        codes = undisclosed_codes(setting, col)
+        flag = map_distinct(table[col], lambda v: is_undisclosed(v, codes)).astype(bool)  # noqa: B023
+        if not flag.any():
+            continue
+        written = table.loc[flag, col].map(_written)
+        counts[col] = {str(k): int(n) for k, n in sorted(written.value_counts().items())}
+        column = out[col] if pd.api.types.is_numeric_dtype(out[col]) else out[col].astype(object)
+        out[col] = column.where(~flag, None)
+    return out, counts
+
+
+def _written(v: object) -> str:
+    if isinstance(v, (list, tuple, np.ndarray)) or is_undisclosed(v, frozenset({""})):
+        return BLANK
+    return str(v).strip()
 
 
 def group_label(value: object) -> str | None:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from labelaudit.bundle.consent import consent_issue
 from labelaudit.bundle.judgments import _normalise_judgments, _primed, _take
 from labelaudit.bundle.model import Bundle
+from labelaudit.bundle.raters import RaterNotes
 from labelaudit.bundle.schema import infer_schema, parse_schema
 from labelaudit.bundle.tables import (
     _asked_for_groups,
@@ -79,14 +81,30 @@ def build_bundle(
         raw.annotators, cfg.columns, files.get("annotators", "annotators"), "annotators", problems
     )
     items = _rename(raw.items, cfg.columns, files.get("items", "items"), "items", problems)
-    if judg is not None:
-        judg, codes = _normalise_judgments(
-            judg, jfile, problems, issues, raw.skipped_rows, normalised=raw.normalised
-        )
+    afile = files.get("annotators", "annotators")
+    notes = RaterNotes()
     if ann is not None:
-        ann = _normalise_annotators(ann, files.get("annotators", "annotators"), problems, issues)
+        # before the judgments: raters who revoked consent leave before anything is counted
+        ann, notes = _normalise_annotators(ann, afile, problems, issues, cfg)
+    if judg is not None:
+        removed: dict[str, int] = {}
+        judg, codes = _normalise_judgments(
+            judg,
+            jfile,
+            problems,
+            issues,
+            raw.skipped_rows,
+            normalised=raw.normalised,
+            drop_annotators=notes.revoked,
+            dropped=removed,
+        )
+        if notes.revoked:
+            n_rows = int(sizes["judgments"] or 0)
+            issues.append(
+                consent_issue(len(notes.revoked), removed, n_rows, notes.revoked_why, afile)
+            )
     if items is not None:
-        items = _normalise_items(items, files.get("items", "items"), problems, issues)
+        items = _normalise_items(items, files.get("items", "items"), problems, issues, cfg.columns)
 
     schema: dict[str, FieldSpec] = {}
     inferred = raw.schema is None
@@ -111,7 +129,7 @@ def build_bundle(
     target = _target(raw, problems)
     guidelines = _guidelines(raw)
     if judg is not None and ann is not None:
-        _check_attributes(cfg, ann, files.get("annotators", "annotators"), problems)
+        _check_attributes(cfg, ann, afile, problems)
     elif ann is None and _asked_for_groups(cfg):
         problems.append(
             Problem(
@@ -141,6 +159,7 @@ def build_bundle(
         schema_inferred=inferred,
         source=dict(raw.source),
         rows_read=int(sizes["judgments"]),
+        undisclosed_codes=notes.undisclosed,
     )
     if codes is not None:
         bundle._prime(*_primed(codes))

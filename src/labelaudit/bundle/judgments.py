@@ -157,7 +157,14 @@ def _normalise_judgments(
     issues: list[DataIssue],
     skipped_rows: dict[str, int],
     normalised: bool = False,
+    drop_annotators: set[str] | None = None,
+    dropped: dict[str, int] | None = None,
 ) -> tuple[pd.DataFrame, Codes | None]:
+    """Normalise and code the judgments; rows without ids are counted (LA012) and left out.
+
+    ``drop_annotators`` (raters who revoked consent) are left out too, before anything is
+    counted; ``dropped`` receives how many of their rows each field lost.
+    """
     if normalised:
         codes = _factorized(df)
     else:
@@ -182,6 +189,8 @@ def _normalise_judgments(
         df = df[~no_id]
         codes = _take(codes, ~no_id.to_numpy())
         codes = None if codes is None else _compact(codes)
+    if drop_annotators:
+        df, codes = _without_annotators(df, codes, drop_annotators, dropped)
     df["skipped"] = codes["label"][0] < 0 if codes is not None else df["label"].isna()
     if "created_at" in df.columns:
         parsed = pd.to_datetime(df["created_at"], errors="coerce", utc=True, format="mixed")
@@ -259,6 +268,20 @@ def _normalise_judgments(
     return df.reset_index(drop=True), codes
 
 
+def _without_annotators(
+    df: pd.DataFrame, codes: Codes | None, ids: set[str], dropped: dict[str, int] | None
+) -> tuple[pd.DataFrame, Codes | None]:
+    """The judgments of every annotator but ``ids``; rows lost per field into ``dropped``."""
+    gone = df["annotator_id"].isin(ids).to_numpy()
+    if not gone.any():
+        return df, codes
+    if dropped is not None:
+        for name, n in df.loc[gone, "field"].value_counts().items():
+            dropped[str(name)] = dropped.get(str(name), 0) + int(n)
+    codes = _take(codes, ~gone)
+    return df[~gone], None if codes is None else _compact(codes)
+
+
 def _primed(codes: Codes) -> tuple:
     """Arguments of :meth:`Bundle._prime` (codes already compact, see :func:`_compact`)."""
     (ic, iu), (ac, au), (fc, fu), (lc, lu) = (codes[c] for c in CODED)
@@ -266,7 +289,7 @@ def _primed(codes: Codes) -> tuple:
 
 
 def _compact(codes: Codes) -> Codes:
-    """Renumber id and field codes in first-appearance order after rows were dropped.
+    """Renumber id, field and label codes in first-appearance order after rows were dropped.
 
     Codes from :func:`_map_coded` are compact and in first-appearance order (what
     ``pd.unique`` gives); dropping duplicates keeps that, dropping id-less rows may not.
@@ -276,4 +299,11 @@ def _compact(codes: Codes) -> Codes:
         c, u = codes[col]
         new, first = pd.factorize(c)
         out[col] = (new.astype(np.int32), u[first])
+    # labels keep -1 for skipped rows; the others are renumbered the same way
+    c, u = codes["label"]
+    scored = c >= 0
+    new, first = pd.factorize(c[scored])
+    labels = np.full(c.size, -1, dtype=np.int32)
+    labels[scored] = new
+    out["label"] = (labels, u[first])
     return out

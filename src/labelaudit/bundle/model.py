@@ -45,6 +45,8 @@ class Bundle:
     name: str = "bundle"
     source: dict = field(default_factory=dict)  # provenance, e.g. a Label Studio pull
     rows_read: int | None = None  # judgment rows as read, before duplicates were set aside
+    #: "no answer" codes cleared from the annotators table: attribute -> code -> raters
+    undisclosed_codes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def subset(self, annotator_ids: set[str], name: str) -> Bundle:
         """The judgments of some annotators only (for ``--split-by`` slices).

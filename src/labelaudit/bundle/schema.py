@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.labels import map_distinct
+from labelaudit.bundle.labels import label_key, map_distinct
 from labelaudit.bundle.types import LEVELS, FieldSpec
 from labelaudit.errors import Problem
 from labelaudit.sources.base import has_lists
 from labelaudit.text.escape import find_escape_values
 
 KINDS = ("single", "multi", "pairwise", "ranking", "text")
-_FIELD_KEYS = {"level", "values", "escape_values", "kind", "description"}
+_FIELD_KEYS = {"level", "values", "escape_values", "kind", "description", "labels"}
 
 
 #: on an ordered scale these name the bottom of the scale, not "none of these fit"
@@ -150,6 +150,9 @@ def parse_schema(raw: dict, where: str, problems: list[Problem]) -> dict[str, Fi
                 )
             )
             continue
+        labels = _scale_labels(name, level, values, body.get("labels"), where, problems)
+        if labels is None:
+            continue
         out[name] = FieldSpec(
             name=name,
             level=level,
@@ -158,7 +161,60 @@ def parse_schema(raw: dict, where: str, problems: list[Problem]) -> dict[str, Fi
             kind=kind,
             inferred=False,
             escape_inferred=escape_inferred,
+            labels=labels,
         )
+    return out
+
+
+def _scale_labels(
+    name: str, level: str, values: list, raw: object, where: str, problems: list[Problem]
+) -> dict[str, str] | None:
+    """``labels: {1: "Not offensive at all", 5: "Very offensive"}``: names of scale points.
+
+    Keys are points of the scale (among ``values`` when the field lists them, numbers
+    otherwise); they are stored as the value is written in ``values`` (``"1"``). None
+    after recording a problem.
+    """
+    if raw is None:
+        return {}
+    setting = f"fields.{name}.labels"
+
+    def bad(message: str, fix: str) -> None:
+        problems.append(Problem(where, f"field {name!r}: {message}", setting=setting, fix=fix))
+
+    if level not in ("ordinal", "interval"):
+        bad(
+            f"labels name the points of a scale, but the field is {level}",
+            "remove labels (a nominal field's values are their own names), or make the "
+            "field ordinal or interval",
+        )
+        return None
+    if not isinstance(raw, dict) or not raw:
+        bad("labels must be a mapping of scale point to name", 'write labels: {1: "Not at all"}')
+        return None
+    listed = {label_key(v): str(v) for v in values}
+    out: dict[str, str] = {}
+    for point, text in raw.items():
+        key = label_key(point)
+        if values and key not in listed:
+            shown = ", ".join(repr(str(v)) for v in values[:8])
+            bad(f"labels name the point {point!r}, which is not among its values ({shown})",
+                "name only points listed in values")  # fmt: skip
+            return None
+        if not values and not isinstance(key, float):
+            bad(f"labels name the point {point!r}, which is not a number",
+                "key labels by the scale's numbers, e.g. 1, 5")  # fmt: skip
+            return None
+        if not isinstance(text, str) or not text.strip():
+            bad(f"the label of point {point!r} must be non-empty text, got {text!r}",
+                'write the name in quotes, e.g. 1: "Not at all"')  # fmt: skip
+            return None
+        out[listed.get(key, f"{key:g}" if isinstance(key, float) else str(point))] = text.strip()
+    names = [t.casefold() for t in out.values()]
+    if len(set(names)) != len(names):
+        twice = sorted({t for t in out.values() if names.count(t.casefold()) > 1})
+        bad(f"two points share the label {twice[0]!r}", "give each point its own name")
+        return None
     return out
 
 

@@ -13,13 +13,20 @@ import json
 import numpy as np
 import pandas as pd
 
-from labelaudit.bundle.attributes import MAX_NUMERIC_GROUPS
+from labelaudit.bundle.attributes import (
+    MAX_NUMERIC_GROUPS,
+    UNDISCLOSED,
+    is_undisclosed,
+    undisclosed_codes,
+)
 from labelaudit.bundle.judgments import Codes, _ids
+from labelaudit.bundle.raters import RaterNotes, screen_raters, settle_values
 from labelaudit.bundle.types import DataIssue
 from labelaudit.bundle.validate import _first_rows, _rows
 from labelaudit.config import AuditConfig
 from labelaudit.errors import Problem
 from labelaudit.sources.base import REQUIRED as JUDGMENT_COLUMNS
+from labelaudit.text.languages import language_code
 from labelaudit.wording import counted, verb
 
 REQUIRED = {
@@ -67,8 +74,15 @@ def _rename(
 
 
 def _normalise_annotators(
-    df: pd.DataFrame, where: str, problems: list[Problem], issues: list[DataIssue]
-) -> pd.DataFrame:
+    df: pd.DataFrame,
+    where: str,
+    problems: list[Problem],
+    issues: list[DataIssue],
+    cfg: AuditConfig | None = None,
+) -> tuple[pd.DataFrame, RaterNotes]:
+    """Ids, consent, "no answer" codes, types, age bands, region; see :mod:`.raters`."""
+    cfg = cfg or AuditConfig()
+    id_col = cfg.columns.get("annotator_id", "annotator_id")  # the file's own name for it
     df = df.copy()
     df["annotator_id"] = _ids(df["annotator_id"])
     no_id = df["annotator_id"].isna()
@@ -77,24 +91,18 @@ def _normalise_annotators(
             Problem(
                 where,
                 "annotator rows without an annotator_id",
-                column="annotator_id",
+                column=id_col,
                 rows=_rows(no_id),
                 fix="give every annotator row an id",
             )
         )
     dup = df["annotator_id"].duplicated(keep="first") & ~no_id
     if dup.any():
-        problems.append(
-            Problem(
-                where,
-                f"{counted(int(dup.sum()), 'annotator id')} {verb(int(dup.sum()), 'appears', 'appear')} more than once",
-                column="annotator_id",
-                rows=_rows(dup),
-                fix="keep one row per annotator",
-            )
-        )
+        problems.append(_repeated_ids(df["annotator_id"], dup, "annotator", id_col, where))
+    df, notes = screen_raters(df, cfg, where, problems)
     if "languages" in df.columns:
-        df["languages"] = df["languages"].map(_languages).astype(object)
+        codes = undisclosed_codes(cfg.undisclosed_values, "languages")
+        df["languages"] = df["languages"].map(lambda v: _languages(v, codes)).astype(object)
     for col in ("hourly_pay",):
         if col in df.columns:
             num = pd.to_numeric(df[col], errors="coerce")
@@ -128,26 +136,55 @@ def _normalise_annotators(
         conv = pd.to_numeric(df[col], errors="coerce")
         if conv.notna().sum() == df[col].notna().sum() and df[col].notna().any():
             df[col] = conv
+    df = settle_values(df, cfg, where, issues)
     if "region" not in df.columns and "country" in df.columns:
         from labelaudit.populations.m49 import region_of
 
         regions = df["country"].map(lambda c: region_of(str(c)) if c is not None else None)
         df["region"] = regions.map(lambda r: r[0] if r else None).astype(object)
-        n_unknown = int((regions.isna() & df["country"].notna()).sum())
+        unknown = regions.isna() & df["country"].notna()
+        n_unknown, n_values = int(unknown.sum()), int(df.loc[unknown, "country"].nunique())
+        tail = (
+            f"; {counted(n_unknown, 'rater')} with {counted(n_values, 'country value')} that "
+            f"{verb(n_values, 'is', 'are')} not recognised {verb(n_unknown, 'has', 'have')} "
+            "no region (the values are listed under LA017)"
+            if n_unknown
+            else "; every country value was recognised"
+        )
         issues.append(
             DataIssue(
                 "LA013",
-                "region was derived from country with the UN M49 "
-                f"classification; {counted(n_unknown, 'country value')} {verb(n_unknown, 'was', 'were')} not recognised.",
+                f"region was derived from country with the UN M49 classification{tail}.",
                 count=n_unknown,
                 file=where,
                 column="country",
+                evidence={
+                    "n_annotators_unrecognised": n_unknown,
+                    "n_values_unrecognised": n_values,
+                },
             )
         )
-    return df
+    return df, notes
 
 
-def _languages(v: object) -> list[str] | None:
+def _repeated_ids(ids: pd.Series, dup: pd.Series, what: str, column: str, where: str) -> Problem:
+    """One problem for ids on several rows: distinct ids counted, the first ones quoted."""
+    repeated = pd.unique(ids[dup])
+    shown = ", ".join(repr(str(v)) for v in repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+    n_ids, n_rows = len(repeated), int(dup.sum())
+    return Problem(
+        where,
+        f"{counted(n_ids, f'{what} id')} {verb(n_ids, 'appears', 'appear')} more than once "
+        f"({shown}; {counted(n_rows, 'extra row')})",
+        column=column,
+        rows=_rows(dup),
+        fix=f"keep one row per {what}",
+    )
+
+
+def _languages(v: object, codes: frozenset[str] = UNDISCLOSED) -> list[str] | None:
+    """A rater's languages as ISO 639-1 codes where recognised (names and tags mapped),
+    lower-cased as written otherwise; "no answer" tokens dropped."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return None
     if isinstance(v, np.ndarray):
@@ -161,25 +198,23 @@ def _languages(v: object) -> list[str] | None:
                 v = t.strip("[]").split(",")
         else:
             v = t.replace(",", ";").split(";")
-    return sorted({str(x).strip().lower() for x in v if str(x).strip()})
+    tokens = [str(x).strip() for x in v if not is_undisclosed(x, codes)]
+    return sorted({language_code(t) or t.lower() for t in tokens if t}) or None
 
 
 def _normalise_items(
-    df: pd.DataFrame, where: str, problems: list[Problem], issues: list[DataIssue]
+    df: pd.DataFrame,
+    where: str,
+    problems: list[Problem],
+    issues: list[DataIssue],
+    columns: dict[str, str] | None = None,
 ) -> pd.DataFrame:
+    item_col = (columns or {}).get("item_id", "item_id")  # the file's own name for it
     df = df.copy()
     df["item_id"] = _ids(df["item_id"])
     dup = df["item_id"].duplicated(keep="first") & df["item_id"].notna()
     if dup.any():
-        problems.append(
-            Problem(
-                where,
-                f"{counted(int(dup.sum()), 'item id')} {verb(int(dup.sum()), 'appears', 'appear')} more than once",
-                column="item_id",
-                rows=_rows(dup),
-                fix="keep one row per item",
-            )
-        )
+        problems.append(_repeated_ids(df["item_id"], dup, "item", item_col, where))
     for col in ("language", "country", "region"):
         if col in df.columns:
             df[col] = (

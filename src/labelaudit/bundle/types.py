@@ -23,6 +23,8 @@ class FieldSpec:
     kind: FieldKind = "single"
     inferred: bool = False  # True when the schema was inferred from the labels
     escape_inferred: bool = False  # True when escape values were found by name
+    #: names of scale points (ordinal/interval), keyed as the value is written: {"1": "Not at all"}
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -214,7 +214,7 @@ def _unknown_fields(mask: np.ndarray, names: list[str], where: str) -> DataIssue
     return DataIssue(
         "LA011",
         f"{counted(cnt, 'judgment')} {verb(cnt, 'is', 'are')} for fields not in the schema "
-        f"({', '.join(names[:5])}): not scored.",
+        f"({', '.join(repr(n) for n in names[:5])}): not scored.",
         count=cnt,
         file=where,
         column="field",
@@ -229,7 +229,7 @@ def _out_of_schema(
     return DataIssue(
         "LA004",
         f"{counted(cnt, 'label')} on field {name!r} {verb(cnt, 'is', 'are')} not among the "
-        f"schema's values (e.g. {', '.join(examples)}): not scored.",
+        f"schema's values (e.g. {', '.join(repr(e) for e in examples)}): not scored.",
         count=cnt,
         file=where,
         column="label",

@@ -7,6 +7,7 @@ from labelaudit.checks import (  # noqa: F401
     disagreement,
     guidelines,
     process,
+    rater_metadata,
     representation,
     rlhf,
 )

@@ -16,6 +16,7 @@ import pandas as pd
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import figure as _num
+from labelaudit.wording import counted
 
 FOUR_FIFTHS = "the four-fifths rule, 29 CFR 1607.4(D)"
 
@@ -355,16 +356,23 @@ def incomplete_metadata(ctx: CheckContext) -> Iterable[Finding]:
         if share is None or share <= limit:
             continue
         n_txt = f" of {int(n)} annotators" if n is not None else " of annotators"
+        codes = (ctx.facts.get("undisclosed_codes") or {}).get(r["attribute"]) or {}
+        seen = ", ".join(
+            f"{'blank' if c == '(blank)' else repr(c)} ({counted(int(k), 'rater')})"
+            for c, k in codes.items()
+        )
         yield ctx.hit(
             f"{_pct(share)}{n_txt} have no usable {r['attribute']} (empty, undisclosed or "
-            f"expired; > {_pct(limit)}, labelaudit convention). Figures by {r['attribute']} "
-            "cover only those who disclosed it, and missingness is rarely random.",
+            f"expired{'; codes in the annotators table: ' + seen if seen else ''}; > "
+            f"{_pct(limit)}, labelaudit convention). Figures by {r['attribute']} cover only "
+            "those who disclosed it, and missingness is rarely random.",
             subject={"attribute": r.get("attribute")},
             evidence={
                 "n_annotators": None if n is None else int(n),
                 "missing_share": share,
                 "n_missing": _num(r, "n_missing"),
                 "max_missing_share": limit,
+                "codes": dict(codes),
             },
             severity="medium" if share > medium else "low",
         )

@@ -97,6 +97,15 @@ def _tables() -> tuple[dict[str, Country], dict[str, Country]]:
     return by_code, by_name
 
 
+def country_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English name, for every country or area of the table.
+
+    >>> country_names()["AX"]
+    'Åland Islands'
+    """
+    return {code: c.name for code, c in _tables()[0].items()}
+
+
 def lookup(value: object) -> Country | None:
     """The country named by an ISO 3166-1 alpha-2 code or an English name, or None.
 

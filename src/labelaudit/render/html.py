@@ -82,6 +82,13 @@ def _section_blocks(
     return blocks
 
 
+def _schema_cell(key: str, value: object) -> object:
+    """Named scale points read "1 = Not offensive at all; 5 = Very offensive"."""
+    if key == "labels" and isinstance(value, dict):
+        return "; ".join(f"{point} = {name}" for point, name in value.items())
+    return value
+
+
 def _data_overview(result: AuditResult) -> list[S.Block]:
     ctx, summary = result.context, result.summary
     blocks = [
@@ -95,7 +102,7 @@ def _data_overview(result: AuditResult) -> list[S.Block]:
     schema = ctx.get("schema") or {}
     if schema:
         rows = [
-            {"field": f, **{k: v for k, v in (spec or {}).items()}}
+            {"field": f, **{k: _schema_cell(k, v) for k, v in (spec or {}).items()}}
             for f, spec in sorted(schema.items())
         ]
         df = pd.DataFrame(rows)

@@ -45,6 +45,7 @@ PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
     "concentration": ("representativeness", None),
     "perspective_diversity": ("representativeness", None),
     "metadata_completeness": ("representativeness", None),
+    "list_defaults": ("representativeness", None),
     "agreement": ("disagreement", None),
     "group_association": ("disagreement", None),
     "agreement_difference": ("disagreement", None),
