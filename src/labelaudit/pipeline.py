@@ -22,6 +22,7 @@ from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
 from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
+from labelaudit.checks.fingerprint import assign_fingerprints
 from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
@@ -268,6 +269,7 @@ def run_checks(
             severity=rulebook.severities.get(code),
         )
         findings.extend(fn(ctx))
+    assign_fingerprints(findings, facts.get("guidelines") or [])
     return sorted(findings, key=Finding.sort_key)
 
 
