@@ -45,6 +45,9 @@ class Bundle:
     name: str = "bundle"
     source: dict = field(default_factory=dict)  # provenance, e.g. a Label Studio pull
     rows_read: int | None = None  # judgment rows as read, before duplicates were set aside
+    #: where each input came from (role -> path as the user would write it; guidelines
+    #: as ``guideline:NAME``), for renderers that point at files (SARIF, annotations)
+    files: dict[str, str] = field(default_factory=dict)
 
     def subset(self, annotator_ids: set[str], name: str) -> Bundle:
         """The judgments of some annotators only (for ``--split-by`` slices).
@@ -69,6 +72,7 @@ class Bundle:
             name=name,
             source=self.source,
             rows_read=int(keep.sum()),
+            files=self.files,
         )
 
     def with_annotator_columns(self, annotators: pd.DataFrame) -> Bundle:
