@@ -8,8 +8,6 @@ place that knows the order. Rendering the result (HTML, JSON files) is
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +27,7 @@ from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_se
 from labelaudit.errors import InputError, Problem
 from labelaudit.privacy import enforce, run_salt
 from labelaudit.progress import set_quiet, step
+from labelaudit.reproducible import run_timestamp
 from labelaudit.result import AuditResult
 from labelaudit.rulebook import Rulebook, build_rulebook
 from labelaudit.sources.read import display_path, read_inputs
@@ -123,28 +122,6 @@ def prepare(cfg: AuditConfig) -> tuple[Bundle, Rulebook]:
     if problems or bundle is None or rulebook is None:
         raise InputError(problems)
     return bundle, rulebook
-
-
-def run_timestamp() -> str:
-    """The run's ``created_at``: ``SOURCE_DATE_EPOCH`` when set (reproducible bytes), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None or epoch.strip() == "":
-        when = dt.datetime.now(dt.UTC)
-    else:
-        try:
-            when = dt.datetime.fromtimestamp(int(epoch.strip()), dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise InputError(
-                [
-                    Problem(
-                        "environment",
-                        f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}",
-                        setting="SOURCE_DATE_EPOCH",
-                        fix="export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it",
-                    )
-                ]
-            ) from None
-    return when.replace(microsecond=0).isoformat()
 
 
 def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:

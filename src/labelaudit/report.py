@@ -114,9 +114,9 @@ def ensure_writable(out: Path) -> list[Path]:
         os.unlink(probe)
     except OSError as exc:
         what = (
-            "is not a folder"
+            "names a file, not a folder"
             if out.exists() and not out.is_dir()
-            else (f"is not writable ({exc.strerror or exc})")
+            else f"cannot be created or written to ({exc.strerror or exc})"
         )
         raise InputError(
             [

@@ -19,6 +19,7 @@ from labelaudit.cli.info import explain_rule
 from labelaudit.cli.output import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, say
 from labelaudit.cli.parser import PULL_FLAGS, build_parser
 from labelaudit.errors import InputError
+from labelaudit.reproducible import run_timestamp
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0, 1, 2 or 3, see above)."""
     try:
         args = build_parser().parse_args(argv)
+        run_timestamp()  # a bad SOURCE_DATE_EPOCH is named before numpy trips over it
         return _dispatch(args)
     except InputError as exc:
         say(exc.render())

@@ -107,11 +107,13 @@ def _unknown_codes(cfg: AuditConfig, rules: dict[str, Rule], where: str) -> list
 
 def _unknown_code(code: str, setting: str, known: list[str], where: str) -> Problem:
     # a well-formed code (LA999) is a rule that doesn't exist, not a typo of a near one
-    hint = (
+    by_lower = {k.lower(): k for k in known}
+    near = (
         []
         if _CODE.fullmatch(str(code))
-        else difflib.get_close_matches(str(code).upper(), sorted(known), n=1)
+        else difflib.get_close_matches(str(code).lower(), sorted(by_lower), n=1)
     )
+    hint = [by_lower[n] for n in near]
     return Problem(
         where,
         f"unknown rule {code!r}",
