@@ -88,17 +88,20 @@ def test_examples_are_valid_for_their_ci_system(kind, schema, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _run_example(kind: str, repo: Path, monkeypatch) -> tuple[str, dict[str, str]]:
+    """Run every labelaudit command of one example; its YAML and each command's stdout."""
+    block = _blocks()[kind]
+    commands = _commands(kind, block)
+    assert commands, f"no labelaudit command in the {kind} example"
+    return block, {c: _labelaudit(repo, c, monkeypatch)[1] for c in commands}
+
+
 @pytest.mark.slow
 def test_github_example_commands_write_what_its_later_steps_upload(repo, monkeypatch):
-    block = _blocks()["github"]
-    commands = _commands("github", block)
-    assert commands, "no labelaudit command in the GitHub example"
-    for command in commands:
-        _, stdout = _labelaudit(repo, command, monkeypatch)
+    block, outputs = _run_example("github", repo, monkeypatch)
+    for command, stdout in outputs.items():
         if "--format github" in command:
-            assert stdout.startswith("::") and all(
-                ln.startswith("::") for ln in stdout.splitlines()
-            )
+            assert stdout and all(ln.startswith("::") for ln in stdout.splitlines())
     steps = yaml.safe_load(block)["jobs"]["audit"]["steps"]
     uploads = [s["with"].get("sarif_file") or s["with"].get("path") for s in steps if "with" in s and "uses" in s and "setup-python" not in s["uses"]]  # fmt: skip
     hashed = re.findall(r"hashFiles\('([^']+)'\)", block)
@@ -109,11 +112,7 @@ def test_github_example_commands_write_what_its_later_steps_upload(repo, monkeyp
 
 @pytest.mark.slow
 def test_gitlab_example_commands_write_its_artifacts_and_junit_report(repo, monkeypatch):
-    block = _blocks()["gitlab"]
-    commands = _commands("gitlab", block)
-    assert commands, "no labelaudit command in the GitLab example"
-    for command in commands:
-        _labelaudit(repo, command, monkeypatch)
+    block, _ = _run_example("gitlab", repo, monkeypatch)
     job = next(j for j in yaml.safe_load(block).values() if isinstance(j, dict))
     for path in [*job["artifacts"]["paths"], job["artifacts"]["reports"]["junit"]]:
         assert (repo / path).exists(), path

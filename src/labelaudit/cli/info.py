@@ -12,14 +12,9 @@ from labelaudit.errors import InputError, Problem
 
 def cmd_rules(args: argparse.Namespace) -> int:
     """List every rule (code, severity, category, title), or explain one."""
-    from labelaudit.rulebook import RuleFileError, load_rules
+    from labelaudit.rulebook import read_rules
 
-    try:
-        rules = load_rules(args.rules_dir)
-    except RuleFileError as exc:
-        raise InputError(
-            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
-        ) from None
+    rules = read_rules(args.rules_dir)
     if args.code is None:
         emit(
             "".join(

@@ -59,12 +59,7 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
     nearest known name) and parameter values of another type than the default's are bad
     input (exit 2), reported together.
     """
-    try:
-        rules = load_rules(cfg.rules_dir)
-    except RuleFileError as exc:
-        raise InputError(
-            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
-        ) from None
+    rules = read_rules(cfg.rules_dir)
     where = str(cfg.config_path or "command line")
     problems = _unknown_codes(cfg, rules, where)
     for code, body in cfg.rules.items():
@@ -90,6 +85,16 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
     return Rulebook(
         rules=rules, params=params, severities=severities, active=active, pay_floors=floors
     )
+
+
+def read_rules(extra_dirs) -> dict[str, Rule]:
+    """Every rule (built-in, then ``rules_dir``); a malformed file is an ``InputError``."""
+    try:
+        return load_rules(extra_dirs)
+    except RuleFileError as exc:
+        raise InputError(
+            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
+        ) from None
 
 
 def _unknown_codes(cfg: AuditConfig, rules: dict[str, Rule], where: str) -> list[Problem]:
