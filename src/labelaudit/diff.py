@@ -1,10 +1,14 @@
 """``labelaudit diff OLD NEW``: what changed between two audits of (versions of) a data set.
 
 Works on two loaded ``findings.json`` documents, so audits can be compared without
-recomputing anything. Findings are matched by rule and subject: a finding only in NEW
-is *new*, one only in OLD is *resolved*, and one in both with a different severity or
-different evidence figures is *changed*. Metric deltas follow the headline figures of
-the contract tables, matched on their identity columns.
+recomputing anything. Findings are matched by their ``fingerprint`` (rule, subject and,
+for guideline findings, the normalised text of the line rather than its number): a
+finding only in NEW is *new*, one only in OLD is *resolved*, and one in both with a
+different severity or different evidence figures is *changed*. A guideline finding
+whose line only moved (lines added above it, say) is the same finding: it is counted as
+*moved* and is not a change. Documents written before fingerprints existed are matched
+by rule and subject. Metric deltas follow the headline figures of the contract tables,
+matched on their identity columns.
 """
 
 from __future__ import annotations
@@ -61,15 +65,28 @@ class DiffResult:
     resolved: list[dict] = field(default_factory=list)
     changed: list[FindingChange] = field(default_factory=list)
     deltas: list[MetricDelta] = field(default_factory=list)
+    #: (old, new) pairs of one finding whose guideline line number changed, nothing else
+    moved: list[tuple[dict, dict]] = field(default_factory=list)
+    #: "fingerprint", or "rule and subject" when a document has no fingerprints
+    matched_by: str = "fingerprint"
 
     @property
     def empty(self) -> bool:
         return not (self.new or self.resolved or self.changed or self.deltas)
 
 
+#: evidence that quotes the data rather than measuring it: the fingerprint already
+#: decides whether a quoted guideline line is the same line
+QUOTED_EVIDENCE = frozenset({"excerpt"})
+
+
 def _key(f: dict) -> str:
     subject = {k: v for k, v in (f.get("subject") or {}).items() if v is not None}
     return json.dumps([f.get("rule"), subject], sort_keys=True, ensure_ascii=False)
+
+
+def _fingerprinted(doc: dict) -> bool:
+    return all(isinstance(f.get("fingerprint"), str) and f["fingerprint"] for f in doc["findings"])
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -92,17 +109,19 @@ def _check_document(doc: Any, name: str) -> None:
 def diff_findings(old: dict, new: dict) -> DiffResult:
     """Compare two ``findings.json`` documents (already loaded as dicts).
 
-    Findings sharing a rule and subject are paired in order of appearance, so two
-    findings with the same key are compared one to one.
+    Findings are paired by fingerprint when both documents carry them, else by rule and
+    subject; findings sharing a key are paired in order of appearance, one to one.
     """
     _check_document(old, "OLD")
     _check_document(new, "NEW")
+    by_fingerprint = _fingerprinted(old) and _fingerprinted(new)
+    key = (lambda f: f["fingerprint"]) if by_fingerprint else _key
     old_by: dict[str, list[dict]] = defaultdict(list)
     for f in old["findings"]:
-        old_by[_key(f)].append(f)
-    result = DiffResult()
+        old_by[key(f)].append(f)
+    result = DiffResult(matched_by="fingerprint" if by_fingerprint else "rule and subject")
     for f in new["findings"]:
-        k = _key(f)
+        k = key(f)
         if not old_by.get(k):
             result.new.append(f)
             continue
@@ -111,13 +130,15 @@ def diff_findings(old: dict, new: dict) -> DiffResult:
         if before.get("severity") != f.get("severity"):
             changes["severity"] = (before.get("severity"), f.get("severity"))
         ev_old, ev_new = before.get("evidence") or {}, f.get("evidence") or {}
-        for name in sorted(set(ev_old) | set(ev_new)):
+        for name in sorted((set(ev_old) | set(ev_new)) - QUOTED_EVIDENCE):
             if not _same(ev_old.get(name), ev_new.get(name)):
                 changes[name] = (ev_old.get(name), ev_new.get(name))
         if changes:
             result.changed.append(
                 FindingChange(f.get("rule", ""), f.get("subject") or {}, before, f, changes)
             )
+        elif _key(before) != _key(f):
+            result.moved.append((before, f))
     result.resolved = _sort([f for rest in old_by.values() for f in rest])
     result.new = _sort(result.new)
     result.deltas = metric_deltas(old.get("metrics") or {}, new.get("metrics") or {})
@@ -221,6 +242,16 @@ def format_diff(d: DiffResult) -> str:
             lines.append(
                 f"  {m.table}.{m.column} ({_subject(m.key)}): {_num(m.old)} -> {_num(m.new)}{delta}"
             )
+    if d.moved:
+        lines.append(
+            f"\n{len(d.moved)} finding(s) on guideline lines that only moved (same text, "
+            "matched by fingerprint): unchanged."
+        )
+    if d.matched_by != "fingerprint":
+        lines.append(
+            "\nFindings were matched by rule and subject: a findings.json without "
+            "fingerprints (written before they were added) can't follow guideline lines that moved."
+        )
     if d.empty:
         lines.append("No differences.")
     return "\n".join(lines) + "\n"

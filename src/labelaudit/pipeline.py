@@ -8,7 +8,6 @@ place that knows the order. Rendering the result (HTML, JSON files) is
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -22,16 +21,19 @@ from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
 from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
+from labelaudit.checks.fingerprint import assign_fingerprints
 from labelaudit.checks.registry import CheckContext, registered_checks
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
 from labelaudit.privacy import enforce, run_salt
 from labelaudit.progress import set_quiet, step
+from labelaudit.reproducible import run_timestamp
 from labelaudit.result import AuditResult
 from labelaudit.rulebook import Rulebook, build_rulebook
-from labelaudit.sources.read import read_inputs
+from labelaudit.sources.read import display_path, read_inputs
 from labelaudit.stats.disclosure import hidden_groups
 from labelaudit.stats.kernel import resolve as resolve_kernel
+from labelaudit.text.langid import batch_detector
 from labelaudit.text.lexicon import load_lexicons
 from labelaudit.version import __version__
 from labelaudit.vocabulary import severity_counts
@@ -86,7 +88,40 @@ def load_bundle(cfg: AuditConfig) -> Bundle:
     bundle = build_bundle(raw, cfg, problems, release_raw=True)
     if cfg.bundle is not None:
         bundle.name = cfg.bundle.resolve().name
+    bundle.files = {
+        role: path if path.startswith("preset:") else display_path(path)
+        for role, path in raw.files.items()
+    }
     return bundle
+
+
+def prepare(cfg: AuditConfig) -> tuple[Bundle, Rulebook]:
+    """Every check ``audit`` makes before a statistic runs; all problems in one error.
+
+    The rulebook (rule codes, parameter names and types, pay floors), the language
+    detector, ``SOURCE_DATE_EPOCH`` and the inputs (tables, schema, target, guidelines,
+    attributes) are each checked even when another already failed, so one run of
+    ``labelaudit validate`` (or ``audit``) names every problem. The config itself was
+    resolved before (:func:`resolve_config`): the rest can't be checked without it.
+    """
+    problems: list[Problem] = []
+    rulebook = bundle = None
+    try:
+        rulebook = build_rulebook(cfg)
+    except InputError as exc:
+        problems += exc.problems
+    for early_check in (lambda: batch_detector(cfg.language_detector, cfg.seed), run_timestamp):
+        try:
+            early_check()
+        except InputError as exc:
+            problems += exc.problems
+    try:
+        bundle = load_bundle(cfg)
+    except InputError as exc:
+        problems += exc.problems
+    if problems or bundle is None or rulebook is None:
+        raise InputError(problems)
+    return bundle, rulebook
 
 
 def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
@@ -95,10 +130,10 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     set_quiet(cfg.quiet)
     step(f"reading {cfg.bundle or 'inputs'}")
     t0 = time.perf_counter()
-    bundle = load_bundle(cfg)
+    bundle, rulebook = prepare(cfg)
     loaded = time.perf_counter() - t0
     peak_after_load = _peak_rss_mib()
-    result = audit_bundle(bundle, cfg)
+    result = audit_bundle(bundle, cfg, rulebook=rulebook)
     # wall seconds per stage, for benchmarks; kept out of findings.json (not deterministic)
     result.context["timings"] = {"load": loaded, **result.context.get("timings", {})}
     result.context["peak_rss_mib"] = {
@@ -142,10 +177,14 @@ def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict
 
 
 def audit_bundle(
-    bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None = None
+    bundle: Bundle,
+    cfg: AuditConfig,
+    *,
+    context_extra: dict | None = None,
+    rulebook: Rulebook | None = None,
 ) -> AuditResult:
     """Run every analysis and check over an already validated bundle."""
-    rulebook = build_rulebook(cfg)
+    rulebook = rulebook or build_rulebook(cfg)
     tables: dict[str, pd.DataFrame] = {}
     facts: dict[str, Any] = {}
     methods: list[dict[str, str]] = []
@@ -212,7 +251,7 @@ def audit_bundle(
         metrics=tables,
         findings=findings,
         run={
-            "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "created_at": run_timestamp(),
             "seed": cfg.seed,
             "inputs": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in bundle.inputs],
             "config": cfg.to_record(),
@@ -268,6 +307,7 @@ def run_checks(
             severity=rulebook.severities.get(code),
         )
         findings.extend(fn(ctx))
+    assign_fingerprints(findings, facts.get("guidelines") or [])
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -295,6 +335,7 @@ def _context(
         "methods": methods,
         "rules": {
             code: {
+                "name": r.name,
                 "title": r.title,
                 "category": r.category,
                 "severity": r.severity,
@@ -305,11 +346,14 @@ def _context(
                 "references": r.references,
                 "audience": r.audience,
                 "parameters": {
-                    k: {"default": p.default, "source": p.source} for k, p in r.parameters.items()
+                    k: {"default": p.default, "source": p.source, "value": rulebook.params[code][k]}
+                    for k, p in r.parameters.items()
                 },
             }
             for code, r in rulebook.rules.items()
         },
+        "active_rules": list(rulebook.active),
+        "files": dict(bundle.files),
         "triggered_rules": sorted({f.rule for f in findings}),
         "schema": {
             k: {

@@ -19,6 +19,33 @@ from labelaudit.analyses.tables import CONTRACT_TABLES
 from labelaudit.checks.finding import Finding
 from labelaudit.jsonable import jsonable, records
 from labelaudit.vocabulary import SEVERITY_RANK, severity_counts
+from labelaudit.wording import counted
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate result of a run: how many findings are at or above ``fail_on``."""
+
+    fail_on: str
+    failing: int
+    total: int
+
+    @property
+    def passed(self) -> bool:
+        return self.failing == 0
+
+    def text(self) -> str:
+        """E.g. ``FAILED, 5 findings at or above high (63 in all)``.
+
+        >>> Verdict("high", 5, 63).text(), Verdict("low", 0, 0).text()
+        ('FAILED, 5 findings at or above high (63 in all)', 'passed, no finding at or above low (0 in all)')
+        """
+        if self.passed:
+            return f"passed, no finding at or above {self.fail_on} ({self.total} in all)"
+        return (
+            f"FAILED, {counted(self.failing, 'finding')} at or above {self.fail_on} "
+            f"({self.total} in all)"
+        )
 
 
 @dataclass
@@ -37,8 +64,19 @@ class AuditResult:
 
     # ------------------------------------------------------------- queries
     def findings_at_or_above(self, severity: str) -> list[Finding]:
+        """The findings of ``severity`` or worse (``high`` is the worst)."""
         limit = SEVERITY_RANK[severity]
         return [f for f in self.findings if SEVERITY_RANK[f.severity] <= limit]
+
+    @property
+    def fail_on(self) -> str:
+        """The ``--fail-on`` level this run was gated at (``high`` unless set)."""
+        return str((self.run.get("config") or {}).get("fail_on") or "high")
+
+    def verdict(self, fail_on: str | None = None) -> Verdict:
+        """The gate result at ``fail_on`` (default: the run's own ``--fail-on``)."""
+        level = fail_on or self.fail_on
+        return Verdict(level, len(self.findings_at_or_above(level)), len(self.findings))
 
     def counts_by_severity(self) -> dict[str, int]:
         """Findings per severity, every severity present."""
@@ -46,6 +84,7 @@ class AuditResult:
 
     # ------------------------------------------------------------ renderers
     def to_dict(self) -> dict:
+        """The findings.json document (CONTRACT section 3) as plain Python data."""
         metrics: dict[str, Any] = {}
         for name, cols in CONTRACT_TABLES.items():
             table = self.metrics.get(name)
@@ -63,4 +102,5 @@ class AuditResult:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        """findings.json as text (never NaN: missing figures are null)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)

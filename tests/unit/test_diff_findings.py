@@ -165,3 +165,35 @@ def test_load_findings_names_the_file(tmp_path):
         load_findings(bad)
     with pytest.raises(InputError, match="missing.json: file not found"):
         load_findings(tmp_path / "missing.json")
+
+
+def _fingerprinted(f, fp):
+    return {**f, "fingerprint": fp}
+
+
+def test_findings_are_matched_by_fingerprint_so_moved_lines_are_unchanged():
+    on = lambda line, excerpt: _fingerprinted(  # noqa: E731
+        _finding("LA301", "low", {"guideline": "g.md", "line": line},
+                 {"term": "Fahrenheit", "excerpt": excerpt}), "a" * 32)  # fmt: skip
+    other = _fingerprinted(_finding("LA401", "high", {"group": "Africa"}, {"ratio": 0.2}), "b" * 32)
+    old = _doc([on(3, "Use Fahrenheit."), other])
+    new = _doc([on(5, "Use  Fahrenheit."), other])  # two lines added above; re-spaced
+    d = diff_findings(old, new)
+    assert (d.new, d.resolved, d.changed) == ([], [], [])
+    assert [(a["subject"]["line"], b["subject"]["line"]) for a, b in d.moved] == [(3, 5)]
+    assert exit_code(d, "low") == 0
+    assert "1 finding(s) on guideline lines that only moved" in format_diff(d)
+
+
+def test_a_new_fingerprint_is_a_new_finding_even_on_the_same_line():
+    f = _finding("LA301", "low", {"guideline": "g.md", "line": 3}, {"term": "ZIP code"})
+    d = diff_findings(_doc([_fingerprinted(f, "a" * 32)]), _doc([_fingerprinted(f, "c" * 32)]))
+    assert (len(d.new), len(d.resolved)) == (1, 1)
+    assert exit_code(d, "low") == 1
+
+
+def test_documents_without_fingerprints_are_matched_by_rule_and_subject():
+    f = _finding("LA301", "low", {"guideline": "g.md", "line": 3}, {"term": "ZIP code"})
+    d = diff_findings(_doc([f]), _doc([_fingerprinted(f, "a" * 32)]))
+    assert d.matched_by == "rule and subject" and d.empty
+    assert "matched by rule and subject" in format_diff(d)

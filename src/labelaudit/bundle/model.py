@@ -47,6 +47,9 @@ class Bundle:
     rows_read: int | None = None  # judgment rows as read, before duplicates were set aside
     #: "no answer" codes cleared from the annotators table: attribute -> code -> raters
     undisclosed_codes: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: where each input came from (role -> path as the user would write it; guidelines
+    #: as ``guideline:NAME``), for renderers that point at files (SARIF, annotations)
+    files: dict[str, str] = field(default_factory=dict)
 
     def subset(self, annotator_ids: set[str], name: str) -> Bundle:
         """The judgments of some annotators only (for ``--split-by`` slices).
@@ -71,6 +74,7 @@ class Bundle:
             name=name,
             source=self.source,
             rows_read=int(keep.sum()),
+            files=self.files,
         )
 
     def with_annotator_columns(self, annotators: pd.DataFrame) -> Bundle:

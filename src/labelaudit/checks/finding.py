@@ -19,13 +19,17 @@ class Finding:
     subject: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
     recommendation: str | None = None
+    #: stable identity across reruns, seeds, row order and cosmetic guideline edits;
+    #: set once per run by :func:`labelaudit.checks.fingerprint.assign_fingerprints`
+    fingerprint: str | None = None
 
     def sort_key(self) -> tuple:
         return (SEVERITY_RANK[self.severity], self.rule, json.dumps(self.subject, sort_keys=True))
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if d["recommendation"] is None:
-            del d["recommendation"]
+        for optional in ("recommendation", "fingerprint"):
+            if d[optional] is None:
+                del d[optional]
         d["subject"] = {k: v for k, v in d["subject"].items() if v is not None}
         return jsonable(d)

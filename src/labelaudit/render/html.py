@@ -271,8 +271,11 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         for code in sorted({f.rule for f in findings})
         if code in rules
     ]
+    verdict = result.verdict()
     return {
         "csp": CSP,
+        # the CI gate's result, as the verdict line printed it (issue 18 redoes the layout)
+        "verdict": {"passed": verdict.passed, "text": verdict.text()},
         "title": f"labelaudit report: {ctx.get('bundle_name') or 'audit'}",
         "bundle_name": ctx.get("bundle_name") or "",
         "created_at": str(result.run.get("created_at", "")),

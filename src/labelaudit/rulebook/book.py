@@ -10,6 +10,9 @@ verdict. Which rules run (``select``, ``ignore``, the audience) is decided here 
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +20,8 @@ from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError, Problem
 from labelaudit.rulebook.floors import PayFloors, pay_floors
 from labelaudit.rulebook.rules import Rule, RuleFileError, load_rules
+
+_CODE = re.compile(r"[A-Z]{2,4}[0-9]{3}")
 
 
 @dataclass
@@ -46,40 +51,16 @@ class Rulebook:
 def build_rulebook(cfg: AuditConfig) -> Rulebook:
     """Load the rules and resolve their parameters for ``cfg``; every problem in one error.
 
-    Unknown rule codes in ``select``/``ignore``/``[rules]`` and unknown parameters are
-    bad input (exit 2), reported together.
+    Unknown rule codes in ``select``/``ignore``/``[rules]``, unknown parameters (with the
+    nearest known name) and parameter values of another type than the default's are bad
+    input (exit 2), reported together.
     """
-    try:
-        rules = load_rules(cfg.rules_dir)
-    except RuleFileError as exc:
-        raise InputError(
-            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
-        ) from None
+    rules = read_rules(cfg.rules_dir)
     where = str(cfg.config_path or "command line")
-    problems = []
-    for code in [*(cfg.select or []), *cfg.ignore, *cfg.rules]:
-        if code not in rules and not any(code == r.category for r in rules.values()):
-            problems.append(
-                Problem(
-                    where,
-                    f"unknown rule {code!r}",
-                    setting="select/ignore/rules",
-                    fix="run `labelaudit rules` to list the rule codes",
-                )
-            )
+    problems = _unknown_codes(cfg, rules, where)
     for code, body in cfg.rules.items():
         if code in rules and isinstance(body, dict):
-            unknown = set(body) - set(rules[code].parameters) - {"severity"}
-            if unknown:
-                problems.append(
-                    Problem(
-                        where,
-                        f"rule {code} has no parameter(s) {sorted(unknown)}",
-                        setting=f"rules.{code}",
-                        fix=f"parameters of {code}: "
-                        f"{', '.join(rules[code].parameters) or 'none'} (and severity)",
-                    )
-                )
+            problems += _parameter_problems(rules[code], body, where)
     if problems:
         raise InputError(problems)
     params: dict[str, dict[str, Any]] = {}
@@ -100,6 +81,101 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
     return Rulebook(
         rules=rules, params=params, severities=severities, active=active, pay_floors=floors
     )
+
+
+def read_rules(extra_dirs) -> dict[str, Rule]:
+    """Every rule (built-in, then ``rules_dir``); a malformed file is an ``InputError``."""
+    try:
+        return load_rules(extra_dirs)
+    except RuleFileError as exc:
+        raise InputError(
+            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
+        ) from None
+
+
+def _unknown_codes(cfg: AuditConfig, rules: dict[str, Rule], where: str) -> list[Problem]:
+    categories = {r.category for r in rules.values()}
+    problems = []
+    for setting, codes in (("select", cfg.select or []), ("ignore", cfg.ignore)):
+        for code in codes:
+            if code not in rules and code not in categories:
+                problems.append(_unknown_code(code, setting, [*rules, *categories], where))
+    for code in cfg.rules:
+        if code not in rules:
+            problems.append(_unknown_code(code, f"rules.{code}", list(rules), where))
+    return problems
+
+
+def _unknown_code(code: str, setting: str, known: list[str], where: str) -> Problem:
+    # a well-formed code (LA999) is a rule that doesn't exist, not a typo of a near one
+    by_lower = {k.lower(): k for k in known}
+    near = (
+        []
+        if _CODE.fullmatch(str(code))
+        else difflib.get_close_matches(str(code).lower(), sorted(by_lower), n=1)
+    )
+    hint = [by_lower[n] for n in near]
+    return Problem(
+        where,
+        f"unknown rule {code!r}",
+        setting=setting,
+        fix=(f"did you mean {hint[0]!r}? " if hint else "")
+        + "run `labelaudit rules` to list the rule codes",
+    )
+
+
+def _parameter_problems(rule: Rule, body: dict[str, Any], where: str) -> list[Problem]:
+    """Unknown parameter names (with the nearest known one) and values of the wrong type."""
+    known = [*rule.parameters, "severity"]
+    problems = []
+    for name, value in body.items():
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            problems.append(
+                Problem(
+                    where,
+                    f"rule {rule.code} has no parameter {name!r}",
+                    setting=f"rules.{rule.code}.{name}",
+                    fix=(f"did you mean {hint[0]!r}? " if hint else "")
+                    + f"parameters of {rule.code}: {', '.join(rule.parameters) or 'none'} "
+                    "(and severity)",
+                )
+            )
+        elif name != "severity" and (want := _kind(rule.parameters[name].default)) not in (
+            None,
+            _kind(value),
+        ):
+            default = rule.parameters[name].default
+            problems.append(
+                Problem(
+                    where,
+                    f"rules.{rule.code}.{name} must be {want}, got {value!r}",
+                    setting=f"rules.{rule.code}.{name}",
+                    fix=f"write {name} = {_toml(default)} (its default) or another value of that kind",
+                )
+            )
+    return problems
+
+
+def _kind(value: Any) -> str | None:
+    """The kind of value a parameter takes, judged from its default (None: anything)."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return None
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return json.dumps(value) if isinstance(value, str | list | dict) else str(value)
 
 
 def _runs(rule: Rule, cfg: AuditConfig) -> bool:

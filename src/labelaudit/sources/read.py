@@ -79,6 +79,19 @@ def input_files(files: dict[str, str], sizes: dict[str, int | None]) -> list[Inp
     return out
 
 
+def display_path(path: str) -> str:
+    """``path`` as a user would write it from here: relative to the working directory
+    when it is inside it (CI tools resolve file names against the checkout), else as is.
+    """
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return p.as_posix()
+    return p.as_posix()
+
+
 def _sha256(p: Path) -> str:
     h = hashlib.sha256()
     paths = sorted(p.rglob("*.parquet")) if p.is_dir() else [p]
