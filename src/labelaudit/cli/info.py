@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import textwrap
 
 from labelaudit.cli.output import EXIT_OK, emit
-from labelaudit.errors import InputError, Problem
+from labelaudit.errors import InputError
+from labelaudit.rulebook.book import unknown_rule
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -25,17 +25,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     code = args.code.upper()
     if code not in rules:
-        hint = difflib.get_close_matches(code, sorted(rules), n=1)
-        raise InputError(
-            [
-                Problem(
-                    "command line",
-                    f"unknown rule {args.code!r}",
-                    fix=(f"did you mean {hint[0]!r}? " if hint else "")
-                    + "run `labelaudit rules` to list the codes",
-                )
-            ]
-        )
+        raise InputError([unknown_rule(args.code, "code", list(rules), "command line")])
     emit(explain_rule(rules[code]) + "\n")
     return EXIT_OK
 

@@ -99,19 +99,25 @@ def _unknown_codes(cfg: AuditConfig, rules: dict[str, Rule], where: str) -> list
     for setting, codes in (("select", cfg.select or []), ("ignore", cfg.ignore)):
         for code in codes:
             if code not in rules and code not in categories:
-                problems.append(_unknown_code(code, setting, [*rules, *categories], where))
+                problems.append(unknown_rule(code, setting, [*rules, *categories], where))
     for code in cfg.rules:
         if code not in rules:
-            problems.append(_unknown_code(code, f"rules.{code}", list(rules), where))
+            problems.append(unknown_rule(code, f"rules.{code}", list(rules), where))
     return problems
 
 
-def _unknown_code(code: str, setting: str, known: list[str], where: str) -> Problem:
+def unknown_rule(code: str, setting: str, known: list[str], where: str) -> Problem:
+    """The problem for a rule code (or category) that doesn't exist, with the nearest one."""
     # a well-formed code (LA999) is a rule that doesn't exist, not a typo of a near one
     by_lower = {k.lower(): k for k in known}
+    # the letters typed for look-alike digits (LA4O1, LAl02) name one code exactly
+    low = str(code).lower()
+    digits = low[:2] + low[2:].translate(str.maketrans("oil", "011"))
     near = (
         []
         if _CODE.fullmatch(str(code))
+        else [digits]
+        if digits in by_lower
         else difflib.get_close_matches(str(code).lower(), sorted(by_lower), n=1)
     )
     hint = [by_lower[n] for n in near]
