@@ -41,6 +41,7 @@ class Standard:
     document: str
     year: int
     url: str
+    applies: str = ""  # to what the framework applies (e.g. high-risk AI systems only)
 
     def source(self) -> str:
         """Where the wording comes from, e.g. ``ACL Responsible NLP ... checklist D5 (2022)``."""
@@ -58,6 +59,7 @@ class Standard:
             "document": self.document,
             "year": self.year,
             "url": self.url,
+            "applies": self.applies,
         }
 
 
@@ -96,6 +98,7 @@ def load_standards(path: Path | None = None) -> dict[str, Standard]:
             document=str(fw["document"]),
             year=int(fw["year"]),
             url=str(fw["url"]),
+            applies=" ".join(str(fw["applies"]).split()),
         )
     return out
 
