@@ -117,6 +117,12 @@ def test_every_finding_in_findings_json_carries_standards(written):
     assert doc["findings"]
     for f in doc["findings"]:
         assert f["standards"] == rules[f["rule"]]["standards"]
+    # SARIF viewers can filter by framework item: rule tags and result properties
+    run = json.loads(AuditReport.of(result).to_sarif())["runs"][0]
+    tags = {r["id"]: r["properties"]["tags"] for r in run["tool"]["driver"]["rules"]}
+    assert set(rules["LA401"]["standards"]) <= set(tags["LA401"])
+    assert all(r["properties"]["standards"] == rules[r["ruleId"]]["standards"]
+               for r in run["results"])  # fmt: skip
     status = result.context["rule_status"]
     # a rule that found something had every input it declares it needs
     assert [c for c, e in status.items() if e["status"] == "found" and e["missing"]] == []

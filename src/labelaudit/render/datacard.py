@@ -92,7 +92,9 @@ def render_datacard(result: AuditResult, report: str = "report.html") -> str:
     for key, heading, items in SECTIONS:
         lines += ["", f"## {heading}", ""]
         if items:
-            lines.append("Answers: " + ", ".join(_item_link(ctx, sid, report) for sid in items))
+            lines.append(
+                "Evidence for: " + ", ".join(_item_link(ctx, sid, report) for sid in items)
+            )
             lines.append("")
         lines += body[key]
         lines += _findings(quoted.get(key, []), report)
@@ -112,9 +114,9 @@ def _header(result: AuditResult, report: str) -> list[str]:
         f"{result.run.get('seed')}). Every figure links to the {report_link(report, 'summary', 'report')} "
         "that computes it and states its method and limits. Headings follow the Data Cards "
         'template\'s "Annotations & Labeling" section and section D of the ACL Responsible '
-        'NLP Research checklist; "Answers" names the framework items a section is evidence '
-        "for. Evidence for a reviewer, not a compliance verdict: edit it, and answer what "
-        "the data cannot.",
+        'NLP Research checklist; "Evidence for" names the framework items a section speaks '
+        "to. It is evidence for a reviewer, not a compliance verdict: edit it, and answer "
+        "what the data cannot.",
     ]
     k = ctx.get("min_group_size")
     if k and k > 1:
