@@ -17,12 +17,14 @@ import pandas as pd
 
 from labelaudit.analyses.base import AnalysisOutput, registered_analyses
 from labelaudit.bundle.build import build_bundle
+from labelaudit.bundle.inputs import available_inputs, comparable_attributes
 from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
 from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.fingerprint import assign_fingerprints
 from labelaudit.checks.registry import CheckContext, registered_checks
+from labelaudit.checks.status import rule_status
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
 from labelaudit.privacy import enforce, run_salt
@@ -30,6 +32,7 @@ from labelaudit.progress import set_quiet, step
 from labelaudit.reproducible import run_timestamp
 from labelaudit.result import AuditResult
 from labelaudit.rulebook import Rulebook, build_rulebook
+from labelaudit.rulebook.standards import load_standards
 from labelaudit.sources.read import display_path, read_inputs
 from labelaudit.stats.disclosure import hidden_groups
 from labelaudit.stats.kernel import resolve as resolve_kernel
@@ -243,6 +246,9 @@ def audit_bundle(
         "findings": severity_counts(f.severity for f in findings),
     }
     context = _context(bundle, cfg, rulebook, findings, methods)
+    # found / checked, nothing found / not checked (and why), for the Frameworks table
+    inputs = available_inputs(bundle, comparable_attributes(sizes, hidden))
+    context["rule_status"] = rule_status(rulebook, findings, inputs, cfg.audience)
     context.update(context_extra or {})
     context["timings"] = timings
     context["peak_rss_mib"] = peaks
@@ -345,6 +351,9 @@ def _context(
                 "questions": r.questions,
                 "references": r.references,
                 "audience": r.audience,
+                "standards": list(r.standards),
+                "standards_note": r.standards_note,
+                "needs": list(r.needs),
                 "parameters": {
                     k: {"default": p.default, "source": p.source, "value": rulebook.params[code][k]}
                     for k, p in r.parameters.items()
@@ -355,6 +364,7 @@ def _context(
         "active_rules": list(rulebook.active),
         "files": dict(bundle.files),
         "triggered_rules": sorted({f.rule for f in findings}),
+        "standards": {sid: s.to_dict() for sid, s in load_standards().items()},
         "schema": {
             k: {
                 "level": v.level,

@@ -2,9 +2,9 @@
 
 :class:`AuditReport` is an :class:`~labelaudit.result.AuditResult` (the snapshot:
 summary, metric tables, findings, provenance) that can also render itself as the HTML
-report, SARIF, JUnit XML, a Markdown summary and GitHub workflow commands, and write
-``report.html``, ``findings.json`` and the files of the ``--format``s asked for (and
-the split reports) into a folder. The snapshot itself knows nothing about any format;
+report, SARIF, JUnit XML, a Markdown summary, a data card's annotator section and GitHub
+workflow commands, and write ``report.html``, ``findings.json`` and the files of the
+``--format``s asked for (and the split reports) into a folder. The snapshot itself knows nothing about any format;
 this facade sits after the renderers in the data flow.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from labelaudit.errors import InputError, Problem
+from labelaudit.render.datacard import render_datacard
 from labelaudit.render.github import render_github
 from labelaudit.render.html import render_html
 from labelaudit.render.junit import render_junit
@@ -25,7 +26,12 @@ from labelaudit.result import AuditResult
 from labelaudit.vocabulary import OUTPUT_FORMATS as FORMATS
 
 #: ``--format`` -> the file it writes into the output folder (``github`` prints instead)
-FORMAT_FILES = {"sarif": "findings.sarif", "junit": "junit.xml", "markdown": "summary.md"}
+FORMAT_FILES = {
+    "sarif": "findings.sarif",
+    "junit": "junit.xml",
+    "markdown": "summary.md",
+    "datacard": "datacard.md",
+}
 
 
 class AuditReport(AuditResult):
@@ -60,6 +66,10 @@ class AuditReport(AuditResult):
     def to_markdown(self, report: str | None = None) -> str:
         """The Markdown summary (``summary.md``, GitHub job summaries, PR comments)."""
         return render_markdown(self, report)
+
+    def to_datacard(self, report: str = "report.html") -> str:
+        """The annotator section of a data card (``datacard.md``), linking to ``report``."""
+        return render_datacard(self, report)
 
     def to_github(self) -> str:
         """GitHub Actions workflow commands, one annotation per finding."""
@@ -96,6 +106,8 @@ class AuditReport(AuditResult):
             return self.to_sarif()
         if name == "junit":
             return self.to_junit()
+        if name == "datacard":
+            return self.to_datacard(report.name)
         return self.to_markdown(report.name)
 
 

@@ -26,3 +26,8 @@ def lexicons_dir() -> Path:
 def methods_dir() -> Path:
     """The methods notes of the report (``rules/methods``), one YAML file per analysis."""
     return rules_dir() / "methods"
+
+
+def standards_file() -> Path:
+    """The framework vocabulary rules map to (``rules/standards/vocabulary.yaml``)."""
+    return rules_dir() / "standards" / "vocabulary.yaml"

@@ -21,7 +21,7 @@ CATEGORIES: tuple[str, ...] = (
 #: who a report is written for (``--audience``)
 AUDIENCES: tuple[str, ...] = ("internal", "vendor")
 #: ``--format`` names, beside the report.html and findings.json every audit writes
-OUTPUT_FORMATS: tuple[str, ...] = ("sarif", "junit", "github", "markdown")
+OUTPUT_FORMATS: tuple[str, ...] = ("sarif", "junit", "github", "markdown", "datacard")
 
 
 def severity_counts(severities: object) -> dict[str, int]:

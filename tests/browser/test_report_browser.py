@@ -47,7 +47,7 @@ def test_report_renders_offline_without_errors(browser, served):
     assert log.blocked == []
     assert log.console_errors == [] and log.page_errors == []
     assert page.title() == "labelaudit report: toxicity-2026q3"
-    assert page.locator("section").count() == 11
+    assert page.locator("section").count() == 12  # with the Frameworks section
     assert page.locator("svg[role=img]").count() == 4
     # every chart is drawn with a non-zero size
     boxes = page.locator("svg.chart").evaluate_all(

@@ -18,7 +18,7 @@ from labelaudit.result import AuditResult
 
 SECTION_IDS = [
     "summary", "data", "representativeness", "disagreement", "coverage", "guidelines",
-    "rlhf", "process", "methods", "checklist", "appendix",
+    "rlhf", "process", "frameworks", "methods", "checklist", "appendix",
 ]  # fmt: skip
 
 

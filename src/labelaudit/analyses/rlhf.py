@@ -14,6 +14,7 @@ import pandas as pd
 
 from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
 from labelaudit.analyses.tables import metric_table
+from labelaudit.bundle.inputs import PREFERENCE_KINDS
 from labelaudit.bundle.labels import map_distinct
 from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import FieldSpec
@@ -30,7 +31,6 @@ from labelaudit.stats.preference import (
 from labelaudit.stats.preference_permutation import flip_share_permutation, prepare_judgments
 from labelaudit.stats.proportions import wilson_interval
 
-PREFERENCE_KINDS = ("pairwise", "ranking")
 #: Besag-Clifford early stopping of the divergence test (with ``early_stop``)
 STOP_AFTER = 10
 

@@ -22,6 +22,8 @@ class Finding:
     #: stable identity across reruns, seeds, row order and cosmetic guideline edits;
     #: set once per run by :func:`labelaudit.checks.fingerprint.assign_fingerprints`
     fingerprint: str | None = None
+    #: framework items the finding is evidence for (the rule's ``standards:``), never a verdict
+    standards: list[str] = field(default_factory=list)
 
     def sort_key(self) -> tuple:
         return (SEVERITY_RANK[self.severity], self.rule, json.dumps(self.subject, sort_keys=True))

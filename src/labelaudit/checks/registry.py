@@ -72,7 +72,7 @@ class CheckContext:
         evidence: dict | None = None,
         severity: str | None = None,
     ) -> Finding:
-        """Build a finding for the current rule (title, category, remediation from YAML)."""
+        """Build a finding for the current rule (title, category, remediation, standards from YAML)."""
         assert self.rule is not None
         return Finding(
             rule=self.rule.code,
@@ -84,4 +84,5 @@ class CheckContext:
             subject={k: v for k, v in (subject or {}).items() if v is not None},
             evidence=evidence or {},
             recommendation=self.rule.remediation,
+            standards=list(self.rule.standards),
         )

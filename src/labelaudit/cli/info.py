@@ -53,7 +53,29 @@ def explain_rule(r) -> str:
     lines += [f"  - {q}" for q in r.questions]
     if r.references:
         lines += ["", "References"] + [f"  - {ref}" for ref in r.references]
+    lines += ["", *_frameworks(r)]
+    if r.needs:
+        from labelaudit.bundle.inputs import INPUTS
+
+        lines += ["", "Not checked without"] + [f"  - {INPUTS[n]}" for n in r.needs]
     return "\n".join(lines)
+
+
+def _frameworks(r) -> list[str]:
+    """The framework items the rule speaks to, each with its source, or why there are none."""
+    from labelaudit.rulebook.standards import load_standards
+
+    head = "Frameworks (a finding is evidence for a reviewer, not a compliance verdict)"
+    if not r.standards:
+        note = r.standards_note or "no framework item is mapped to this rule"
+        return [head, textwrap.fill(" ".join(note.split()), 88, initial_indent="  ",
+                                    subsequent_indent="  ")]  # fmt: skip
+    known = load_standards()
+    lines = [head]
+    for sid in r.standards:
+        s = known[sid]
+        lines += [f"  - {sid}: {s.title}", f"      {s.source()}: \u201c{s.quote}\u201d"]
+    return lines
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

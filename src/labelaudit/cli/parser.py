@@ -84,7 +84,9 @@ FORMAT_HELP = (
     "also produce: sarif (OUT/findings.sarif, SARIF 2.1.0 for code scanning), junit "
     "(OUT/junit.xml, one test case per finding, failed at or above --fail-on), github "
     "(workflow-command annotations on stdout, and the summary appended to "
-    "$GITHUB_STEP_SUMMARY when set), markdown (OUT/summary.md); repeatable or comma-separated"
+    "$GITHUB_STEP_SUMMARY when set), markdown (OUT/summary.md), datacard (OUT/datacard.md, "
+    "the annotator section of a data card, filled from the audit); repeatable or "
+    "comma-separated"
 )
 
 

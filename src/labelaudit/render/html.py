@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from labelaudit.render import charts as C
 from labelaudit.render import sections as S
+from labelaudit.render.frameworks import frameworks_context
 from labelaudit.result import AuditResult
 from labelaudit.vocabulary import SEVERITIES
 
@@ -299,6 +300,7 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "appendix": appendix,
         "rules": triggered_rules,
         "min_group_size": k,
+        "frameworks": frameworks_context(result),
     }
 
 

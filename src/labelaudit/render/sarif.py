@@ -96,7 +96,8 @@ def _descriptor(code: str, rule: dict) -> dict[str, Any]:
         },
         "properties": {
             "category": rule.get("category"),
-            "tags": ["labelaudit", str(rule.get("category") or "")],
+            # framework items, so code scanning can filter by them (evidence, not verdicts)
+            "tags": ["labelaudit", str(rule.get("category") or ""), *(rule.get("standards") or [])],
             "thresholds": jsonable(thresholds),
         },
     }
@@ -128,6 +129,7 @@ def _result(f: Finding, index: dict[str, int], files: dict[str, str]) -> dict[st
             "category": f.category,
             "subject": d.get("subject", {}),
             "evidence": d.get("evidence", {}),
+            "standards": list(f.standards),
         },
     }
     if f.fingerprint:

@@ -1,9 +1,10 @@
 """Rule metadata: ``rules/LAxxx.yaml`` (and user ``rules_dir`` files) parsed and checked.
 
 A rule file holds the code, title, category, default severity, parameters (each with
-its default and where that default comes from), rationale, remediation and reviewer
-questions; ``labelaudit rules CODE`` prints it. A malformed file is a
-:class:`RuleFileError` naming the file and the key.
+its default and where that default comes from), rationale, remediation, reviewer
+questions, the framework items it speaks to and the inputs it needs (read by
+:mod:`labelaudit.rulebook.standards`); ``labelaudit rules CODE`` prints it. A malformed
+file is a :class:`RuleFileError` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from labelaudit.rulebook.standards import framework_keys
 from labelaudit.shipped import rules_dir
 from labelaudit.vocabulary import CATEGORIES, SEVERITIES
 
@@ -44,6 +46,11 @@ class Rule:
     kind: str = "python"  # python | threshold | lexicon (declarative user rules)
     spec: dict = field(default_factory=dict)  # declarative rule body
     path: str | None = None
+    #: framework items a finding of this rule is evidence for (rules/standards/vocabulary.yaml)
+    standards: list[str] = field(default_factory=list)
+    standards_note: str = ""  # why no framework item applies, when standards is empty
+    #: optional inputs the check reads (labelaudit.bundle.inputs.INPUTS)
+    needs: list[str] = field(default_factory=list)
 
     def defaults(self) -> dict[str, Any]:
         return {k: p.default for k, p in self.parameters.items()}
@@ -127,4 +134,5 @@ def parse_rule(path: Path) -> Rule:
         kind=str(raw.get("kind", "python")),
         spec=dict(raw.get("spec") or {}),
         path=str(path),
+        **framework_keys(raw, path, RuleFileError),
     )
