@@ -19,10 +19,8 @@ from labelaudit.analyses.base import AnalysisOutput, registered_analyses
 from labelaudit.bundle.build import build_bundle
 from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
-from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
-from labelaudit.checks.fingerprint import assign_fingerprints
-from labelaudit.checks.registry import CheckContext, registered_checks
+from labelaudit.checks.runs import run_rules
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
 from labelaudit.privacy import enforce, run_salt
@@ -219,6 +217,11 @@ def audit_bundle(
         data_issues=bundle.issues,
         min_group_size=cfg.min_group_size,
         n_annotators=len(bundle.annotator_ids),
+        n_items=len(bundle.item_ids),
+        n_fields=len(bundle.schema),
+        n_judgment_rows=int(
+            bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
+        ),
         privacy={
             "hidden": hidden,
             "sizes": sizes,
@@ -231,7 +234,7 @@ def audit_bundle(
     )
     step("checks")
     t0 = time.perf_counter()
-    findings = run_checks(rulebook, tables, facts)
+    findings, rule_runs = run_rules(rulebook, tables, facts)
     timings["checks"] = time.perf_counter() - t0
     summary = {
         "judgments": int(
@@ -243,6 +246,7 @@ def audit_bundle(
         "findings": severity_counts(f.severity for f in findings),
     }
     context = _context(bundle, cfg, rulebook, findings, methods)
+    context["rule_runs"] = [r.to_dict() for r in rule_runs]
     context.update(context_extra or {})
     context["timings"] = timings
     context["peak_rss_mib"] = peaks
@@ -286,29 +290,6 @@ def _peak_rss_mib() -> float | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
-
-
-def run_checks(
-    rulebook: Rulebook, tables: dict[str, pd.DataFrame], facts: dict[str, Any]
-) -> list[Finding]:
-    """Run every rule of the rulebook that runs; findings sorted by severity, rule, subject."""
-    checks = registered_checks()
-    findings: list[Finding] = []
-    for code in rulebook:
-        rule = rulebook.rules[code]
-        fn = checks.get(code) if rule.kind == "python" else declarative_check(rule)
-        if fn is None:
-            raise RuntimeError(f"rule {code} ({rule.path}) has no registered check")
-        ctx = CheckContext(
-            metrics=tables,
-            facts=facts,
-            rule=rule,
-            params=rulebook.params[code],
-            severity=rulebook.severities.get(code),
-        )
-        findings.extend(fn(ctx))
-    assign_fingerprints(findings, facts.get("guidelines") or [])
-    return sorted(findings, key=Finding.sort_key)
 
 
 #: data issues whose rows are read but left out of the statistics
