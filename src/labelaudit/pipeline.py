@@ -125,7 +125,8 @@ def prepare(cfg: AuditConfig) -> tuple[Bundle, Rulebook]:
 def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     """Load, validate and audit; returns the (privacy-enforced) result."""
     cfg = resolve_config(bundle_or_config, **options)
-    set_quiet(cfg.quiet)
+    if cfg.quiet:  # quiet silences even a caller that asked for progress
+        set_quiet(True)
     step(f"reading {cfg.bundle or 'inputs'}")
     t0 = time.perf_counter()
     bundle, rulebook = prepare(cfg)
@@ -145,7 +146,13 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
 
 
 def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict[str, AuditResult]:
-    """One result per value of ``cfg.split_by``, each carrying the whole run's key figures."""
+    """One result per value of ``cfg.split_by``, each carrying the whole run's key figures.
+
+    A split is audited on its own raters and the items they judged, with the split
+    attribute left out of the target (see :meth:`Bundle.subset`); its report sets its
+    figures beside the whole run's. A value held by fewer raters than
+    ``min_group_size`` gets no report: it is named as skipped, never with its size.
+    """
     attr = cfg.split_by
     assert attr is not None and bundle.annotators is not None
     values = bundle.annotators[attr]
@@ -161,11 +168,12 @@ def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict
     sub_cfg.split_by = None
     for value in sorted({str(v) for v in values.dropna()}):
         ids = set(bundle.annotators.loc[values.astype(str) == value, "annotator_id"])
-        step(f"split {attr}={value}")
         if len(ids) < cfg.min_group_size:
+            step(f"split {attr}={value} skipped: fewer raters than min_group_size")
             whole.context.setdefault("splits_suppressed", []).append(value)
             continue
-        sub = bundle.subset(ids, name=f"{bundle.name} [{attr}={value}]")
+        step(f"split {attr}={value}")
+        sub = bundle.subset(ids, name=f"{bundle.name} [{attr}={value}]", split_by=attr)
         out[value] = audit_bundle(
             sub,
             sub_cfg,
@@ -247,6 +255,13 @@ def audit_bundle(
     }
     context = _context(bundle, cfg, rulebook, findings, methods)
     context["rule_runs"] = [r.to_dict() for r in rule_runs]
+    # each shown group's raters in the pool: the one n every chart and table names
+    context["group_sizes"] = {
+        attr: {
+            g: n for g, n in c.items() if n >= cfg.min_group_size and g not in hidden.get(attr, {})
+        }
+        for attr, c in sizes.items()
+    }
     context.update(context_extra or {})
     context["timings"] = timings
     context["peak_rss_mib"] = peaks

@@ -60,7 +60,7 @@ def label_shift(ctx: CheckContext) -> Iterator[Finding]:
             p, basis = _num(row.get("p_adjusted")), f"{row.get('test') or 'judgment-level'} test"
         if v is None or p is None:
             continue
-        ctx.judged("attributes by field")
+        ctx.judged("field-attribute pairs")
         if p >= max_p or v < min_v:
             continue
         n = row.get("n_judgments")

@@ -102,7 +102,7 @@ def single_perspective_items(ctx: CheckContext) -> Iterable[Finding]:
         share, n_items = _num(r, "single_group_share"), _num(r, "n_items")
         if share is None or n_items is None or n_items < min_items:
             continue
-        ctx.judged("attributes by field")
+        ctx.judged("field-attribute pairs")
         if share <= limit:
             continue
         expected = _num(r, "expected_single_group_share")

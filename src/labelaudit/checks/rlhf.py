@@ -50,7 +50,7 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
     for row in rows:
         n = figure(row, "n_judgments")
         if None not in (n, *(figure(row, c) for c in need[2:])) and n >= min_n:
-            ctx.judged("fields and groups")
+            ctx.judged("first-position rates")
         if not biased(row):
             continue
         ref = overall.get(row["field"])

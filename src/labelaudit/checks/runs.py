@@ -41,6 +41,8 @@ class RuleRun:
     findings: int = 0
     #: why it was not applicable or skipped
     reason: str | None = None
+    #: the metric tables the check read (the report marks the rows behind its findings)
+    tables: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the result's context."""
@@ -78,11 +80,13 @@ def run_rules(
 
 def _outcome(code: str, ctx: CheckContext, found: list[Finding]) -> RuleRun:
     subjects = {noun: n for noun, n in ctx.subjects.items() if n > 0}
+    tables = sorted(ctx.tables_read)
     if found:
-        return RuleRun(code, FAILED, subjects, len(found))
+        return RuleRun(code, FAILED, subjects, len(found), tables=tables)
     if subjects:
-        return RuleRun(code, PASSED, subjects)
-    return RuleRun(code, NOT_APPLICABLE, reason=ctx.reason or _why_nothing(ctx))
+        return RuleRun(code, PASSED, subjects, tables=tables)
+    why = ctx.reason or _why_nothing(ctx)
+    return RuleRun(code, NOT_APPLICABLE, reason=why, tables=tables)
 
 
 def _why_nothing(ctx: CheckContext) -> str:
