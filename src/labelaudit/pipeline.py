@@ -166,6 +166,8 @@ def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict
     out: dict[str, AuditResult] = {}
     sub_cfg = cfg.with_overrides()
     sub_cfg.split_by = None
+    # every rater of a split shares its value: comparing groups by it says nothing
+    sub_cfg.group_by = [a for a in (cfg.group_by or bundle.group_attributes()) if a != attr]
     for value in sorted({str(v) for v in values.dropna()}):
         ids = set(bundle.annotators.loc[values.astype(str) == value, "annotator_id"])
         if len(ids) < cfg.min_group_size:

@@ -20,10 +20,15 @@ def _line(v: object) -> int | None:
 def culture_specific_reference(ctx: CheckContext) -> Iterator[Finding]:
     limit = ctx.param("max_findings_per_guideline")
     seen: dict[str, int] = {}
+    flags = ctx.metric("guideline_flags")
+    # every line of every guideline was scanned; at least the flagged ones, if the
+    # guideline texts themselves are not at hand
     n_lines = sum(len(g.lines) for g in ctx.facts.get("guidelines") or [])
+    if not flags.empty and {"guideline", "line"} <= set(flags.columns):
+        n_lines = max(n_lines, len(flags[["guideline", "line"]].drop_duplicates()))
     if n_lines:
         ctx.judged("guideline lines", n_lines)
-    for r in table_rows(ctx.metric("guideline_flags"), ["guideline", "line", "term", "category"]):
+    for r in table_rows(flags, ["guideline", "line", "term", "category"]):
         g = str(r["guideline"])
         seen[g] = seen.get(g, 0) + 1
         if seen[g] > limit:
@@ -73,10 +78,12 @@ def value_not_in_guidelines(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("LA303")
 def label_not_in_schema(ctx: CheckContext) -> Iterator[Finding]:
-    guidelines = ctx.facts.get("guidelines") or []
-    if guidelines:
-        ctx.judged("guidelines", len(guidelines))
-    for r in table_rows(ctx.metric("guideline_unknown_labels"), ["guideline", "line", "term"]):
+    table = ctx.metric("guideline_unknown_labels")
+    named = set(table["guideline"].dropna()) if "guideline" in table.columns else set()
+    n = max(len(ctx.facts.get("guidelines") or []), len(named))
+    if n:
+        ctx.judged("guidelines", n)
+    for r in table_rows(table, ["guideline", "line", "term"]):
         yield ctx.hit(
             f"{r['guideline']} line {_line(r['line'])} presents '{r['term']}' as a label, but no "
             "field of the schema has that value.",

@@ -60,12 +60,15 @@ def minor_raters(ctx: CheckContext) -> Iterable[Finding]:
 def dropdown_default(ctx: CheckContext) -> Iterable[Finding]:
     """LA410: a first alphabetical option (or an uninhabited place) held far too often."""
     min_ratio, alpha = float(ctx.param("min_ratio")), float(ctx.param("alpha"))
-    lists = ctx.facts.get("list_attributes") or []
+    table = ctx.metric("list_defaults")
+    lists = set(ctx.facts.get("list_attributes") or [])
+    if "attribute" in table.columns:
+        lists |= set(table["attribute"].dropna())
     if lists:  # each list's first options were looked for among the raters' values
         ctx.judged("country or language lists", len(lists))
     else:
         ctx.not_applicable("no rater attribute is a country or language list")
-    for r in visible_rows(ctx.metric("list_defaults"), ["attribute", "group", "basis"]):
+    for r in visible_rows(table, ["attribute", "group", "basis"]):
         n, share = figure(r, "n_annotators"), figure(r, "pool_share")
         if not n or share is None:
             continue

@@ -42,6 +42,11 @@ CSP = (
 EXTRA_SECTIONS: list[Callable[[AuditResult, list[FindingView]], S.SectionView | None]] = []
 
 
+#: shorter names in the contents bar, so it stays one line on a desktop
+NAV_TITLES = {"data": "Data", "representativeness": "Representation", "rlhf": "RLHF",
+              "process": "Process"}  # fmt: skip
+
+
 def _environment() -> jinja2.Environment:
     folder = resources.files("labelaudit.render").joinpath("templates")
     return jinja2.Environment(
@@ -185,7 +190,7 @@ def build_view(result: AuditResult) -> dict[str, Any]:
     appendix = [table_view(name, df, k=k, limit=S.APPENDIX_ROWS) for name, df in tables.items()]
     verdict = result.verdict()
     nav = [("summary", "Summary"), ("checks", "Checks")]
-    nav += [(s.id, s.title) for s in sections + extra]
+    nav += [(s.id, NAV_TITLES.get(s.id, s.title)) for s in sections + extra]
     nav += [("methods", "Methods"), ("checklist", "Checklist"), ("appendix", "Appendix")]
     return {
         "csp": CSP,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from labelaudit.render.formatting import format_value
 from labelaudit.render.sections import Block
 from labelaudit.render.tables import table_view
 from labelaudit.result import AuditResult
@@ -172,10 +173,14 @@ def split_view(result: AuditResult) -> dict[str, Any]:
 
 
 def _comparison(result: AuditResult, whole: dict) -> Any:
-    """The split's headline figures beside the whole run's."""
+    """The split's headline figures beside the whole run's (already formatted)."""
     s, w = result.summary, whole.get("summary") or {}
+
+    def count(v: Any) -> str:
+        return "–" if v is None else f"{int(v):,}"
+
     rows = [
-        {"figure": f"{what}", "this split": s.get(key), "whole run": w.get(key)}
+        {"figure": what, "this split": count(s.get(key)), "whole run": count(w.get(key))}
         for what, key in (
             ("annotators", "annotators"),
             ("items judged", "items"),
@@ -183,24 +188,28 @@ def _comparison(result: AuditResult, whole: dict) -> Any:
         )  # fmt: skip
     ]
     mine = result.metrics.get("agreement")
-    own: dict[str, float] = {}
+    own: dict[str, Any] = {}
     if mine is not None and {"scope", "field", "alpha"} <= set(mine.columns):
         for _, r in mine[mine["scope"] == "overall"].iterrows():
             own[str(r["field"])] = r["alpha"]
     for r in whole.get("overall_agreement") or []:
+        f = str(r.get("field"))
         rows.append(
             {
-                "figure": f"alpha, {r.get('field')}",
-                "this split": own.get(str(r.get("field"))),
-                "whole run": r.get("alpha"),
+                "figure": f"Krippendorff's alpha, {f}",
+                "this split": format_value("alpha", own.get(f)),
+                "whole run": format_value("alpha", r.get("alpha")),
             }  # fmt: skip
         )
     for sev in ("high", "medium"):
         rows.append(
             {
                 "figure": f"{sev} findings",
-                "this split": (s.get("findings") or {}).get(sev),
-                "whole run": (w.get("findings") or {}).get(sev),
+                "this split": count((s.get("findings") or {}).get(sev)),
+                "whole run": count((w.get("findings") or {}).get(sev)),
             }  # fmt: skip
         )
-    return table_view("split_vs_whole", pd.DataFrame(rows), k=None, limit=50)
+    view = table_view("split_vs_whole", pd.DataFrame(rows), k=None, limit=50)
+    view.title = "This split beside the whole run"
+    view.numeric = [False, True, True]
+    return view

@@ -39,6 +39,7 @@ class TableView:
     n_rows: int = 0
     n_marked: int = 0  # rows behind a finding
     folded: bool = False  # shown in a <details> on screen (printing unfolds it)
+    anchor: str = ""  # element id: ``table-<id>`` (appendix) or ``preview-<id>``
 
 
 def rows_behind(df: pd.DataFrame, views: list[FindingView]) -> dict[object, FindingView]:
@@ -76,12 +77,12 @@ def _suppressed(df: pd.DataFrame) -> pd.Series:
 
 
 def preview_order(
-    df: pd.DataFrame, behind: dict[object, FindingView], ranks: dict[str, int]
+    df: pd.DataFrame, behind: dict[object, FindingView], ranks: dict[int, int]
 ) -> tuple[pd.DataFrame, str]:
     """Rows behind findings (most important finding first), then the smallest adjusted
     p-value, then the rest as written; suppressed rows last."""
     key = pd.Series(
-        [ranks.get(behind[i].anchor, 0) if i in behind else len(ranks) for i in df.index],
+        [ranks.get(id(behind[i]), 0) if i in behind else len(ranks) for i in df.index],
         index=df.index,
     )
     order = {"_behind": key, "_sup": _suppressed(df)}
@@ -114,7 +115,7 @@ def table_view(
     behind = rows_behind(df, views or [])
     how = ""
     if preview:
-        ranks = {v.anchor: i for i, v in enumerate(views or [])}
+        ranks = {id(v): i for i, v in enumerate(views or [])}
         df, how = preview_order(df, behind, ranks)
     cols = [c for c in (columns or list(df.columns)) if c in df.columns and c != "suppressed"]
     ident = [c for c in cols if c in IDENTITY]
@@ -152,4 +153,5 @@ def table_view(
     return TableView(
         name, label(name), [label(c) for c in ordered], numeric, rows, note,
         n_rows=len(df), n_marked=sum(1 for r in rows if r["finding"] is not None),
+        anchor=f"{'preview' if preview else 'table'}-{name}",
     )  # fmt: skip
