@@ -33,10 +33,17 @@ class Threshold:
 
         >>> Threshold("tau = 0.8", "Krippendorff (2004), Content Analysis, p. 241").short_source
         'Krippendorff (2004)…'
+        >>> Threshold("tau = 0.8", "labelaudit convention (every unserved language)").short_source
+        'labelaudit convention…'
         """
         s = self.source
         cut = min((i for i in (s.find(", "), s.find("; "), s.find(". ")) if i > 0), default=len(s))
-        head = s[: min(cut, SOURCE_SHOWN - 1)].rstrip(" .")
+        head = s[:cut]
+        if len(head) > SOURCE_SHOWN:  # at a word, never inside a parenthesis left open
+            head = head[:SOURCE_SHOWN].rsplit(" ", 1)[0]
+        if head.count("(") > head.count(")"):
+            head = head[: head.rfind("(")]
+        head = head.rstrip(" .:;,")
         return head if head == s.rstrip(" .") else head + "…"
 
 
