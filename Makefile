@@ -22,8 +22,15 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
+# screenshots of the report (desktop and phone) need Playwright and Chromium, which only
+# `make test` installs: without them the demo still runs, and says what it skipped
 demo: install
 	$(BIN)/labelaudit demo --out reports/demo
+	@if $(BIN)/python -c "import playwright" 2>/dev/null && command -v chromium >/dev/null; then \
+		$(BIN)/python tools/report_screenshots.py reports/demo/report.html; \
+	else \
+		echo "make demo: no screenshots (they need Playwright and Chromium: run make test once to install both)"; \
+	fi
 
 # services the test suite needs: a Label Studio server in its own venv (started and
 # stopped by the tests themselves) and Debian's headless Chromium for the report tests
@@ -37,11 +44,11 @@ test: dev services
 	$(BIN)/python -m pytest -q
 
 lint: dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 format: dev
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks tools
 
 # the 1M benchmarks (minutes); the 10M commands are in benchmarks/README.md
 bench: dev

@@ -96,8 +96,26 @@ class AuditConfig:
     config_path: Path | None = None
 
     def with_overrides(self, **overrides: Any) -> AuditConfig:
-        """A copy with the given non-None settings replacing this config's."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with the given non-None settings replacing this config's.
+
+        A single string where a list of names or paths is expected is one entry, not a
+        list of letters: ``group_by="region"`` means ``["region"]``; a tuple is a list.
+
+        >>> AuditConfig().with_overrides(group_by="region", ignore=("LA501",)).group_by
+        ['region']
+        """
+        out = {}
+        for k, v in overrides.items():
+            if v is None:
+                continue
+            if k in _LIST_OF_NAMES and isinstance(v, str | Path):
+                v = [v]
+            elif k in _LIST_OF_NAMES and isinstance(v, tuple):
+                v = list(v)
+            if k in _LIST_OF_PATHS and isinstance(v, list):
+                v = [Path(p) for p in v]
+            out[k] = v
+        return replace(self, **out)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-friendly view recorded in findings.json ``run.config`` (no secrets)."""
@@ -115,6 +133,9 @@ class AuditConfig:
 
 
 _FIELD_NAMES = {f.name for f in fields(AuditConfig)}
+#: settings that take a list of names or paths (a lone string is one of them)
+_LIST_OF_NAMES = ("group_by", "select", "ignore", "guidelines", "lexicons", "rules_dir")
+_LIST_OF_PATHS = ("guidelines", "lexicons", "rules_dir")
 _TOML_KEYS = (_FIELD_NAMES - {"config_path", "quiet"}) | {"bundle"}
 
 

@@ -20,10 +20,8 @@ from labelaudit.bundle.build import build_bundle
 from labelaudit.bundle.inputs import available_inputs, comparable_attributes
 from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
-from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
-from labelaudit.checks.fingerprint import assign_fingerprints
-from labelaudit.checks.registry import CheckContext, registered_checks
+from labelaudit.checks.runs import run_rules
 from labelaudit.checks.status import rule_status
 from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
 from labelaudit.errors import InputError, Problem
@@ -130,7 +128,8 @@ def prepare(cfg: AuditConfig) -> tuple[Bundle, Rulebook]:
 def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     """Load, validate and audit; returns the (privacy-enforced) result."""
     cfg = resolve_config(bundle_or_config, **options)
-    set_quiet(cfg.quiet)
+    if cfg.quiet:  # quiet silences even a caller that asked for progress
+        set_quiet(True)
     step(f"reading {cfg.bundle or 'inputs'}")
     t0 = time.perf_counter()
     bundle, rulebook = prepare(cfg)
@@ -150,7 +149,13 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
 
 
 def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict[str, AuditResult]:
-    """One result per value of ``cfg.split_by``, each carrying the whole run's key figures."""
+    """One result per value of ``cfg.split_by``, each carrying the whole run's key figures.
+
+    A split is audited on its own raters and the items they judged, with the split
+    attribute left out of the target (see :meth:`Bundle.subset`); its report sets its
+    figures beside the whole run's. A value held by fewer raters than
+    ``min_group_size`` gets no report: it is named as skipped, never with its size.
+    """
     attr = cfg.split_by
     assert attr is not None and bundle.annotators is not None
     values = bundle.annotators[attr]
@@ -164,13 +169,16 @@ def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict
     out: dict[str, AuditResult] = {}
     sub_cfg = cfg.with_overrides()
     sub_cfg.split_by = None
+    # every rater of a split shares its value: comparing groups by it says nothing
+    sub_cfg.group_by = [a for a in (cfg.group_by or bundle.group_attributes()) if a != attr]
     for value in sorted({str(v) for v in values.dropna()}):
         ids = set(bundle.annotators.loc[values.astype(str) == value, "annotator_id"])
-        step(f"split {attr}={value}")
         if len(ids) < cfg.min_group_size:
+            step(f"split {attr}={value} skipped: fewer raters than min_group_size")
             whole.context.setdefault("splits_suppressed", []).append(value)
             continue
-        sub = bundle.subset(ids, name=f"{bundle.name} [{attr}={value}]")
+        step(f"split {attr}={value}")
+        sub = bundle.subset(ids, name=f"{bundle.name} [{attr}={value}]", split_by=attr)
         out[value] = audit_bundle(
             sub,
             sub_cfg,
@@ -222,6 +230,11 @@ def audit_bundle(
         data_issues=bundle.issues,
         min_group_size=cfg.min_group_size,
         n_annotators=len(bundle.annotator_ids),
+        n_items=len(bundle.item_ids),
+        n_fields=len(bundle.schema),
+        n_judgment_rows=int(
+            bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
+        ),
         privacy={
             "hidden": hidden,
             "sizes": sizes,
@@ -234,7 +247,7 @@ def audit_bundle(
     )
     step("checks")
     t0 = time.perf_counter()
-    findings = run_checks(rulebook, tables, facts)
+    findings, rule_runs = run_rules(rulebook, tables, facts)
     timings["checks"] = time.perf_counter() - t0
     summary = {
         "judgments": int(
@@ -249,6 +262,14 @@ def audit_bundle(
     # found / checked, nothing found / not checked (and why), for the Frameworks table
     inputs = available_inputs(bundle, comparable_attributes(sizes, hidden))
     context["rule_status"] = rule_status(rulebook, findings, inputs, cfg.audience)
+    context["rule_runs"] = [r.to_dict() for r in rule_runs]
+    # each shown group's raters in the pool: the one n every chart and table names
+    context["group_sizes"] = {
+        attr: {
+            g: n for g, n in c.items() if n >= cfg.min_group_size and g not in hidden.get(attr, {})
+        }
+        for attr, c in sizes.items()
+    }
     context.update(context_extra or {})
     context["timings"] = timings
     context["peak_rss_mib"] = peaks
@@ -292,29 +313,6 @@ def _peak_rss_mib() -> float | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
-
-
-def run_checks(
-    rulebook: Rulebook, tables: dict[str, pd.DataFrame], facts: dict[str, Any]
-) -> list[Finding]:
-    """Run every rule of the rulebook that runs; findings sorted by severity, rule, subject."""
-    checks = registered_checks()
-    findings: list[Finding] = []
-    for code in rulebook:
-        rule = rulebook.rules[code]
-        fn = checks.get(code) if rule.kind == "python" else declarative_check(rule)
-        if fn is None:
-            raise RuntimeError(f"rule {code} ({rule.path}) has no registered check")
-        ctx = CheckContext(
-            metrics=tables,
-            facts=facts,
-            rule=rule,
-            params=rulebook.params[code],
-            severity=rulebook.severities.get(code),
-        )
-        findings.extend(fn(ctx))
-    assign_fingerprints(findings, facts.get("guidelines") or [])
-    return sorted(findings, key=Finding.sort_key)
 
 
 #: data issues whose rows are read but left out of the statistics

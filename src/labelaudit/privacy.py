@@ -99,9 +99,28 @@ def suppress_small_groups(
         return t[~t["suppressed"]].reset_index(drop=True)
     figures = [c for c in t.columns if c not in IDENTITY_COLUMNS]
     for col in figures:
-        t[col] = t[col].astype(object)
-        t.loc[t["suppressed"], col] = None
+        t[col] = _nulled(t[col], t["suppressed"])
     return t
+
+
+def _nulled(col: pd.Series, hide: pd.Series) -> pd.Series:
+    """``col`` with the hidden rows missing, keeping a numeric column numeric.
+
+    Floats get NaN, integers become the nullable ``Int64`` and booleans ``boolean`` (so
+    a notebook's ``df["n_annotators"].sum()`` still works); other columns get None.
+    """
+    if not hide.any():
+        return col
+    if pd.api.types.is_bool_dtype(col):
+        out = col.astype("boolean")
+    elif pd.api.types.is_integer_dtype(col):
+        out = col.astype("Int64")
+    elif pd.api.types.is_float_dtype(col):
+        out = col.copy()
+    else:
+        out = col.astype(object)
+    out[hide.to_numpy()] = pd.NA if out.dtype != object else None
+    return out
 
 
 def enforce(
@@ -124,5 +143,43 @@ def enforce(
                 continue
             table = table.copy()
             table["annotator_id"] = pseudonymise(table["annotator_id"], salt)
-        out[name] = suppress_small_groups(table, k, hidden)
+        out[name] = _typed(suppress_small_groups(table, k, hidden))
     return out
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding only numbers or only flags (and gaps) get a numeric dtype.
+
+    Analyses build rows from dicts, where an unknown figure is None; pandas then keeps
+    the column as ``object``. Every metric table leaves here typed, so the Python API's
+    DataFrames sum, compare and plot like any other.
+    """
+    out = table
+    for col in table.columns:
+        if table[col].dtype != object:
+            continue
+        values = [v for v in table[col] if not _missing(v)]
+        if not values:
+            continue
+        if all(isinstance(v, bool | np.bool_) for v in values):
+            kind = "boolean"
+        elif all(
+            isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in values
+        ):
+            kind = "Int64"
+        elif all(
+            isinstance(v, int | float | np.integer | np.floating)
+            and not isinstance(v, bool | np.bool_)
+            for v in values
+        ):
+            kind = "float64"
+        else:
+            continue
+        if out is table:
+            out = table.copy()
+        out[col] = table[col].map(lambda v: pd.NA if _missing(v) else v).astype(kind)
+    return out
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))

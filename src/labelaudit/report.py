@@ -21,6 +21,8 @@ from labelaudit.render.github import render_github
 from labelaudit.render.html import render_html
 from labelaudit.render.junit import render_junit
 from labelaudit.render.markdown import render_markdown
+from labelaudit.render.notebook import render_notebook
+from labelaudit.render.overview import split_folder
 from labelaudit.render.sarif import render_sarif
 from labelaudit.result import AuditResult
 from labelaudit.vocabulary import OUTPUT_FORMATS as FORMATS
@@ -50,6 +52,14 @@ class AuditReport(AuditResult):
                 "splits": {value: cls.of(sub) for value, sub in splits.items()},
             }
         return report
+
+    def __repr__(self) -> str:
+        name = self.context.get("bundle_name") or "audit"
+        return f"<AuditReport {name}: {self.verdict().text()}>"
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the verdict, counts and the top findings."""
+        return render_notebook(self)
 
     def to_html(self) -> str:
         """The self-contained HTML report (no network fetches, no external files)."""
@@ -98,7 +108,7 @@ class AuditReport(AuditResult):
                 paths.append(path)
         split = self.context.get("split_by") or "split"
         for value, sub in self.context.get("splits", {}).items():
-            paths += AuditReport.of(sub).write(out / _slug(split, value), formats)
+            paths += AuditReport.of(sub).write(out / split_folder(split, value), formats)
         return paths
 
     def _render(self, name: str, report: Path) -> str:
@@ -141,8 +151,3 @@ def ensure_writable(out: Path) -> list[Path]:
             ]
         ) from None
     return list(reversed(missing))
-
-
-def _slug(attribute: str, value: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in f"{attribute}={value}")
-    return safe[:80]

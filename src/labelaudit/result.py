@@ -32,6 +32,7 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
+        """True when no finding is at or above ``fail_on`` (the CI job passes)."""
         return self.failing == 0
 
     def text(self) -> str:

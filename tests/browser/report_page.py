@@ -16,12 +16,18 @@ class PageLog:
     dialogs: list[str] = field(default_factory=list)
 
 
-def open_report(browser: object, folder: Path, html: str, name: str = "report.html"):
+def open_report(
+    browser: object,
+    folder: Path,
+    html: str,
+    name: str = "report.html",
+    viewport: tuple[int, int] = (1100, 900),
+):
     """Write ``html`` to the served folder and open it; every other request is aborted."""
     folder.joinpath(name).write_text(html, encoding="utf-8")
     port = folder.joinpath(".port").read_text()
     log = PageLog(url=f"http://127.0.0.1:{port}/{name}")
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
 
     def route(r):
         if r.request.url == log.url:

@@ -261,7 +261,8 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
                 u(f"region={africa} is 3.9% of raters (n=12) but 18% of the target population "
                   "(ratio 0.22 < 0.8, four-fifths rule)."),
                 {"attribute": attr, "group": africa},
-                {"pool_share": 0.039, "target_share": 0.18, "ratio": 0.22},
+                {"pool_share": 0.039, "target_share": 0.18, "ratio": 0.22, "measure": "ratio",
+                 "threshold": 0.8},
                 u("Recruit raters from this group.")),
         Finding("LA201", "disagreement", "medium", "Group-aligned disagreement",
                 u(f"{africa} raters agree more among themselves than with others (GAI 1.47, "
@@ -282,6 +283,8 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
         Finding("LA002", "data", "low", "Skipped judgments", u("3 rows had no label."),
                 {"value": unsure}, {"n": 3}),
     ]  # fmt: skip
+    for i, f in enumerate(findings):  # as the pipeline leaves them: each with its fingerprint
+        f.fingerprint = f"{i:02d}" + "f" * 30
     rules = {
         f.rule: {
             "title": f.title,
@@ -299,6 +302,24 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
         }
         for f in findings
     }
+    # rules that ran and found nothing, had nothing to judge, or were left out
+    for code, title in (("LA101", "Low overall agreement"), ("LA404", "Judgment share low"),
+                        ("LA603", "Tie and skip use differs")):  # fmt: skip
+        rules[code] = {**rules["LA002"], "title": title, "audience": "all",
+                       "questions": [], "parameters": {}}  # fmt: skip
+    read = {"LA401": ["representation"], "LA301": ["languages"], "LA201": ["group_association"]}
+    rule_runs = [
+        {"code": f.rule, "status": "failed", "subjects": {"groups": 4}, "findings": 1,
+         "reason": None, "tables": read.get(f.rule, [])}
+        for f in findings
+    ] + [
+        {"code": "LA101", "status": "passed", "subjects": {"fields": 1}, "findings": 0,
+         "reason": None, "tables": ["agreement"]},
+        {"code": "LA404", "status": "not applicable", "subjects": {}, "findings": 0,
+         "reason": "no target population was given", "tables": ["representation"]},
+        {"code": "LA603", "status": "skipped", "subjects": {}, "findings": 0,
+         "reason": "ignored (LA603 in ignore)", "tables": []},
+    ]  # fmt: skip
     context = {
         "methods": [
             {
@@ -334,11 +355,21 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
         "skipped": {"null_labels": 3},
         "target": {"name": u("Deployment users, 2026 Q3"), "source": u("product analytics")},
         "min_group_size": K,
+        "rule_runs": rule_runs,
+        # raters in the pool of each shown group (the pipeline's privacy-safe sizes)
+        "group_sizes": {
+            attr: {africa: 12, asia: 180, europe: 115},
+            attr2: {female: 150, male: 160},
+        },  # fmt: skip
     }
     if audience == "vendor":
         # what the pipeline hands a vendor renderer: the rulebook runs no internal-only
         # rule, and the privacy step drops per-annotator tables
         findings = [f for f in findings if rules[f.rule]["audience"] != "internal"]
+        for run in rule_runs:
+            if rules[run["code"]]["audience"] == "internal":
+                run.update(status="skipped", findings=0, subjects={},
+                           reason="internal-only rule, not run for the vendor edition")  # fmt: skip
         metrics = {n: t for n, t in metrics.items() if "annotator_id" not in t.columns}
     sev = {"high": 0, "medium": 0, "low": 0, "info": 0}
     for f in findings:

@@ -33,6 +33,11 @@ def case_facts(raw: dict | None) -> dict:
 
 def run_case(code: str, case: dict) -> list[Finding]:
     """Findings of rule ``code`` on a case with optional ``metrics``, ``facts`` and ``params``."""
+    return run_case_context(code, case)[0]
+
+
+def run_case_context(code: str, case: dict) -> tuple[list[Finding], CheckContext]:
+    """The findings and the check's context after the run (what it judged, and why not)."""
     rule = RULES[code]
     fn = registered_checks().get(code) if rule.kind == "python" else declarative_check(rule)
     assert fn is not None, f"{code} has no check"
@@ -43,4 +48,4 @@ def run_case(code: str, case: dict) -> list[Finding]:
         rule=rule,
         params={**rule.defaults(), **(case.get("params") or {})},
     )
-    return list(fn(ctx))
+    return list(fn(ctx)), ctx

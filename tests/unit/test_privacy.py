@@ -37,7 +37,8 @@ def test_a_group_is_hidden_by_its_pool_size_not_the_rows_own_count():
     )
     hidden = {"gender": hidden_groups({"male": 2, "female": 9}, 5, complementary=False)}
     out = suppress_small_groups(table, 5, hidden).set_index("group")
-    assert out.loc["male", "suppressed"] and out.loc["male", "n_annotators"] is None
+    assert out.loc["male", "suppressed"] and pd.isna(out.loc["male", "n_annotators"])
+    assert str(out["n_annotators"].dtype) == "Int64"  # still a number column, with a gap
     assert not out.loc["female", "suppressed"] and out.loc["female", "alpha"] == 0.5
 
 

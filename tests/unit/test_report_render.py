@@ -12,13 +12,15 @@ from report_fixture import PSEUDONYMS, RAW_IDS, make_result
 
 from labelaudit.render import svg
 from labelaudit.render.charts import fold_suppressed
+from labelaudit.render.findings import finding_views, top_block
+from labelaudit.render.formatting import format_value
 from labelaudit.render.html import CSP, render_html
-from labelaudit.render.sections import format_value, table_view, top_findings
+from labelaudit.render.tables import table_view
 from labelaudit.result import AuditResult
 
 SECTION_IDS = [
-    "summary", "data", "representativeness", "disagreement", "coverage", "guidelines",
-    "rlhf", "process", "frameworks", "methods", "checklist", "appendix",
+    "summary", "checks", "data", "representativeness", "disagreement", "coverage",
+    "guidelines", "rlhf", "process", "frameworks", "methods", "checklist", "appendix",
 ]  # fmt: skip
 
 
@@ -50,7 +52,8 @@ def test_self_contained_no_script_no_remote_loads(internal, vendor):
         assert "<script" not in html.lower()
         links = re.findall(r'\b(?:src|href|action|xlink:href)="([^"]*)"', html)
         assert links[: len(SECTION_IDS)] == [f"#{s}" for s in SECTION_IDS]  # contents
-        assert {link for link in links} <= {f"#{s}" for s in SECTION_IDS}  # all in-page
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        assert all(link.startswith("#") and link[1:] in ids for link in links)  # all in-page
         # the only URL is the SVG namespace, which is an identifier and is never fetched
         assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
 
@@ -75,7 +78,12 @@ def test_vendor_edition_leaves_out_internal_rules(internal, vendor):
     assert "Vendor edition." in vendor and "Vendor edition." not in internal
     assert "(vendor edition)</title>" in vendor
     assert "LA602" in internal and "Question one for LA602?" in internal
-    assert "LA602" not in vendor and "Annotator outliers" not in vendor
+    assert "Question one for LA602?" not in vendor and "2 raters agree" not in vendor
+    # the checks table says the rule was left out, and why
+    row = re.search(
+        r'<tr class="status-skipped"><td><span class="mono">LA602</span>.*?</tr>', vendor
+    )
+    assert row and "internal-only rule, not run for the vendor edition" in row.group(0)
     # counts are of the findings this audience sees: 2 high, 1 medium, 2 low, 1 info
     counts = re.findall(r'<li class="sev-(\w+)"><b>(\d+)</b>', vendor)
     assert counts == [("high", "2"), ("medium", "1"), ("low", "2"), ("info", "1")]
@@ -89,13 +97,30 @@ def test_summary_puts_most_important_findings_first(internal):
     assert "Deployment users, 2026 Q3 (source: product analytics)" in summary
 
 
-def test_top_findings_are_three_to_five_distinct_rules():
+def test_top_block_lists_every_high_finding_by_breach_then_each_rules_worst_medium():
     result = make_result()
-    top = top_findings(result.findings)
-    assert [f.rule for f in top] == ["LA401", "LA301", "LA201", "LA602"]
+    worse = copy.deepcopy(next(f for f in result.findings if f.rule == "LA401"))
+    worse.subject, worse.fingerprint = {"attribute": "region", "group": "Asia"}, "asia"
+    worse.evidence = {**worse.evidence, "ratio": 0.25 / 3}  # further past 0.8 than Africa
+    many = []
+    for i in range(12):  # more high findings than the block lists
+        f = copy.deepcopy(worse)
+        f.subject, f.fingerprint = {"attribute": "country", "group": f"C{i}"}, f"c{i}"
+        f.evidence = {**f.evidence, "ratio": 0.7}
+        many.append(f)
+    medium = copy.deepcopy(next(f for f in result.findings if f.rule == "LA201"))
+    medium.subject, medium.fingerprint = {"field": "toxicity", "group": "Asia"}, "m2"
+    top = top_block(finding_views([*result.findings, worse, *many, medium]))
+    subjects = [v.subject for v in top.high]
+    assert subjects[:2] == ["attribute=region, group=Asia", "attribute=region, group=Africa"]
+    assert len(top.high) == 10 and top.more_high == 5  # 15 high: 10 listed, "5 more high"
+    assert [v.rule for v in top.medium] == ["LA201", "LA602", "LA201"]  # each rule once first
     only_low = [f for f in result.findings if f.severity in ("low", "info")]
-    # within a severity, guideline findings come before data hygiene
-    assert [f.rule for f in top_findings(only_low)] == ["LA501", "LA002", "LA601"]
+    assert [v.rule for v in top_block(finding_views(only_low)).others] == [
+        "LA002",
+        "LA501",
+        "LA601",
+    ]
 
 
 def test_checklist_has_triggered_rule_and_standing_questions(internal):
@@ -115,12 +140,14 @@ def test_methods_show_reference_and_limits(internal):
 
 def test_charts_have_text_alternatives(internal):
     svgs = re.findall(r"<svg[^>]*>.*?</svg>", internal, re.S)
-    # representation by region (1); per field: alpha (1), GAI (1); label shares by region (1)
-    assert len(svgs) == 4
+    # representation by region (1); per field: alpha (1), GAI (1); label shares by region
+    # (1); each drawn wide and for a phone
+    assert len(svgs) == 8
+    assert sum('class="chart chart-narrow"' in s for s in svgs) == 4
     for s in svgs:
         assert 'role="img"' in s and 'aria-label="' in s
         assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", s)
-    assert "Africa: ratio 0.22, n=12" in internal  # the chart's desc states ratio and n
+    assert "Africa: ratio 0.22, n=12 raters" in internal  # the chart's desc states ratio and n
     assert "region: Africa: α 0.72, n=12 raters, 400 items" in internal
     assert "gender: female: α 0.60, n=150 raters, 1,800 items" in internal
 
@@ -161,8 +188,12 @@ def test_table_view_keeps_identity_of_suppressed_rows():
     )  # fmt: skip
     t = table_view("representation", df, k=5, limit=10)
     assert t.columns == ["attribute", "group", "ratio", "n annotators"]
-    assert t.rows[0] == {"cells": ["r", "A", "0.50", "12"], "span": None}
-    assert t.rows[1] == {"cells": ["r", "B"], "span": (2, "suppressed (fewer than 5 annotators)")}
+    assert t.rows[0] == {"cells": ["r", "A", "0.50", "12"], "span": None, "finding": None}
+    assert t.rows[1] == {
+        "cells": ["r", "B"],
+        "span": (2, "suppressed (fewer than 5 annotators)"),
+        "finding": None,
+    }
 
 
 def test_minimal_result_renders():
@@ -201,22 +232,22 @@ def test_suppressed_groups_fold_into_one_chart_row_per_attribute():
 
 
 def test_gai_chart_highlights_only_adjusted_significant_groups(internal):
-    gai = next(s for s in re.findall(r"<svg[^>]*>.*?</svg>", internal, re.S) if "GAI" in s)
-    # legend swatch + Africa (p adj 0.004); legend swatch + Asia and Europe (p adj 0.83, 0.66)
-    assert len(re.findall(r'<rect[^>]*fill="#D55E00"', gai)) == 2
-    assert len(re.findall(r'<rect[^>]*fill="#56B4E9"', gai)) == 3
-    assert "region: Africa: GAI 1.47, p adj 0.004, n=12 raters" in gai
+    for gai in [s for s in re.findall(r"<svg[^>]*>.*?</svg>", internal, re.S) if "GAI" in s]:
+        # legend swatch + Africa (p adj 0.004); legend swatch + Asia, Europe (p adj 0.83, 0.66)
+        assert len(re.findall(r'<rect[^>]*fill="#D55E00"', gai)) == 2
+        assert len(re.findall(r'<rect[^>]*fill="#56B4E9"', gai)) == 3
+        assert "region: Africa: GAI 1.47, p adj 0.004, n=12 raters" in gai
 
 
 def test_thresholds_are_listed_with_their_source(internal):
-    assert "min_ratio = 0.8; source: four-fifths rule" in internal
+    checks = internal.split('<section id="checks">')[1].split("</section>")[0]
+    assert (
+        '<span class="param">min_ratio = 0.8 <span class="src" title="four-fifths rule">' in checks
+    )
     result = make_result()
     result.run["config"]["rules"] = {"LA401": {"min_ratio": 0.7}}
     html = render_html(result)
-    assert (
-        "min_ratio = 0.7 (set in this run&#39;s config; default 0.8); source: four-fifths rule"
-        in html
-    )
+    assert "min_ratio = 0.7 (set in this run&#39;s config; default 0.8)" in html
 
 
 def test_split_report_says_what_it_covers():
@@ -227,16 +258,30 @@ def test_split_report_says_what_it_covers():
             {"field": "toxicity", "alpha": 0.61, "n_annotators": 310, "n_items": 2000}
         ]
     }
+    result.context["whole"]["summary"] = {"annotators": 310, "items": 2000, "judgments": 12003}
     html = render_html(result)
     assert "split report for region = Asia" in html
-    assert "only the annotators with region = Asia" in html
-    assert "Whole pool, toxicity: alpha 0.61 (n=310 annotators, 2000 items)." in html
+    assert "only the annotators with region = Asia and the items they judged" in html
+    assert '<a href="../report.html">Whole-run report</a>' in html
+    compared = re.search(r'<table id="table-split_vs_whole">.*?</table>', html, re.S).group(0)
+    assert (
+        '<td>Krippendorff&#39;s alpha, toxicity</td><td class="num">0.61</td><td class="num">0.61</td>'
+        in compared
+    )
+    assert '<td>annotators</td><td class="num">310</td><td class="num">310</td>' in compared
     whole = make_result()
-    whole.context["splits"] = {"Europe": object(), "Asia": object()}
+    whole.context["split_by"] = "region"
+    whole.context["splits"] = {"Europe": make_result(), "Latin America & co": make_result()}
     whole.context["splits_suppressed"] = ["Oceania"]
     html = render_html(whole)
-    assert "Separate reports were written for: Asia, Europe." in html
-    assert "No separate report (fewer than the minimum group size): Oceania." in html
+    assert '<a href="region=Europe/report.html">region = Europe</a>' in html
+    assert (
+        '<a href="region=Latin_America___co/report.html">region = Latin America &amp; co</a>'
+        in html
+    )
+    assert "FAILED, 2 findings at or above high (7 in all)" in html  # each split's verdict
+    # a skipped split is named, never with its size
+    assert "Skipped, fewer raters than the minimum group size (5): region = Oceania." in html
 
 
 def test_findings_of_one_rule_share_their_advice():

@@ -289,7 +289,7 @@ def test_vendor_reports_suppress_a_second_group():
                 rows = region[region["group"] == g]
                 assert rows["suppressed"].all(), (name, g)
     rep = _by_group(vendor.metrics["representation"])
-    assert rep.loc["Asia", "n_annotators"] is None and rep.loc["Africa", "pool_share"] is None
+    assert pd.isna(rep.loc["Asia", "n_annotators"]) and pd.isna(rep.loc["Africa", "pool_share"])
     assert not rep.loc["Europe", "suppressed"]
     internal = audit_bundle(
         _bundle(), AuditConfig(min_group_size=2, n_boot=0, n_permutations=0, quiet=True)
@@ -360,7 +360,7 @@ def test_us_census_intersections_count_cells_and_suppress_small_ones(shared_data
 
     final = _by_group(suppress_small_groups(rep, 5), "age×race×sex")
     small = final.loc["65+ years old×Asian×Female"]
-    assert small["suppressed"] and small["n_annotators"] is None and small["pool_share"] is None
+    assert small["suppressed"] and pd.isna(small["n_annotators"]) and pd.isna(small["pool_share"])
     assert not final.loc["18-24 years old×Black×Female", "suppressed"]
     empty = final[final["in_target"] & (final["n_annotators"] == 0)]
     assert len(empty) == 69 and not empty["suppressed"].any()

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rule_cases import RULES, run_case
+from rule_cases import RULES, run_case, run_case_context
 
 from labelaudit.analyses.tables import TABLES
+from labelaudit.checks.data import DATA_CODES
 from labelaudit.checks.declarative import SUBJECT_KEYS
 from labelaudit.checks.registry import registered_checks
 from labelaudit.vocabulary import CATEGORIES, SEVERITIES
@@ -115,3 +116,19 @@ def test_every_rule_has_a_check():
     python_rules = {c for c, r in RULES.items() if r.kind == "python"}
     assert python_rules - set(checks) == set()
     assert set(checks) - set(RULES) == set(), "checks without rule YAML"
+
+
+@pytest.mark.parametrize(
+    "code,case", [pytest.param(code, case, id=f"{code}: {case['name']}") for code, case in CASES]
+)
+def test_a_rule_that_finds_something_judged_it_and_names_its_breach(code, case):
+    """The checks table's subject count: a finding is about a subject the rule judged.
+
+    Data rules count the rows the bundle loader read, which a fixture doesn't carry.
+    """
+    hits, ctx = run_case_context(code, case)
+    if hits and code not in DATA_CODES:
+        assert sum(ctx.subjects.values()) >= 1, f"{code} found {len(hits)} without judging"
+    for h in hits:
+        if "measure" in h.evidence:  # a measured finding can be ranked by its breach
+            assert h.evidence["measure"] in h.evidence and h.breach() is not None

@@ -39,3 +39,35 @@ def test_demo_findings_name_no_suppressed_group_and_no_rater(demo):
     text = json.dumps([f.message for f in result.findings] + [f.subject for f in result.findings])
     ids = pd.read_parquet(bundle / "annotators.parquet")["annotator_id"]
     assert not any(i in text for i in ids)
+
+
+@pytest.mark.slow
+def test_every_rule_says_what_it_judged(demo):
+    _, result = demo
+    runs = {r["code"]: r for r in result.context["rule_runs"]}
+    assert set(runs) == set(result.context["rules"])  # every rule the run knows
+    found = {f.rule for f in result.findings}
+    for code, run in runs.items():
+        assert (run["status"] == "failed") == (code in found), code
+        if run["status"] in ("failed", "passed"):
+            assert sum(run["subjects"].values()) > 0, code  # a pass judged something
+        else:
+            assert run["reason"], code  # not applicable or skipped: and why
+    assert runs["LA401"]["subjects"]["groups"] >= 5 and "representation" in runs["LA401"]["tables"]
+    assert {r["status"] for r in runs.values()} >= {"failed", "passed"}
+
+
+@pytest.mark.slow
+def test_findings_rank_by_how_far_they_miss_the_threshold(demo):
+    _, result = demo
+    from labelaudit.render.findings import finding_views
+
+    high = [v for v in finding_views(result.findings) if v.severity == "high"]
+    order = [(v.rule, v.keys.get("group") or v.keys.get("field")) for v in high]
+    # the two worst: Asia at ratio 0.25 before Africa at 0.45, toxicity alpha
+    # 0.48 before offensiveness 0.53
+    assert order.index(("LA401", "Asia")) < order.index(("LA401", "Africa"))
+    assert order.index(("LA101", "toxicity")) < order.index(("LA101", "offensiveness"))
+    measured = [f for f in result.findings if "measure" in f.evidence]
+    assert len(measured) > len(result.findings) / 3
+    assert all(f.breach() is not None and f.breach() >= 0 for f in measured)

@@ -52,13 +52,17 @@ def rater_metadata_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook
     table = bundle.annotators.drop_duplicates("annotator_id").set_index("annotator_id")
     table = table.reindex(bundle.annotator_ids)
     rows = []
+    lists = []  # the attributes read as a country or language list (LA410's subjects)
     for col in table.columns:
         values = table[col].reset_index(drop=True)
         if col == "languages":
             rows += _defaults(col, _declared(values, pool), "languages", n_first, bundle)
+            lists.append(col)
         elif _is_country_list(values[pool]):
             rows += _defaults(col, _countries(values, pool), "countries", n_first, bundle)
+            lists.append(col)
     facts = {
+        "list_attributes": lists,
         "rater_ages": [
             _ages(bundle, col, table[col].reset_index(drop=True), pool, judged)
             for col in table.columns

@@ -51,23 +51,33 @@ class Bundle:
     #: as ``guideline:NAME``), for renderers that point at files (SARIF, annotations)
     files: dict[str, str] = field(default_factory=dict)
 
-    def subset(self, annotator_ids: set[str], name: str) -> Bundle:
+    def subset(self, annotator_ids: set[str], name: str, split_by: str | None = None) -> Bundle:
         """The judgments of some annotators only (for ``--split-by`` slices).
 
-        Data issues stay with the whole bundle's report; the slice keeps the schema,
-        guidelines, target and item table so its figures compare with the whole.
+        Data issues stay with the whole bundle's report. The slice keeps the schema and
+        guidelines, and only the items its annotators judged (so its coverage figures
+        count its own items). ``split_by``, the attribute the slice is cut on, leaves the
+        target: every rater of the slice shares one value of it, so comparing the slice
+        with the target's other groups would only report them all as missing.
         """
         keep = self.judgments["annotator_id"].isin(annotator_ids)
-        ann = None
+        judgments = self.judgments[keep].reset_index(drop=True)
+        ann = items = None
         if self.annotators is not None:
             ann = self.annotators[self.annotators["annotator_id"].isin(annotator_ids)]
+        if self.items is not None:
+            judged = self.items["item_id"].isin(judgments["item_id"].unique())
+            items = self.items[judged].reset_index(drop=True)
+        target = self.target
+        if target is not None and split_by is not None:
+            target = _target_without(target, split_by)
         return Bundle(
-            judgments=self.judgments[keep].reset_index(drop=True),
+            judgments=judgments,
             schema=self.schema,
             annotators=None if ann is None else ann.reset_index(drop=True),
-            items=self.items,
+            items=items,
             guidelines=self.guidelines,
-            target=self.target,
+            target=target,
             inputs=self.inputs,
             issues=[],
             schema_inferred=self.schema_inferred,
@@ -326,3 +336,16 @@ _JUDGMENT_CACHES = (
     "_all_field_rows",
     "_coded_cache",
 )
+
+
+def _target_without(target: Target, attribute: str) -> Target | None:
+    """``target`` with one attribute left out (None when nothing is left); a joint
+    distribution is summed over the attribute's values."""
+    attributes = {a: g for a, g in target.attributes.items() if a != attribute}
+    joint = target.joint
+    if joint is not None and attribute in joint.columns:
+        rest = [c for c in joint.columns if c not in (attribute, "share")]
+        joint = joint.groupby(rest, as_index=False)["share"].sum() if rest else None
+    if not attributes and joint is None:
+        return None
+    return replace(target, attributes=attributes, joint=joint)

@@ -6,6 +6,7 @@ from labelaudit.checks import (  # noqa: F401
     data,
     disagreement,
     guidelines,
+    pool,
     process,
     rater_metadata,
     representation,

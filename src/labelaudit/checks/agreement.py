@@ -50,6 +50,7 @@ def low_overall_alpha(ctx: CheckContext) -> Iterator[Finding]:
         if row["scope"] != "overall":
             continue
         alpha = float(row["alpha"])
+        ctx.judged("fields")
         if alpha >= tentative:
             continue
         high = alpha < discard
@@ -77,9 +78,10 @@ def low_overall_alpha(ctx: CheckContext) -> Iterator[Finding]:
                 "n_items": _int(row.get("n_items")),
                 "n_annotators": _int(row.get("n_annotators")),
                 "level": row.get("level"),
-                "threshold": discard if high else tentative,
             },
             severity="high" if high else "medium",
+            measure="alpha",
+            threshold=discard if high else tentative,
         )
 
 
@@ -94,6 +96,7 @@ def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
         groups.setdefault((row["field"], row.get("attribute")), set()).add(row.get("group"))
     for row in rows:
         lo, hi, diff = float(row["ci_low"]), float(row["ci_high"]), float(row["difference"])
+        ctx.judged("groups")
         if not (lo > 0 or hi < 0) or abs(diff) < min_diff:
             continue
         if (_int(row.get("n_annotators")) or 0) < min_ann:
@@ -121,6 +124,8 @@ def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
                 "n_annotators": _int(row.get("n_annotators")),
                 "min_difference": min_diff,
             },
+            measure="difference",
+            threshold=math.copysign(min_diff, diff),  # past the cut on the side it lies
         )
 
 
@@ -130,6 +135,7 @@ def group_association(ctx: CheckContext) -> Iterator[Finding]:
     min_gai = float(ctx.param("min_gai"))
     for row in _rows(ctx, "group_association", ("field", "irr", "xrr", "gai", "p_adjusted")):
         gai, p_adj = float(row["gai"]), float(row["p_adjusted"])
+        ctx.judged("groups")
         if not (p_adj < max_p and gai > min_gai):
             continue
         p = _num(row.get("p_value"))
@@ -153,6 +159,8 @@ def group_association(ctx: CheckContext) -> Iterator[Finding]:
                 "p_adjusted": p_adj,
                 "n_annotators": _int(row.get("n_annotators")),
             },
+            measure="gai",
+            threshold=min_gai,
         )
 
 
@@ -161,6 +169,7 @@ def gai_undefined(ctx: CheckContext) -> Iterator[Finding]:
     eps = float(ctx.param("xrr_epsilon"))
     for row in _rows(ctx, "group_association", ("field", "xrr")):
         xrr = float(row["xrr"])
+        ctx.judged("groups")
         if abs(xrr) >= eps:
             continue
         yield ctx.hit(
@@ -182,6 +191,7 @@ def unpairable_items(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts.get("agreement") or {}
     excluded = facts.get("excluded_items") or {}
     scored = facts.get("scored_items") or {}
+    ctx.judged("fields", len(set(excluded) | set(scored)))
     for field_name, count in sorted(excluded.items()):
         count = int(count or 0)
         if count <= 0:
@@ -208,6 +218,7 @@ def permutation_resolution(ctx: CheckContext) -> Iterator[Finding]:
     n_perm = (ctx.facts.get("agreement") or {}).get("n_permutations")
     if not tested or not n_perm:
         return
+    ctx.judged("tested groups", tested)
     level = float(ctx.param("alpha"))
     yield from _few_relabellings(ctx, df, level)
     floor = min(1.0, 2.0 / (int(n_perm) + 1))  # smallest two-sided permutation p

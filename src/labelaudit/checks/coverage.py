@@ -32,6 +32,7 @@ def language_nobody_speaks(ctx: CheckContext) -> Iterator[Finding]:
         speakers, n = num(r["n_annotators_speaking"]), num(r["n_items"])
         if r["language"] == "und" or speakers is None or n is None:
             continue
+        ctx.judged("languages")
         if speakers == 0 and n >= ctx.param("min_items"):
             share = num(r.get("item_share"))
             yield ctx.hit(
@@ -54,6 +55,7 @@ def language_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             continue  # nobody speaks it: LA201 already reports the language
         if n_known is not None and n_known < ctx.param("min_judgments"):
             continue
+        ctx.judged("languages")
         if rate > limit:
             n_txt = f" of {int(n_known)} annotator-item pairs" if n_known is not None else ""
             yield ctx.hit(
@@ -62,7 +64,8 @@ def language_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                 f"although {int(speakers)} annotators declare it.",
                 subject={"language": str(r["language"])},
                 evidence={"mismatch_rate": rate, "n_judgments_known": n_known,
-                          "n_annotators_speaking": int(speakers), "threshold": limit},
+                          "n_annotators_speaking": int(speakers)},
+                measure="mismatch_rate", threshold=limit,
             )  # fmt: skip
 
 
@@ -73,7 +76,10 @@ def guideline_language(ctx: CheckContext) -> Iterator[Finding]:
         ctx.metric("guideline_stats"), ["guideline", "language", "share_not_reading"]
     ):
         share = num(r["share_not_reading"])
-        if share is None or share <= limit:
+        if share is None:
+            continue
+        ctx.judged("guidelines")
+        if share <= limit:
             continue
         n_not, n_known = num(r.get("n_annotators_not_reading")), num(r.get("n_annotators_known"))
         counts = f" ({int(n_not)} of {int(n_known)})" if n_not is not None and n_known else ""
@@ -83,7 +89,8 @@ def guideline_language(ctx: CheckContext) -> Iterator[Finding]:
             "a labelaudit convention).",
             subject={"guideline": str(r["guideline"]), "language": str(r["language"])},
             evidence={"share_not_reading": share, "n_annotators_not_reading": n_not,
-                      "n_annotators_known": n_known, "threshold": limit},
+                      "n_annotators_known": n_known},
+            measure="share_not_reading", threshold=limit,
         )  # fmt: skip
 
 
@@ -94,6 +101,7 @@ def region_coverage(ctx: CheckContext) -> Iterator[Finding]:
         target, n = num(r["target_share"]), num(r["n_items"])
         if not target or n is None:
             continue
+        ctx.judged("regions")
         ratio = num(r.get("ratio"))
         share = num(r.get("item_share"))
         if n == 0:
@@ -108,6 +116,8 @@ def region_coverage(ctx: CheckContext) -> Iterator[Finding]:
                     "tau": tau,
                 },
                 severity="high",
+                measure="ratio",
+                threshold=tau,
             )
         elif ratio is not None and ratio < tau:
             yield ctx.hit(
@@ -117,12 +127,14 @@ def region_coverage(ctx: CheckContext) -> Iterator[Finding]:
                 subject={"attribute": "item_region", "group": str(r["region"])},
                 evidence={"n_items": int(n), "item_share": share, "target_share": target,
                           "ratio": ratio, "tau": tau},
+                measure="ratio", threshold=tau,
             )  # fmt: skip
 
 
 @check("LA205")
 def missing_escape(ctx: CheckContext) -> Iterator[Finding]:
     for r in table_rows(ctx.metric("escape_options"), ["field", "has_escape"]):
+        ctx.judged("fields")
         if bool(r["has_escape"]):
             continue
         n_values = num(r.get("n_values"))
@@ -152,7 +164,10 @@ def escape_overuse(ctx: CheckContext) -> Iterator[Finding]:
             continue
         ratio, p_adj = num(r["ratio"]), num(r["p_adjusted"])
         rate, rest = num(r["escape_rate"]), num(r["rest_rate"])
-        if None in (ratio, p_adj, rate, rest) or ratio < min_ratio or p_adj >= alpha:
+        if None in (ratio, p_adj, rate, rest):
+            continue
+        ctx.judged("groups")
+        if ratio < min_ratio or p_adj >= alpha:
             continue
         n = num(r.get("n_judgments"))
         n_txt = f" of {int(n)} judgments" if n is not None else ""
@@ -165,4 +180,5 @@ def escape_overuse(ctx: CheckContext) -> Iterator[Finding]:
             evidence={"escape_rate": rate, "rest_rate": rest, "ratio": ratio, "p_adjusted": p_adj,
                       "p_value": num(r.get("p_value")), "n_judgments": n,
                       "n_annotators": num(r.get("n_annotators"))},
+            measure="ratio", threshold=min_ratio,
         )  # fmt: skip

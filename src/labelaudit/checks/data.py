@@ -12,25 +12,30 @@ from collections.abc import Iterator
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 
-DATA_CODES = (
-    "LA001",
-    "LA002",
-    "LA003",
-    "LA004",
-    "LA005",
-    "LA006",
-    "LA007",
-    "LA008",
-    "LA011",
-    "LA012",
-    "LA013",
-    "LA014",
-    "LA016",
-    "LA017",
-)
+#: rule code -> what its validation step looked at (the subject count of the checks
+#: table), as (noun, fact holding the count)
+DATA_CODES: dict[str, tuple[str, str]] = {
+    "LA001": ("judgment rows", "n_judgment_rows"),
+    "LA002": ("judgment rows", "n_judgment_rows"),
+    "LA003": ("items", "n_items"),
+    "LA004": ("judgment rows", "n_judgment_rows"),
+    "LA005": ("judgment rows", "n_judgment_rows"),
+    "LA006": ("judgment rows", "n_judgment_rows"),
+    "LA007": ("judgment rows", "n_judgment_rows"),
+    "LA008": ("fields", "n_fields"),
+    "LA011": ("judgment rows", "n_judgment_rows"),
+    "LA012": ("judgment rows", "n_judgment_rows"),
+    "LA013": ("annotators", "n_annotators"),
+    "LA014": ("items", "n_items"),
+    "LA016": ("annotators", "n_annotators"),
+    "LA017": ("annotators", "n_annotators"),
+}
 
 
 def _issues(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.rule is not None:
+        noun, fact = DATA_CODES[ctx.rule.code]
+        ctx.judged(noun, int(ctx.facts.get(fact) or 0))
     for issue in ctx.facts.get("data_issues", []):
         if ctx.rule is None or issue.code != ctx.rule.code:
             continue
@@ -53,6 +58,7 @@ def no_group_comparison(ctx: CheckContext) -> Iterator[Finding]:
     """Every group of an attribute is below min_group_size: say so, rather than show nothing."""
     privacy = ctx.facts.get("privacy") or {}
     k = ctx.facts.get("min_group_size")
+    ctx.judged("attributes", len(privacy.get("sizes") or {}))
     for attr in privacy.get("all_hidden") or []:
         sizes = (privacy.get("sizes") or {}).get(attr, {})
         n_groups = sum(1 for n in sizes.values() if n > 0)

@@ -58,7 +58,10 @@ def label_shift(ctx: CheckContext) -> Iterator[Finding]:
         basis = "annotator-level permutation test"
         if p is None:
             p, basis = _num(row.get("p_adjusted")), f"{row.get('test') or 'judgment-level'} test"
-        if v is None or p is None or p >= max_p or v < min_v:
+        if v is None or p is None:
+            continue
+        ctx.judged("field-attribute pairs")
+        if p >= max_p or v < min_v:
             continue
         n = row.get("n_judgments")
         excluded = int(_num(row.get("n_groups_excluded")) or 0)
@@ -84,6 +87,8 @@ def label_shift(ctx: CheckContext) -> Iterator[Finding]:
             subject=_subject(row, "field", "attribute"),
             evidence=evidence,
             severity="high" if v >= high_v else None,
+            measure="cramers_v",
+            threshold=min_v,
         )
 
 
@@ -99,6 +104,7 @@ def contested_items(ctx: CheckContext) -> Iterator[Finding]:
         share, n_items = _num(row.get("share_contested")), _num(row.get("n_items_compared"))
         if share is None or n_items is None or n_items < min_items:
             continue
+        ctx.judged("groups")
         expected, p = _num(row.get("expected_share")), _num(row.get("p_adjusted"))
         n_contested = int(_num(row.get("n_contested")) or round(share * n_items))
         head = (
@@ -123,8 +129,11 @@ def contested_items(ctx: CheckContext) -> Iterator[Finding]:
         evidence = {"n_contested": n_contested, "n_items_compared": int(n_items),
                     "share_contested": round(share, 4), "expected_share": expected,
                     "p_adjusted": p, "n_annotators": row.get("n_annotators")}  # fmt: skip
+        # judged against chance when there is a baseline, else against the fixed share
+        cut = expected + min_excess if expected is not None and p is not None else max_share
         yield ctx.hit(msg, subject=_subject(row, "field", "attribute", "group"),
-                      evidence={k: v for k, v in evidence.items() if v is not None})  # fmt: skip
+                      evidence={k: v for k, v in evidence.items() if v is not None},
+                      measure="share_contested", threshold=cut)  # fmt: skip
 
 
 # ------------------------------------------------------------------------ LA112
@@ -137,7 +146,10 @@ def qc_bias(ctx: CheckContext) -> Iterator[Finding]:
     cut = qc.get("description") or "the low-agreement QC cut"
     for row in _rows(ctx.metric("qc_by_group"), "field", "attribute", "group", "ratio"):
         ratio, p = _num(row.get("ratio")), _num(row.get("p_adjusted"))
-        if ratio is None or p is None or ratio <= min_ratio or p >= max_p:
+        if ratio is None or p is None:
+            continue
+        ctx.judged("groups")
+        if ratio <= min_ratio or p >= max_p:
             continue
         n_flag, n = row.get("n_flagged"), row.get("n_annotators")
         share_of_flagged, pool_share = (
@@ -167,4 +179,6 @@ def qc_bias(ctx: CheckContext) -> Iterator[Finding]:
             subject=_subject(row, "field", "attribute", "group"),
             evidence={k: v for k, v in evidence.items() if v is not None},
             severity="high" if ratio >= high_ratio else None,
+            measure="ratio",
+            threshold=min_ratio,
         )

@@ -20,7 +20,15 @@ def _line(v: object) -> int | None:
 def culture_specific_reference(ctx: CheckContext) -> Iterator[Finding]:
     limit = ctx.param("max_findings_per_guideline")
     seen: dict[str, int] = {}
-    for r in table_rows(ctx.metric("guideline_flags"), ["guideline", "line", "term", "category"]):
+    flags = ctx.metric("guideline_flags")
+    # every line of every guideline was scanned; at least the flagged ones, if the
+    # guideline texts themselves are not at hand
+    n_lines = sum(len(g.lines) for g in ctx.facts.get("guidelines") or [])
+    if not flags.empty and {"guideline", "line"} <= set(flags.columns):
+        n_lines = max(n_lines, len(flags[["guideline", "line"]].drop_duplicates()))
+    if n_lines:
+        ctx.judged("guideline lines", n_lines)
+    for r in table_rows(flags, ["guideline", "line", "term", "category"]):
         g = str(r["guideline"])
         seen[g] = seen.get(g, 0) + 1
         if seen[g] > limit:
@@ -56,6 +64,8 @@ def value_not_in_guidelines(ctx: CheckContext) -> Iterator[Finding]:
     for r in table_rows(
         ctx.metric("guideline_values"), ["field", "value", "mentioned", "is_escape"]
     ):
+        if not bool(r["is_escape"]):
+            ctx.judged("label values")
         if bool(r["mentioned"]) or bool(r["is_escape"]):
             continue  # undocumented escape options are LA304's
         yield ctx.hit(
@@ -68,7 +78,12 @@ def value_not_in_guidelines(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("LA303")
 def label_not_in_schema(ctx: CheckContext) -> Iterator[Finding]:
-    for r in table_rows(ctx.metric("guideline_unknown_labels"), ["guideline", "line", "term"]):
+    table = ctx.metric("guideline_unknown_labels")
+    named = set(table["guideline"].dropna()) if "guideline" in table.columns else set()
+    n = max(len(ctx.facts.get("guidelines") or []), len(named))
+    if n:
+        ctx.judged("guidelines", n)
+    for r in table_rows(table, ["guideline", "line", "term"]):
         yield ctx.hit(
             f"{r['guideline']} line {_line(r['line'])} presents '{r['term']}' as a label, but no "
             "field of the schema has that value.",
@@ -86,6 +101,8 @@ def escape_undocumented(ctx: CheckContext) -> Iterator[Finding]:
     for r in table_rows(
         ctx.metric("guideline_values"), ["field", "value", "mentioned", "is_escape"]
     ):
+        if bool(r["is_escape"]):
+            ctx.judged("escape values")
         if bool(r["is_escape"]) and not bool(r["mentioned"]):
             yield ctx.hit(
                 f"The escape option '{r['value']}' of field {r['field']} is not described in the "
@@ -100,7 +117,10 @@ def no_worked_examples(ctx: CheckContext) -> Iterator[Finding]:
     need = ctx.param("min_examples")
     for r in table_rows(ctx.metric("guideline_examples"), ["field", "n_examples"]):
         n = num(r["n_examples"])
-        if n is None or n >= need:
+        if n is None:
+            continue
+        ctx.judged("fields")
+        if n >= need:
             continue
         yield ctx.hit(
             f"Field {r['field']} has {int(n)} worked example line(s) in the guidelines; at least "
@@ -115,6 +135,7 @@ def hard_to_read(ctx: CheckContext) -> Iterator[Finding]:
     max_grade, max_words = ctx.param("max_fk_grade"), ctx.param("max_words")
     for r in table_rows(ctx.metric("guideline_stats"), ["guideline", "n_words"]):
         words, grade = num(r["n_words"]), num(r.get("fk_grade"))
+        ctx.judged("guidelines")
         reasons = []
         if grade is not None and grade > max_grade:
             reasons.append(f"Flesch-Kincaid grade {grade:.1f} > {max_grade}")

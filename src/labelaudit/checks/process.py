@@ -29,7 +29,10 @@ def fast_judgments(ctx: CheckContext) -> Iterable[Finding]:
         if label(row, "attribute") is not None:
             continue  # overall rows only; groups are LA502's
         n, share = figure(row, "n_judgments"), figure(row, "fast_share")
-        if n is None or share is None or n < min_n or share <= max_share:
+        if n is None or share is None or n < min_n:
+            continue
+        ctx.judged("fields")
+        if share <= max_share:
             continue
         fa, oa = figure(row, "fast_agreement"), figure(row, "other_agreement")
         agree = (
@@ -51,6 +54,8 @@ def fast_judgments(ctx: CheckContext) -> Iterable[Finding]:
                 "other_agreement": oa,
                 "max_fast_share": max_share,
             },
+            measure="fast_share",
+            threshold=max_share,
         )
 
 
@@ -63,6 +68,7 @@ def group_rushes(ctx: CheckContext) -> Iterable[Finding]:
         share, rest = figure(row, "fast_share"), figure(row, "rest_fast_share")
         if label(row, "attribute") is None or share is None or rest is None:
             continue
+        ctx.judged("groups")
         if share - rest < min_diff or (rest > 0 and share / rest < ratio_limit):
             continue
         ratio = share / rest if rest > 0 else None
@@ -79,8 +85,10 @@ def group_rushes(ctx: CheckContext) -> Iterable[Finding]:
                 "rest_fast_share": rest,
                 "ratio": ratio,
                 "n_judgments": figure(row, "n_judgments"),
-                "threshold": ratio_limit,
             },
+            # no rest-of-pool fast judgments: ranked by the difference in points instead
+            measure="ratio" if ratio is not None else "fast_share",
+            threshold=ratio_limit if ratio is not None else rest + min_diff,
         )
 
 
@@ -99,9 +107,16 @@ def session_fatigue(ctx: CheckContext) -> Iterable[Finding]:
         late = 2 if start >= 60 else 0  # first hour vs after it
         acc[late] += n
         acc[late + 1] += n * a
+    if not per_field:
+        ctx.not_applicable("no session timing (created_at) to place judgments in a session")
+    elif all(min(acc[0], acc[2]) < min_n for acc in per_field.values()):
+        ctx.not_applicable(
+            f"no field has {min_n} or more judgments both in and after the first hour of a session"
+        )
     for field, (n_early, s_early, n_late, s_late) in per_field.items():
         if n_early < min_n or n_late < min_n:
             continue
+        ctx.judged("fields")
         early, late = s_early / n_early, s_late / n_late
         if early - late < min_drop:
             continue
@@ -117,7 +132,10 @@ def session_fatigue(ctx: CheckContext) -> Iterable[Finding]:
                 "n_first_hour": int(n_early),
                 "n_later": int(n_late),
                 "min_drop": min_drop,
+                "drop": early - late,
             },
+            measure="drop",
+            threshold=min_drop,
         )
 
 
@@ -135,6 +153,7 @@ def pay_below_floor(ctx: CheckContext) -> Iterable[Finding]:
         share = figure(row, "share_below_floor")
         if attr is None:
             continue
+        ctx.judged("groups")
         if share is None or share <= max_below:
             yield from _relative_pay(ctx, row)
             continue
@@ -156,7 +175,10 @@ def pay_below_floor(ctx: CheckContext) -> Iterable[Finding]:
                 "median_hourly_pay": med,
                 "floor": floor,
                 "currency": cur,
+                "max_share_below": max_below,
             },
+            measure="share_below_floor",
+            threshold=max_below,
             # the group's typical rater below the floor is high; only some of them, medium
             severity="high" if med is not None and floor is not None and med < floor else "medium",
         )
@@ -196,6 +218,8 @@ def _relative_pay(ctx: CheckContext, row: dict) -> Iterable[Finding]:
             "relative_tau": tau,
         },
         severity="medium",
+        measure="ratio",
+        threshold=tau,
     )
 
 
@@ -213,6 +237,7 @@ def time_differs_by_group(ctx: CheckContext) -> Iterable[Finding]:
         n, med, ref = figure(row, "n_judgments"), figure(row, "median_s"), overall.get(row["field"])
         if n is None or med is None or not ref or n < min_n:
             continue
+        ctx.judged("groups")
         ratio = med / ref
         if tau <= ratio <= 1 / tau:
             continue
@@ -229,4 +254,6 @@ def time_differs_by_group(ctx: CheckContext) -> Iterable[Finding]:
                 "n_judgments": int(n),
                 "tau": tau,
             },
+            measure="ratio",
+            threshold=tau if ratio < 1 else 1 / tau,
         )

@@ -21,6 +21,7 @@ def minor_raters(ctx: CheckContext) -> Iterable[Finding]:
     adult = float(ctx.param("adult_age"))
     for col in ctx.facts.get("rater_ages") or []:
         bounds = col.get("bounds") or []
+        ctx.judged("raters", sum(int(b["n_annotators"]) for b in bounds))
         sure = [b for b in bounds if b.get("hi") is not None and b["hi"] < adult]
         maybe = [b for b in bounds if b["lo"] < adult and (b.get("hi") is None or b["hi"] >= adult)]
         hit = sure or maybe
@@ -59,7 +60,15 @@ def minor_raters(ctx: CheckContext) -> Iterable[Finding]:
 def dropdown_default(ctx: CheckContext) -> Iterable[Finding]:
     """LA410: a first alphabetical option (or an uninhabited place) held far too often."""
     min_ratio, alpha = float(ctx.param("min_ratio")), float(ctx.param("alpha"))
-    for r in visible_rows(ctx.metric("list_defaults"), ["attribute", "group", "basis"]):
+    table = ctx.metric("list_defaults")
+    lists = set(ctx.facts.get("list_attributes") or [])
+    if "attribute" in table.columns:
+        lists |= set(table["attribute"].dropna())
+    if lists:  # each list's first options were looked for among the raters' values
+        ctx.judged("country or language lists", len(lists))
+    else:
+        ctx.not_applicable("no rater attribute is a country or language list")
+    for r in visible_rows(table, ["attribute", "group", "basis"]):
         n, share = figure(r, "n_annotators"), figure(r, "pool_share")
         if not n or share is None:
             continue

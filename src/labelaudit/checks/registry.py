@@ -6,6 +6,11 @@ remediation, reviewer questions) lives in YAML and is read by
 under the same code. A check reads metric tables from the
 :class:`CheckContext` (already privacy-filtered) and yields findings through
 :meth:`CheckContext.hit`; it never reads files and never sees raw annotator ids.
+
+A check also says what it looked at, so the report's checks table can tell "passed"
+from "had nothing to judge": :meth:`CheckContext.judged` counts each subject that had
+every figure the rule needs (whether or not it was a finding), and
+:meth:`CheckContext.not_applicable` gives the reason when there was none.
 """
 
 from __future__ import annotations
@@ -54,12 +59,34 @@ class CheckContext:
     rule: Rule | None = None
     params: dict[str, Any] = field(default_factory=dict)
     severity: str | None = None
+    #: subjects judged, by noun ("groups", "fields"...), counted by :meth:`judged`
+    subjects: dict[str, int] = field(default_factory=dict)
+    #: why the rule had nothing to judge, when the check knows better than the default
+    reason: str | None = None
+    #: metric tables the check asked for, each with whether the run has it (non-empty)
+    tables_read: dict[str, bool] = field(default_factory=dict)
 
     def metric(self, name: str) -> pd.DataFrame:
         """A metric table, or an empty frame when the analysis did not run."""
-        return self.metrics.get(name, pd.DataFrame())
+        table = self.metrics.get(name, pd.DataFrame())
+        self.tables_read[name] = not table.empty
+        return table
+
+    def judged(self, noun: str, n: int = 1) -> None:
+        """Count ``n`` subjects (``noun``: "groups", "fields", ...) the rule judged.
+
+        Called for each subject that had every figure the rule needs, before the
+        threshold decides whether it is a finding: a rule that judged subjects and found
+        nothing passed; one that judged none was not applicable.
+        """
+        self.subjects[noun] = self.subjects.get(noun, 0) + n
+
+    def not_applicable(self, reason: str) -> None:
+        """Say why the rule had nothing to judge in this run (shown in the checks table)."""
+        self.reason = reason
 
     def param(self, name: str) -> Any:
+        """The resolved value of one of the rule's parameters (a typo is a KeyError)."""
         if name not in self.params:
             raise KeyError(f"rule {self.rule.code if self.rule else '?'} has no parameter {name!r}")
         return self.params[name]
@@ -71,9 +98,22 @@ class CheckContext:
         subject: dict | None = None,
         evidence: dict | None = None,
         severity: str | None = None,
+        measure: str | None = None,
+        threshold: float | None = None,
     ) -> Finding:
-        """Build a finding for the current rule (title, category, remediation, standards from YAML)."""
+        """Build a finding for the current rule (title, category, remediation, standards from YAML).
+
+        ``measure`` names the evidence key of the figure the rule judged and
+        ``threshold`` the value it was compared with; both go into the evidence, so the
+        report can rank findings by how far past the threshold they are
+        (:meth:`Finding.breach`).
+        """
         assert self.rule is not None
+        evidence = dict(evidence or {})
+        if measure is not None:
+            if measure not in evidence:
+                raise KeyError(f"rule {self.rule.code}: measure {measure!r} is not in evidence")
+            evidence.update(measure=measure, threshold=threshold)
         return Finding(
             rule=self.rule.code,
             category=self.rule.category,
@@ -82,7 +122,7 @@ class CheckContext:
             title=self.rule.title,
             message=message,
             subject={k: v for k, v in (subject or {}).items() if v is not None},
-            evidence=evidence or {},
+            evidence=evidence,
             recommendation=self.rule.remediation,
             standards=list(self.rule.standards),
         )

@@ -1,4 +1,8 @@
-"""Representativeness rules LA401-LA408: verdicts over the representation tables.
+"""Representativeness rules LA401-LA403: the rater pool against the target population.
+
+The pool's own composition (judgment shares, concentration, single-perspective items,
+metadata, groups the target doesn't name: LA404-LA408) is judged in
+:mod:`labelaudit.checks.pool`.
 
 Each check reads plain metric tables (columns may be missing: then there is nothing to
 judge) and never reports a figure from a suppressed row.
@@ -16,12 +20,11 @@ import pandas as pd
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import figure as _num
-from labelaudit.wording import counted
 
 FOUR_FIFTHS = "the four-fifths rule, 29 CFR 1607.4(D)"
 
 
-def _rows(table: pd.DataFrame) -> Iterator[dict[str, Any]]:
+def table_rows(table: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """Table rows as dicts with NaN read as None."""
     if table is None or table.empty:
         return
@@ -33,16 +36,16 @@ def _is_nan(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return f"{x:.1%}" if abs(x) < 0.1 else f"{x:.0%}"
 
 
-def _is_false(v: object) -> bool:
+def is_false(v: object) -> bool:
     """Strictly False (a missing flag is unknown, not False)."""
     return isinstance(v, (bool, np.bool_)) and not v
 
 
-def _visible(row: dict) -> bool:
+def visible(row: dict) -> bool:
     return not bool(row.get("suppressed"))
 
 
@@ -54,19 +57,10 @@ def _target_phrase(ctx: CheckContext) -> str:
     return f"the target population ({name})" if name else "the target population"
 
 
-def _group_subject(row: dict) -> dict:
-    return {
-        "attribute": row.get("attribute"),
-        "group": None if row.get("group") is None else str(row["group"]),
-    }
-
-
 def _interval(row: dict) -> str:
     lo, hi = _num(row, "pool_ci_low"), _num(row, "pool_ci_high")
     return (
-        ""
-        if lo is None or hi is None
-        else f"; 95% interval for the pool share {_pct(lo)}-{_pct(hi)}"
+        "" if lo is None or hi is None else f"; 95% interval for the pool share {pct(lo)}-{pct(hi)}"
     )
 
 
@@ -77,9 +71,9 @@ def _scoped_rows(ctx: CheckContext, flagged: set) -> Iterator[tuple[dict, str | 
     RLHF preference fields often have their own pool: a group can be fine overall and
     missing from one field. Reporting only what differs keeps findings from repeating.
     """
-    for r in _rows(ctx.metric("representation")):
+    for r in table_rows(ctx.metric("representation")):
         yield r, None
-    for r in _rows(ctx.metric("representation_by_field")):
+    for r in table_rows(ctx.metric("representation_by_field")):
         if r.get("field") is not None and (r.get("attribute"), r.get("group")) not in flagged:
             yield r, str(r["field"])
 
@@ -97,7 +91,7 @@ def _pool_sizes(ctx: CheckContext) -> dict:
     """Annotators who disclosed each attribute, by (attribute, field or None)."""
     return {
         (r.get("attribute"), r.get("field")): _num(r, "n_annotators")
-        for r in _rows(ctx.metric("representation_distance"))
+        for r in table_rows(ctx.metric("representation_distance"))
     }
 
 
@@ -117,15 +111,17 @@ def under_represented(ctx: CheckContext) -> Iterable[Finding]:
     flagged: set = set()
     for r, field in _scoped_rows(ctx, flagged):
         n, ps, ts, ratio = _figures(r)
-        if not _visible(r):
+        if ts is not None and ts >= floor and (not visible(r) or None not in (n, ps, ratio)):
+            ctx.judged("groups")  # a suppressed group is judged by its largest possible count
+        if not visible(r):
             pool = pools.get((r.get("attribute"), field))
             hit = _suppressed_under(ctx, r, field, k, pool, tau, high, floor)
         elif None in (n, ps, ts, ratio) or n <= 0 or ts < floor or ratio >= tau:
             hit = None
         else:
             hit = ctx.hit(
-                f"{_where(field)}{r['attribute']}={r['group']} is {_pct(ps)} of raters "
-                f"(n={int(n)}) but {_pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} < "
+                f"{_where(field)}{r['attribute']}={r['group']} is {pct(ps)} of raters "
+                f"(n={int(n)}) but {pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} < "
                 f"{tau} ({FOUR_FIFTHS}){_interval(r)}.",
                 subject=_subject(r, field),
                 evidence={
@@ -138,6 +134,8 @@ def under_represented(ctx: CheckContext) -> Iterable[Finding]:
                     "pool_ci_high": _num(r, "pool_ci_high"),
                 },
                 severity="high" if ratio < high else "medium",
+                measure="ratio",
+                threshold=tau,
             )
         if hit is not None:
             if field is None:
@@ -162,7 +160,7 @@ def _suppressed_under(
     ts = _num(r, "target_share")
     if not isinstance(k, int) or k < 2 or not pool or ts is None or ts < floor:
         return None
-    if _is_false(r.get("in_target")):
+    if is_false(r.get("in_target")):
         return None
     hidden = ((ctx.facts.get("privacy") or {}).get("hidden") or {}).get(r.get("attribute"), {})
     if hidden.get(r.get("group")) == "complementary":
@@ -174,11 +172,13 @@ def _suppressed_under(
     return ctx.hit(
         f"{_where(field)}{r['attribute']}={r['group']} has fewer than {k} raters (figures "
         f"suppressed for privacy) among {int(pool)} who disclosed {r['attribute']}: at most "
-        f"{_pct(most)} of raters against {_pct(ts)} of {_target_phrase(ctx)}, a ratio of at "
+        f"{pct(most)} of raters against {pct(ts)} of {_target_phrase(ctx)}, a ratio of at "
         f"most {bound:.2f} < {tau} ({FOUR_FIFTHS}).",
         subject=_subject(r, field),
         evidence={"target_share": ts, "ratio_upper_bound": bound, "tau": tau, "min_group_size": k},
         severity="high" if bound < high else "medium",
+        measure="ratio_upper_bound",
+        threshold=tau,
     )
 
 
@@ -192,14 +192,15 @@ def over_represented(ctx: CheckContext) -> Iterable[Finding]:
     flagged: set = set()
     for r, field in _scoped_rows(ctx, flagged):
         n, ps, ts, ratio = _figures(r)
-        if not _visible(r) or None in (n, ps, ts, ratio) or n <= 0 or ts < floor:
+        if not visible(r) or None in (n, ps, ts, ratio) or n <= 0 or ts < floor:
             continue
+        ctx.judged("groups")
         if ratio > 1 / tau:
             if field is None:
                 flagged.add((r.get("attribute"), r.get("group")))
             yield ctx.hit(
-                f"{_where(field)}{r['attribute']}={r['group']} is {_pct(ps)} of raters "
-                f"(n={int(n)}) but {_pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} > "
+                f"{_where(field)}{r['attribute']}={r['group']} is {pct(ps)} of raters "
+                f"(n={int(n)}) but {pct(ts)} of {_target_phrase(ctx)}: ratio {ratio:.2f} > "
                 f"{1 / tau:.2f} (1/{tau}, {FOUR_FIFTHS}){_interval(r)}.",
                 subject=_subject(r, field),
                 evidence={
@@ -210,6 +211,8 @@ def over_represented(ctx: CheckContext) -> Iterable[Finding]:
                     "tau": tau,
                 },
                 severity="medium" if ratio > medium else "low",
+                measure="ratio",
+                threshold=1 / tau,
             )
 
 
@@ -225,7 +228,9 @@ def missing_group(ctx: CheckContext) -> Iterable[Finding]:
         ts = _num(r, "target_share")
         n = _num(r, "n_annotators")
         # absent = no raters at all; such a row describes nobody, so it is never suppressed
-        absent = _is_false(r.get("in_pool")) or n == 0
+        absent = is_false(r.get("in_pool")) or n == 0
+        if ts is not None and ts >= floor:
+            ctx.judged("target groups")
         if not absent or ts is None or ts < floor:
             continue
         if field is None:
@@ -234,7 +239,7 @@ def missing_group(ctx: CheckContext) -> Iterable[Finding]:
         among = f" among {int(size)} raters who disclosed {r['attribute']}" if size else ""
         text = (
             f"{_where(field)}no rater belongs to {r['attribute']}={r['group']}{among}, a group "
-            f"that is {_pct(ts)} of {_target_phrase(ctx)} (groups at or above {_pct(floor)} of "
+            f"that is {pct(ts)} of {_target_phrase(ctx)} (groups at or above {pct(floor)} of "
             "the target are reported; labelaudit convention)."
         )
         yield ctx.hit(
@@ -242,175 +247,6 @@ def missing_group(ctx: CheckContext) -> Iterable[Finding]:
             subject=_subject(r, field),
             evidence={"n_annotators": 0, "target_share": ts, "min_target_share": floor},
             severity="high" if ts >= high else "medium",
-        )
-
-
-# ------------------------------------------------------------------ LA404
-@check("LA404")
-def judgment_share_below_headcount(ctx: CheckContext) -> Iterable[Finding]:
-    """LA404: a group's judgment share is far below its headcount share."""
-    limit = float(ctx.param("min_ratio"))
-    for r in _rows(ctx.metric("representation")):
-        n, ps, js = (_num(r, k) for k in ("n_annotators", "pool_share", "judgment_share"))
-        if not _visible(r) or None in (n, ps, js) or n <= 0 or ps <= 0:
-            continue
-        weight = js / ps
-        if weight < limit:
-            yield ctx.hit(
-                f"{r['attribute']}={r['group']} is {_pct(ps)} of raters (n={int(n)}) but made "
-                f"only {_pct(js)} of the judgments: its raters count {weight:.2f} times their "
-                f"headcount (< {limit}, labelaudit convention).",
-                subject=_group_subject(r),
-                evidence={
-                    "n_annotators": int(n),
-                    "pool_share": ps,
-                    "judgment_share": js,
-                    "judgment_to_headcount": weight,
-                    "min_ratio": limit,
-                },
-            )
-
-
-# ------------------------------------------------------------------ LA405
-@check("LA405")
-def judgment_concentration(ctx: CheckContext) -> Iterable[Finding]:
-    """LA405: top-decile share or Gini of judgments per annotator too high."""
-    max_top = float(ctx.param("max_top10_share"))
-    max_gini = float(ctx.param("max_gini"))
-    for r in _rows(ctx.metric("concentration")):
-        top, g, n = _num(r, "top10_share"), _num(r, "gini"), _num(r, "n_annotators")
-        reasons = []
-        if top is not None and top > max_top:
-            reasons.append(
-                f"the top 10% of annotators made {_pct(top)} of the judgments (> {_pct(max_top)})"
-            )
-        if g is not None and g > max_gini:
-            reasons.append(
-                f"the Gini coefficient of judgments per annotator is {g:.2f} (> {max_gini})"
-            )
-        if not reasons:
-            continue
-        where = f"On field {r['field']}" if r.get("field") is not None else "Across all fields"
-        n_txt = f" ({int(n)} annotators)" if n is not None else ""
-        yield ctx.hit(
-            f"{where}{n_txt}, " + " and ".join(reasons) + " (thresholds: labelaudit convention).",
-            subject={"field": r.get("field")},
-            evidence={
-                "n_annotators": None if n is None else int(n),
-                "top10_share": top,
-                "gini": g,
-                "max_top10_share": max_top,
-                "max_gini": max_gini,
-            },
-        )
-
-
-# ------------------------------------------------------------------ LA406
-@check("LA406")
-def single_perspective_items(ctx: CheckContext) -> Iterable[Finding]:
-    """LA406: too many items judged by annotators of one group only."""
-    limit = float(ctx.param("max_single_group_share"))
-    min_items = int(ctx.param("min_items"))
-    for r in _rows(ctx.metric("perspective_diversity")):
-        share, n_items = _num(r, "single_group_share"), _num(r, "n_items")
-        if share is None or n_items is None or n_items < min_items or share <= limit:
-            continue
-        expected = _num(r, "expected_single_group_share")
-        eff = _num(r, "mean_effective_groups")
-        context = ""
-        if expected is not None:
-            cause = (
-                "assignment appears segregated by group"
-                if share > expected + 0.1
-                else "the pool's composition explains most of it"
-            )
-            context = (
-                f"; random assignment from the same pool would give {_pct(expected)}, so {cause}"
-            )
-        eff_txt = (
-            f" Mean effective number of groups per item: {eff:.2f}." if eff is not None else ""
-        )
-        yield ctx.hit(
-            f"{_pct(share)} of {int(n_items)} multiply-judged items on field {r.get('field')} "
-            f"were judged only by annotators of one {r['attribute']} group (> {_pct(limit)}, "
-            f"labelaudit convention){context}.{eff_txt}",
-            subject={"attribute": r.get("attribute"), "field": r.get("field")},
-            evidence={
-                "n_items": int(n_items),
-                "single_group_share": share,
-                "expected_single_group_share": expected,
-                "mean_effective_groups": eff,
-                "max_single_group_share": limit,
-            },
-        )
-
-
-# ------------------------------------------------------------------ LA407
-@check("LA407")
-def incomplete_metadata(ctx: CheckContext) -> Iterable[Finding]:
-    """LA407: an attribute is often undisclosed."""
-    limit = float(ctx.param("max_missing_share"))
-    medium = float(ctx.param("medium_above"))
-    for r in _rows(ctx.metric("metadata_completeness")):
-        share, n = _num(r, "missing_share"), _num(r, "n_annotators")
-        if share is None or share <= limit:
-            continue
-        n_txt = f" of {int(n)} annotators" if n is not None else " of annotators"
-        codes = (ctx.facts.get("undisclosed_codes") or {}).get(r["attribute"]) or {}
-        seen = ", ".join(
-            f"{'blank' if c == '(blank)' else repr(c)} ({counted(int(k), 'rater')})"
-            for c, k in codes.items()
-        )
-        yield ctx.hit(
-            f"{_pct(share)}{n_txt} have no usable {r['attribute']} (empty, undisclosed or "
-            f"expired{'; codes in the annotators table: ' + seen if seen else ''}; > "
-            f"{_pct(limit)}, labelaudit convention). Figures by {r['attribute']} cover only "
-            "those who disclosed it, and missingness is rarely random.",
-            subject={"attribute": r.get("attribute")},
-            evidence={
-                "n_annotators": None if n is None else int(n),
-                "missing_share": share,
-                "n_missing": _num(r, "n_missing"),
-                "max_missing_share": limit,
-                "codes": dict(codes),
-            },
-            severity="medium" if share > medium else "low",
-        )
-
-
-# ------------------------------------------------------------------ LA408
-@check("LA408")
-def groups_not_in_target(ctx: CheckContext) -> Iterable[Finding]:
-    """LA408: pool groups the target does not name (small ones counted, not named)."""
-    named: dict[str, list[str]] = {}
-    hidden: dict[str, int] = {}
-    for r in _rows(ctx.metric("representation")):
-        if not _is_false(r.get("in_target")):
-            continue
-        attr = str(r.get("attribute"))
-        if _visible(r) and (_num(r, "n_annotators") or 0) > 0:
-            named.setdefault(attr, []).append(str(r["group"]))
-        elif not _visible(r):
-            # small groups are counted, never named: their name plus "<k raters" singles people out
-            hidden[attr] = hidden.get(attr, 0) + 1
-    for attr in sorted(set(named) | set(hidden)):
-        groups = named.get(attr, [])
-        extra = hidden.get(attr, 0)
-        listed = ", ".join(groups[:20]) + (" ..." if len(groups) > 20 else "")
-        parts = []
-        if groups:
-            parts.append(
-                f"{len(groups)} {attr} group(s) in the pool are not named by the target: {listed}"
-            )
-        if extra:
-            which = "smaller" if groups else ""
-            parts.append(
-                f"{extra} {which + ' ' if which else ''}{attr} group(s) with fewer raters than "
-                "the minimum group size (not named, for privacy) are not in the target"
-                + (" either" if groups else "")
-            )
-        yield ctx.hit(
-            "; ".join(parts) + ". They are compared with a target share of 0.",
-            subject={"attribute": attr},
-            evidence={"groups": groups, "n_small_groups": extra},
+            measure="target_share",  # the larger the missing group, the worse
+            threshold=floor,
         )

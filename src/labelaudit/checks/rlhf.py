@@ -48,6 +48,9 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
 
     overall = {r["field"]: r for r in rows if label(r, "attribute") is None}
     for row in rows:
+        n = figure(row, "n_judgments")
+        if None not in (n, *(figure(row, c) for c in need[2:])) and n >= min_n:
+            ctx.judged("first-position rates")
         if not biased(row):
             continue
         ref = overall.get(row["field"])
@@ -78,7 +81,10 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
                 "first_wins": figure(row, "first_wins"),
                 "tie_rate": figure(row, "tie_rate"),
                 "min_effect": min_effect,
+                "effect": abs(rate - 0.5),  # type: ignore[operator]
             },
+            measure="effect",
+            threshold=min_effect,
         )
 
 
@@ -93,6 +99,7 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
         m, share = figure(row, "n_items_compared"), figure(row, "flip_share")
         if m is None or share is None or m < min_items:
             continue
+        ctx.judged("groups")
         p = figure(row, "p_adjusted") if "p_adjusted" in row else figure(row, "p_value")
         null = figure(row, "null_flip_share")
         beyond_chance = (
@@ -130,6 +137,9 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
                 "max_flip_share": max_share,
                 "alpha": alpha,
             },
+            measure="flip_share",
+            # judged against the fixed share, or (below it) against chance
+            threshold=max_share if share > max_share else min_ratio * null,  # type: ignore[operator]
         )
 
 
@@ -152,6 +162,7 @@ def tie_skip_usage(ctx: CheckContext) -> Iterable[Finding]:
         n = figure(row, "n_judgments")
         if label(row, "attribute") is None or n is None or n < min_n:
             continue
+        ctx.judged("groups")
         for kind in ("tie", "skip"):
             rate, rest = figure(row, f"{kind}_rate"), figure(row, f"rest_{kind}_rate")
             if rate is None or rest is None or not _disparity(rate, rest, tau, min_diff):
@@ -173,5 +184,8 @@ def tie_skip_usage(ctx: CheckContext) -> Iterable[Finding]:
                     f"rest_{kind}_rate": rest,
                     "n_judgments": int(n),
                     "tau": tau,
+                    f"{kind}_ratio": rate / rest if rest else None,
                 },
+                measure=f"{kind}_ratio" if rest else None,
+                threshold=(tau if rate < rest else 1 / tau) if rest else None,
             )

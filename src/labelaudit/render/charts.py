@@ -3,26 +3,32 @@
 One chart per field for alpha and GAI (rows labelled ``attribute: group``), one per
 attribute for pool vs target and for label shares. Suppressed groups and groups
 without judgments are folded into one row per attribute so small groups add no length
-and never show a figure. The SVG itself is drawn (and escaped) by
-:mod:`labelaudit.render.svg`.
+and never show a figure. Every chart is drawn twice, wide and for a phone (see
+:mod:`labelaudit.render.svg`, which draws and escapes them).
+
+One n per group: every chart names a group's raters in the pool (``n=12 raters``, the
+count the representation table shows); where a figure rests on fewer raters (those
+whose judgments could be paired with another rater's on the same item), that count
+follows as a second, labelled figure (``10 with pairable judgments``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from labelaudit.render import svg
-from labelaudit.render.sections import (
-    Block,
-    format_value,
-    is_missing,
-    split_rows,
-    suppressed_text,
-)
+from labelaudit.render.findings import FindingView
+from labelaudit.render.formatting import format_value, is_missing, suppressed_text
+from labelaudit.render.sections import Block, split_rows
 
 SIGNIFICANCE = 0.05  # colour only: the rules apply their own thresholds to findings
+NO_JUDGMENTS = "no judgments from this group"
+
+#: attribute -> group -> raters in the pool (shown groups only), from the result context
+Sizes = dict[str, dict[str, int]]
 
 
 def _num(v: Any) -> float | None:
@@ -38,7 +44,31 @@ def _group_label(r: pd.Series) -> str:
     return f"{attr}: {r.get('group')}" if not is_missing(attr) else str(r.get("group"))
 
 
-NO_JUDGMENTS = "no judgments from this group"
+def raters(
+    sizes: Sizes, r: pd.Series, own: Any = None, who: str = "with pairable judgments"
+) -> str:
+    """``n=12 raters`` (the group's pool), and ``(10 with pairable judgments)`` when the
+    figure rests on fewer of them (``own``: the row's own rater count, ``who`` says
+    which raters it counts)."""
+    pool = (sizes.get(str(r.get("attribute"))) or {}).get(str(r.get("group")))
+    if pool is None:  # a table about groups the pool sizes don't cover (e.g. item language)
+        return f"n={_n(own)} raters"
+    text = f"n={pool:,} raters"
+    if not is_missing(own) and int(own) != pool:
+        text += f" ({int(own):,} {who})"
+    return text
+
+
+def _drawn(title: str, about: Any, draw: Callable[..., str], collapsed: bool = False) -> Block:
+    """A chart block with both layouts of the same chart (``about``: its field or attribute)."""
+    return Block(
+        "chart",
+        title=title,
+        svg=draw(layout=svg.WIDE),
+        svg_narrow=draw(layout=svg.NARROW),
+        collapsed=collapsed,
+        about="" if is_missing(about) else str(about),
+    )
 
 
 def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
@@ -75,7 +105,17 @@ def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
     return out
 
 
-def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
+def open_one(blocks: list[Block], key: str, views: list[FindingView]) -> list[Block]:
+    """Keep open only the chart about the most important finding's ``key`` (its field or
+    attribute; the first chart when no finding names one); fold the others."""
+    about = next((str(v.keys[key]) for v in views if v.keys.get(key) is not None), None)
+    chosen = next((b for b in blocks if b.about == about), blocks[0] if blocks else None)
+    for b in blocks:
+        b.collapsed = b is not chosen
+    return blocks
+
+
+def representation_charts(df: pd.DataFrame, k: int | None, sizes: Sizes) -> list[Block]:
     blocks = []
     for (attr,), part in split_rows(df, ["attribute"]):
         bars = []
@@ -83,7 +123,7 @@ def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
             ratio = _num(r.get("ratio"))
             pool = _num(r.get("pool_share"))
             target = _num(r.get("target_share"))
-            note = f"n={_n(r.get('n_annotators'))}"
+            note = raters(sizes, r, r.get("n_annotators"))
             if ratio is not None:
                 note = f"ratio {ratio:.2f}, {note}"
             elif target is None:
@@ -101,12 +141,19 @@ def representation_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
             )
         bars = fold_suppressed(bars, [attr] * len(bars))
         title = f"Rater pool vs target by {attr}: share of raters (95% Wilson interval)"
-        chart = svg.share_bars(title, bars, suppressed_text=suppressed_text(k))
-        blocks.append(Block("chart", title=title, svg=chart))
+        blocks.append(
+            _drawn(
+                title,
+                attr,
+                lambda layout, t=title, b=bars: svg.share_bars(
+                    t, b, suppressed_text=suppressed_text(k), layout=layout
+                ),
+            )
+        )
     return blocks
 
 
-def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
+def agreement_charts(df: pd.DataFrame, k: int | None, sizes: Sizes) -> list[Block]:
     blocks = []
     scope = df["scope"] if "scope" in df.columns else pd.Series("within", index=df.index)
     overall = df[scope == "overall"]
@@ -124,7 +171,7 @@ def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
                 note = NO_JUDGMENTS
             else:
                 note = f"α {a:.2f}" if a is not None else "α –"
-                note += f", n={_n(n_a)} raters, {_n(r.get('n_items'))} items"
+                note += f", {raters(sizes, r, n_a)}, {_n(r.get('n_items'))} items"
             bars.append(
                 svg.Bar(
                     label=_group_label(r),
@@ -138,25 +185,24 @@ def agreement_charts(df: pd.DataFrame, k: int | None) -> list[Block]:
         bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
         title = f"{fld}: Krippendorff's alpha within each rater group, with confidence interval"
         ref_label = f"all raters α={ref:.2f}" if ref is not None else ""
-        chart = svg.dot_whisker(
-            title,
-            bars,
-            reference=ref,
-            reference_label=ref_label,
-            suppressed_text=suppressed_text(k),
+        blocks.append(
+            _drawn(
+                title,
+                fld,
+                lambda layout, t=title, b=bars, ref=ref, rl=ref_label: svg.dot_whisker(
+                    t,
+                    b,
+                    reference=ref,
+                    reference_label=rl,
+                    suppressed_text=suppressed_text(k),
+                    layout=layout,
+                ),  # fmt: skip
+            )
         )
-        blocks.append(Block("chart", title=title, svg=chart))
     return blocks
 
 
-def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) -> list[Block]:
-    sizes: dict[tuple, Any] = {}
-    if agreement is not None and {"field", "attribute", "group", "n_annotators"} <= set(
-        agreement.columns
-    ):
-        w = agreement[agreement.get("scope", "within") == "within"]
-        for _, r in w.iterrows():
-            sizes[(r["field"], r["attribute"], r["group"])] = r["n_annotators"]
+def gai_charts(df: pd.DataFrame, k: int | None, sizes: Sizes) -> list[Block]:
     blocks = []
     for (fld,), part in split_rows(df, ["field"]):
         bars = []
@@ -166,9 +212,7 @@ def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) 
             note = f"GAI {g:.2f}" if g is not None else "GAI –"
             if p is not None:
                 note += f", p adj {format_value('p_adjusted', p)}"
-            n = sizes.get((fld, r.get("attribute"), r.get("group")))
-            if n is not None:
-                note += f", n={_n(n)} raters"
+            note += f", {raters(sizes, r, r.get('n_annotators'))}"
             bars.append(
                 svg.Bar(
                     _group_label(r),
@@ -180,20 +224,26 @@ def gai_charts(df: pd.DataFrame, agreement: pd.DataFrame | None, k: int | None) 
             )
         bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
         title = f"{fld}: group association index (GAI = IRR / XRR) by rater group"
-        chart = svg.ratio_bars(
-            title,
-            bars,
-            reference=1.0,
-            reference_label="1 = no group effect",
-            suppressed_text=suppressed_text(k),
-            legend=(f"adjusted p < {SIGNIFICANCE:g}", "not significant"),
+        blocks.append(
+            _drawn(
+                title,
+                fld,
+                lambda layout, t=title, b=bars: svg.ratio_bars(
+                    t,
+                    b,
+                    reference=1.0,
+                    reference_label="1 = no group effect",
+                    suppressed_text=suppressed_text(k),
+                    legend=(f"adjusted p < {SIGNIFICANCE:g}", "not significant"),
+                    layout=layout,
+                ),  # fmt: skip
+            )
         )
-        blocks.append(Block("chart", title=title, svg=chart))
     return blocks
 
 
-def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None) -> list[Block]:
-    blocks = []
+def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None, sizes: Sizes) -> list[Block]:
+    blocks: list[Block] = []
     if not {"group", "value", "share"} <= set(df.columns):
         return blocks
     for (fld, attr), part in split_rows(df, ["field", "attribute"]):
@@ -206,9 +256,23 @@ def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None) -> list[Bl
             shares = {str(r["value"]): _num(r["share"]) for _, r in g.iterrows()}
             n_j = g["n_judgments"].sum() if "n_judgments" in g.columns else None
             n_a = g["n_annotators"].max() if "n_annotators" in g.columns else None
-            note = "" if sup else f"n={_n(n_j)} judgments, {_n(n_a)} raters"
-            bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup))
+            row = pd.Series({"attribute": attr, "group": grp})
+            note = "" if sup else f"{raters(sizes, row, n_a, 'judged it')}, {_n(n_j)} judgments"
+            bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup))  # type: ignore[arg-type]
         title = f"{fld}: share of each label by {attr or 'group'}"
-        chart = svg.stacked_shares(title, bars, values, suppressed_text=suppressed_text(k))
-        blocks.append(Block("chart", title=title, svg=chart, collapsed=True))
-    return blocks
+        blocks.append(
+            _drawn(
+                title,
+                fld,
+                lambda layout, t=title, b=bars, v=values: svg.stacked_shares(
+                    t, b, v, suppressed_text=suppressed_text(k), layout=layout
+                ),
+            )
+        )
+    if not blocks:
+        return blocks
+    # one fold for them all: label shares back up LA110, whose finding names the largest
+    title = (
+        f"Share of each label by rater group: {len(blocks)} chart{'s' if len(blocks) > 1 else ''}"
+    )
+    return [Block("fold", title=title, children=blocks)]

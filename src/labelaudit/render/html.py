@@ -6,20 +6,29 @@ script and every remote load (``default-src 'none'``). Jinja2 autoescaping is on
 every value; the only markup inserted unescaped is SVG built by
 :mod:`labelaudit.render.svg`, which escapes its own text. The output depends only on
 the result (no clock, no random ids), so the same result gives byte-identical HTML.
+
+The page, top to bottom: the verdict and every high finding (ranked by the size of the
+breach), the checks table, the topical sections (:data:`~labelaudit.render.sections.SECTIONS`,
+then :data:`EXTRA_SECTIONS`), methods, the reviewer checklist and the appendix. Long
+parts are folded (``<details>``); printing unfolds everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import jinja2
-import pandas as pd
 from markupsafe import Markup
 
 from labelaudit.render import charts as C
 from labelaudit.render import sections as S
+from labelaudit.render.checks_table import checks_table
+from labelaudit.render.findings import FindingView, finding_views, top_block
 from labelaudit.render.frameworks import frameworks_context
+from labelaudit.render.overview import covered, data_overview, group_attrs, lede, split_view
+from labelaudit.render.tables import table_view
 from labelaudit.result import AuditResult
 from labelaudit.vocabulary import SEVERITIES
 
@@ -28,10 +37,20 @@ CSP = (
     "base-uri 'none'; form-action 'none'"
 )
 
+#: sections after the topical ones and before methods: each builder returns a section
+#: (or None when it has nothing to show); it gets its contents link and the standard
+#: layout (findings, then blocks). A new kind of section (e.g. frameworks) goes here.
+EXTRA_SECTIONS: list[Callable[[AuditResult, list[FindingView]], S.SectionView | None]] = []
+
+
+#: shorter names in the contents bar, so it stays one line on a desktop
+NAV_TITLES = {"data": "Data", "representativeness": "Representation", "rlhf": "RLHF",
+              "process": "Process"}  # fmt: skip
+
 
 def _environment() -> jinja2.Environment:
     folder = resources.files("labelaudit.render").joinpath("templates")
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
         autoescape=True,  # every template, whatever its extension
         undefined=jinja2.StrictUndefined,
@@ -39,33 +58,51 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env
+
+
+def _charts(
+    sid: str, tables: dict[str, Any], result: AuditResult, views: list[FindingView]
+) -> dict:
+    """The charts of one section, by the table they draw.
+
+    Of each kind, only the chart about the section's most important finding stays open
+    (the alpha chart of the worst field, the pool chart of the attribute with the worst
+    gap); the others are one click away.
+    """
+    ctx = result.context
+    k = ctx.get("min_group_size")
+    sizes = ctx.get("group_sizes") or {}
+    mine = [v for v in views if v.category == sid]
+    out: dict[str, list[S.Block]] = {}
+    if sid == "representativeness" and "representation" in tables:
+        drawn = C.representation_charts(tables["representation"], k, sizes)
+        out["representation"] = C.open_one(drawn, "attribute", mine)
+    if sid == "disagreement":
+        if "agreement" in tables:
+            drawn = C.agreement_charts(tables["agreement"], k, sizes)
+            out["agreement"] = C.open_one(drawn, "field", mine)
+        if "group_association" in tables:
+            drawn = C.gai_charts(tables["group_association"], k, sizes)
+            out["group_association"] = C.open_one(drawn, "field", mine)
+        if "label_shares" in tables:
+            schema = ctx.get("schema", {}) or {}
+            out["label_shares"] = C.label_share_charts(tables["label_shares"], schema, k, sizes)
+    return out
 
 
 def _section_blocks(
-    sid: str, tables: dict[str, Any], result: AuditResult, k: int | None
+    sid: str, tables: dict[str, Any], result: AuditResult, views: list[FindingView]
 ) -> list[S.Block]:
-    schema = result.context.get("schema", {}) or {}
+    ctx = result.context
+    k = ctx.get("min_group_size")
+    schema = ctx.get("schema", {}) or {}
     max_examples = int(
-        result.context.get("max_examples")
-        or (result.run.get("config") or {}).get("max_examples")
-        or 20
+        ctx.get("max_examples") or (result.run.get("config") or {}).get("max_examples") or 20
     )
-    blocks: list[S.Block] = []
-    charts: dict[str, list[S.Block]] = {}
-    if sid == "representativeness" and "representation" in tables:
-        charts["representation"] = C.representation_charts(tables["representation"], k)
-    if sid == "disagreement":
-        if "agreement" in tables:
-            charts["agreement"] = C.agreement_charts(tables["agreement"], k)
-        if "group_association" in tables:
-            charts["group_association"] = C.gai_charts(
-                tables["group_association"], tables.get("agreement"), k
-            )
-        if "label_shares" in tables:
-            charts["label_shares"] = C.label_share_charts(tables["label_shares"], schema, k)
-    for chart_blocks in charts.values():
-        blocks += chart_blocks
+    charts = _charts(sid, tables, result, views)
+    # the tables each rule read: a row is behind a finding only in a table its rule read
+    rule_tables = {r["code"]: r.get("tables") or () for r in ctx.get("rule_runs") or []}
+    blocks = [b for chart_blocks in charts.values() for b in chart_blocks]
     for name, (where, cols) in S.PLACEMENT.items():
         if where != sid or name not in tables:
             continue
@@ -73,162 +110,63 @@ def _section_blocks(
         if name == "contested_examples":
             items = S.contested_quotes(df, max_examples)
             title = f"Contested items (sample of at most {max_examples}; texts truncated)"
-            blocks.append(S.Block("quotes", title=title, items=items))
+            fields = [str(f) for f in df["field"].dropna().unique()] if "field" in df else []
+            blocks.append(
+                S.Block(
+                    "quotes", title=title, items=items, content_note=S.content_note(fields, schema)
+                )
+            )
         elif name == "guideline_flags":
             items = S.guideline_quotes(df, S.QUOTE_ROWS)
-            blocks.append(S.Block("quotes", title="Flagged guideline lines", items=items))
+            blocks.append(
+                S.Block("quotes", title="Flagged guideline lines", items=items, collapsed=True)
+            )
+        elif df.empty:
+            continue  # nothing to show here; the appendix lists it
         elif not charts.get(name):  # a table the charts could not draw is shown as is
-            view = S.table_view(name, df, k=k, limit=S.SECTION_ROWS, columns=cols, preview=True)
+            readers = [v for v in views if name in rule_tables.get(v.rule, (name,))]
+            view = table_view(
+                name, df, k=k, limit=S.SECTION_ROWS, columns=cols, preview=True, views=readers
+            )
+            # open only when short and behind a finding: the rest is one click away
+            view.folded = view.n_rows > S.OPEN_ROWS or not view.n_marked
             blocks.append(S.Block("table", table=view))
     return blocks
 
 
-def _schema_cell(key: str, value: object) -> object:
-    """Named scale points read "1 = Not offensive at all; 5 = Very offensive"."""
-    if key == "labels" and isinstance(value, dict):
-        return "; ".join(f"{point} = {name}" for point, name in value.items())
-    return value
+def _home(result: AuditResult) -> dict[str, str]:
+    """Rule -> the section of the tables it read, when they all sit in one section.
 
-
-def _data_overview(result: AuditResult) -> list[S.Block]:
-    ctx, summary = result.context, result.summary
-    blocks = [
-        S.Block(
-            "text",
-            text=f"{summary.get('judgments', 0):,} judgment rows read, on "
-            f"{summary.get('items', 0):,} items, by {summary.get('annotators', 0):,} annotators; "
-            f"{len(summary.get('fields', []))} label field(s).",
-        )
-    ]
-    schema = ctx.get("schema") or {}
-    if schema:
-        rows = [
-            {"field": f, **{k: _schema_cell(k, v) for k, v in (spec or {}).items()}}
-            for f, spec in sorted(schema.items())
-        ]
-        df = pd.DataFrame(rows)
-        blocks.append(S.Block("table", table=S.table_view("fields", df, k=None, limit=200)))
-    inferred = ctx.get("schema_inferred")
-    if inferred is not None:
-        text = (
-            "The label schema was inferred from the data (no schema.yaml): check the levels "
-            "of measurement and escape options above, since they change the statistics."
-            if inferred
-            else "The label schema was read from schema.yaml."
-        )
-        blocks.append(S.Block("text", text=text))
-    inputs = ctx.get("inputs") or result.run.get("inputs") or []
-    if inputs:
-        blocks.append(
-            S.Block("table", table=S.table_view("inputs", pd.DataFrame(inputs), k=None, limit=200))
-        )
-    skipped = ctx.get("skipped") or {}
-    if skipped:
-        parts = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in sorted(skipped.items()))
-        blocks.append(
-            S.Block("text", text=f"Rows counted but left out of the statistics, by issue: {parts}.")
-        )
-    guidelines = ctx.get("guidelines") or []
-    if guidelines:
-        parts = ", ".join(f"{g.get('name')} ({g.get('n_lines', '?')} lines)" for g in guidelines)
-        blocks.append(S.Block("text", text=f"Guidelines read: {parts}."))
-    return blocks
-
-
-def _lede(result: AuditResult, covered_attrs: list[str]) -> str:
-    """One sentence a first-time reader can take in: what was audited, against what."""
-    s, ctx = result.summary, result.context
-    fields = ", ".join(map(str, s.get("fields", []))) or "no fields"
-    text = (
-        f"Audited {s.get('judgments', 0):,} judgments of {s.get('items', 0):,} items by "
-        f"{s.get('annotators', 0):,} annotators ({fields})"
-    )
-    if covered_attrs:
-        text += f", comparing rater groups by {', '.join(covered_attrs)}"
-    target = ctx.get("target")
-    if target:
-        text += f", against the target population \u201c{target.get('name')}\u201d"
-    return text + "."
-
-
-def _group_attrs(result: AuditResult, tables: dict[str, Any]) -> list[str]:
-    attrs: list[str] = [str(a) for a in result.context.get("group_by") or []]
-    for name in ("representation", "agreement", "group_association"):
-        df = tables.get(name)
-        if df is not None and "attribute" in df.columns:
-            attrs += [str(a) for a in df["attribute"].dropna().unique()]
-    return list(dict.fromkeys(attrs))
-
-
-def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
-    s, ctx = result.summary, result.context
-    lines = [
-        f"{s.get('judgments', 0):,} judgments of {s.get('items', 0):,} items by "
-        f"{s.get('annotators', 0):,} annotators, on field(s): "
-        f"{', '.join(map(str, s.get('fields', []))) or 'none'}."
-    ]
-    attrs = _group_attrs(result, tables)
-    if attrs:
-        lines.append(f"Rater groups compared by: {', '.join(attrs)}.")
-    target = ctx.get("target")
-    if target:
-        lines.append(
-            f"Target population: {target.get('name')} (source: {target.get('source') or 'not given'})."
-        )
-    else:
-        lines.append("No target population was given, so representativeness was not measured.")
-    k = ctx.get("min_group_size")
-    if k and k > 1:
-        lines.append(
-            f"Groups with fewer than {k} annotators are suppressed: their figures are not shown."
-        )
-    elif k:
-        lines.append("min_group_size is 1: no group is suppressed, even a single rater's figures.")
-    return lines
-
-
-def _parameters(rule: dict, override: dict) -> list[str]:
-    """Each threshold with the value used and where its default comes from."""
-    out = []
-    for name, p in sorted((rule.get("parameters") or {}).items()):
-        p = p if isinstance(p, dict) else {"default": p}
-        if name in override:
-            used = f"{override[name]} (set in this run's config; default {p.get('default')})"
-        else:
-            used = str(p.get("default"))
-        source = f"; source: {p['source']}" if p.get("source") else ""
-        out.append(f"{name} = {used}{source}")
+    A finding is shown beside the figures behind it: LA601 (position bias, category
+    process) reads the RLHF tables, so it goes to the RLHF section. Rules that read no
+    table, or tables of several sections, go by their category.
+    """
+    out = {}
+    for run in result.context.get("rule_runs") or []:
+        where = {S.PLACEMENT[t][0] for t in run.get("tables") or () if t in S.PLACEMENT}
+        if len(where) == 1:
+            out[run["code"]] = where.pop()
     return out
 
 
-def _split_lines(result: AuditResult) -> list[str]:
-    """What a split report covers, or which split reports a whole-run report has."""
-    ctx = result.context
-    lines = []
-    split = ctx.get("split")
-    if split:
-        lines.append(
-            f"This report covers only the annotators with {split.get('attribute')} = "
-            f"{split.get('value')}; compare it with the whole-pool report."
-        )
-        whole = ctx.get("whole") or {}
-        for row in whole.get("overall_agreement") or []:
-            alpha = row.get("alpha")
-            if isinstance(alpha, int | float):
-                lines.append(
-                    f"Whole pool, {row.get('field')}: alpha {alpha:.2f} "
-                    f"(n={row.get('n_annotators')} annotators, {row.get('n_items')} items)."
-                )
-    splits = ctx.get("splits") or {}
-    if splits:
-        lines.append(f"Separate reports were written for: {', '.join(sorted(map(str, splits)))}.")
-    small = ctx.get("splits_suppressed") or []
-    if small:
-        lines.append(
-            "No separate report (fewer than the minimum group size): "
-            f"{', '.join(sorted(map(str, small)))}."
-        )
-    return lines
+def _sections(result: AuditResult, tables: dict, views: list[FindingView]) -> list[S.SectionView]:
+    out = []
+    home = _home(result)
+    for sid, title, intro, cats in S.SECTIONS:
+        sv = S.SectionView(sid, title, intro)
+        sv.findings = [
+            v
+            for v in views
+            if home.get(v.rule, "") == sid or (v.rule not in home and v.category in cats)
+        ]
+        sv.blocks = data_overview(result) if sid == "data" else []
+        sv.blocks += _section_blocks(sid, tables, result, views)
+        if sid in ("rlhf", "process") and not sv.blocks and not sv.findings:
+            continue  # only shown when the bundle has such data
+        if not sv.blocks and not sv.findings:
+            sv.blocks.append(S.Block("text", text="No data for this section in this bundle."))
+        out.append(sv)
+    return out
 
 
 def build_view(result: AuditResult) -> dict[str, Any]:
@@ -236,46 +174,28 @@ def build_view(result: AuditResult) -> dict[str, Any]:
     ctx = result.context
     k = ctx.get("min_group_size")
     rules = ctx.get("rules", {}) or {}
-    findings = S.visible_findings(result)
+    views = finding_views(result.findings)
     tables = S.visible_tables(result)
     counts = dict.fromkeys(SEVERITIES, 0)
-    for f in findings:
-        counts[f.severity] += 1
-
-    section_views = []
-    for sid, title, intro, cats in S.SECTIONS:
-        sv = S.SectionView(sid, title, intro)
-        sv.findings = [S.finding_view(f) for f in findings if f.category in cats]
-        sv.blocks = _data_overview(result) if sid == "data" else []
-        sv.blocks += _section_blocks(sid, tables, result, k)
-        if sid in ("rlhf", "process") and not sv.blocks and not sv.findings:
-            continue  # only shown when the bundle has such data
-        if not sv.blocks and not sv.findings:
-            sv.blocks.append(S.Block("text", text="No data for this section in this bundle."))
-        section_views.append(sv)
-
+    for v in views:
+        counts[v.severity] += 1
+    sections = _sections(result, tables, views)
+    extra = [sv for build in EXTRA_SECTIONS if (sv := build(result, views)) is not None]
     checklist = []
-    for code in sorted({f.rule for f in findings}):
-        meta = rules.get(code, {})
-        qs = [str(q) for q in meta.get("questions", [])]
+    for code in sorted({v.rule for v in views}):
+        qs = [str(q) for q in rules.get(code, {}).get("questions", [])]
         if qs:
-            checklist.append({"rule": code, "title": meta.get("title", code), "questions": qs})
-
-    appendix = [S.table_view(name, df, k=k, limit=S.APPENDIX_ROWS) for name, df in tables.items()]
-    overrides = (result.run.get("config") or {}).get("rules") or {}
-    triggered_rules = [
-        {
-            "code": code,
-            **{k2: rules[code].get(k2) for k2 in ("title", "summary", "remediation")},
-            "parameters": _parameters(rules[code], overrides.get(code) or {}),
-        }
-        for code in sorted({f.rule for f in findings})
-        if code in rules
-    ]
+            checklist.append(
+                {"rule": code, "title": rules[code].get("title", code), "questions": qs}
+            )
+    appendix = [table_view(name, df, k=k, limit=S.APPENDIX_ROWS) for name, df in tables.items()]
     verdict = result.verdict()
+    nav = [("summary", "Summary"), ("checks", "Checks")]
+    nav += [(s.id, NAV_TITLES.get(s.id, s.title)) for s in sections + extra]
+    nav += [("frameworks", "Frameworks")]
+    nav += [("methods", "Methods"), ("checklist", "Checklist"), ("appendix", "Appendix")]
     return {
         "csp": CSP,
-        # the CI gate's result, as the verdict line printed it (issue 18 redoes the layout)
         "verdict": {"passed": verdict.passed, "text": verdict.text()},
         "title": f"labelaudit report: {ctx.get('bundle_name') or 'audit'}",
         "bundle_name": ctx.get("bundle_name") or "",
@@ -286,19 +206,20 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "tool_version": str(result.tool.get("version", "")),
         "vendor": result.audience == "vendor",
         "split": ctx.get("split"),
-        "split_lines": _split_lines(result),
+        "splits": split_view(result),
         "counts": counts,
-        "n_findings": len(findings),
-        "top": [S.finding_view(f) for f in S.top_findings(findings)],
-        "covered": _covered(result, tables),
-        "lede": _lede(result, _group_attrs(result, tables)),
-        "sections": section_views,
+        "n_findings": len(views),
+        "top": top_block(views),
+        "checks": checks_table(result, views),
+        "covered": covered(result, tables),
+        "lede": lede(result, group_attrs(result, tables)),
+        "nav": nav,
+        "sections": sections + extra,
         "methods": list(ctx.get("methods") or []),
         "standing_limits": S.STANDING_LIMITS,
         "checklist": checklist,
         "standing_questions": S.STANDING_QUESTIONS,
         "appendix": appendix,
-        "rules": triggered_rules,
         "min_group_size": k,
         "frameworks": frameworks_context(result),
     }
@@ -308,8 +229,9 @@ def render_html(result: AuditResult) -> str:
     """The report as one HTML string (deterministic for a given result)."""
     view = build_view(result)
     for sv in view["sections"]:
-        for b in sv.blocks:
+        for b in [x for blk in sv.blocks for x in (blk, *blk.children)]:
             if b.kind == "chart":
-                b.svg = Markup(b.svg)  # built by render.svg, which escapes its text
+                # built by render.svg, which escapes its text
+                b.svg, b.svg_narrow = Markup(b.svg), Markup(b.svg_narrow)
     template = _environment().get_template("report.html.j2")
     return template.render(**view)

@@ -1,11 +1,12 @@
-"""Section builders: turn an :class:`~labelaudit.result.AuditResult` into view-models.
+"""The report's topical sections: what goes where, and the blocks they are made of.
 
-The template only lays out what is built here. Every figure is formatted here, next to
+The template only lays out what is built here and in its sibling modules: findings
+(:mod:`~labelaudit.render.findings`), tables (:mod:`~labelaudit.render.tables`), figures
+(:mod:`~labelaudit.render.formatting`) and charts (:mod:`~labelaudit.render.charts`,
+drawn and escaped by :mod:`~labelaudit.render.svg`). Every figure is formatted next to
 its ``n``; suppressed rows (small groups, already nulled by the privacy step) become a
 single "suppressed" cell, so the template cannot print a figure for them by accident.
-Charts are built in :mod:`labelaudit.render.charts` and drawn by
-:mod:`labelaudit.render.svg`, which escapes everything it draws; every other string
-stays plain text and is escaped by Jinja2.
+Every other string stays plain text and is escaped by Jinja2.
 
 The vendor edition drops tables carrying ``annotator_id`` and rules marked
 ``audience: internal``.
@@ -13,29 +14,20 @@ The vendor edition drops tables carrying ``annotator_id`` and rules marked
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from labelaudit.checks.finding import Finding
+from labelaudit.render.findings import FindingGroup, FindingView, group_findings
+from labelaudit.render.formatting import format_value, is_missing
+from labelaudit.render.tables import TableView
 from labelaudit.result import AuditResult
-from labelaudit.vocabulary import SEVERITY_RANK
 
-SECTION_ROWS = 15  # rows previewed inside a section; the appendix shows them all
+SECTION_ROWS = 10  # rows previewed inside a section; the appendix shows them all
+OPEN_ROWS = 8  # a section's table with more rows than this is folded
 QUOTE_ROWS = 50  # flagged guideline lines quoted
 APPENDIX_ROWS = 1000  # beyond this, findings.json carries the full table
-TEXT_LIMIT = 280  # characters of item text / excerpts shown
-
-#: columns that name a row rather than measure it (kept when a row is suppressed)
-IDENTITY = (
-    "field", "scope", "attribute", "group", "value", "level", "language", "region",
-    "country", "item_id", "test", "guideline", "line", "term", "category", "option",
-    "annotator_id", "session", "metric",
-)  # fmt: skip
-PERCENT_HINTS = ("share", "rate")
 
 #: (table, section, columns shown in the section; None = all)
 PLACEMENT: dict[str, tuple[str, list[str] | None]] = {
@@ -120,61 +112,19 @@ STANDING_QUESTIONS = [
 
 
 @dataclass
-class TableView:
-    id: str
-    title: str
-    columns: list[str]
-    numeric: list[bool]
-    rows: list[dict[str, Any]]  # {"cells": [...], "span": (colspan, text) | None}
-    note: str = ""
-    n_rows: int = 0
-
-
-@dataclass
-class FindingView:
-    rule: str
-    severity: str
-    category: str
-    title: str
-    message: str
-    subject: str
-    recommendation: str
-
-
-@dataclass
-class FindingGroup:
-    """Findings of one rule in one section: the shared advice is said once."""
-
-    rule: str
-    title: str
-    severity: str  # the most severe of its findings
-    recommendation: str
-    items: list[FindingView] = field(default_factory=list)
-    mixed: bool = False  # findings of different severities (each then shows its own)
-
-
-def group_findings(views: list[FindingView]) -> list[FindingGroup]:
-    """Group by rule in order of first appearance (findings arrive most severe first)."""
-    groups: dict[str, FindingGroup] = {}
-    for v in views:
-        g = groups.get(v.rule)
-        if g is None:
-            groups[v.rule] = FindingGroup(v.rule, v.title, v.severity, v.recommendation, [v])
-            continue
-        g.items.append(v)
-        g.mixed = g.mixed or v.severity != g.severity
-    return list(groups.values())
-
-
-@dataclass
 class Block:
-    kind: str  # chart | table | quotes | text
+    kind: str  # chart | fold (of charts) | table | quotes | text
     title: str = ""
     collapsed: bool = False  # shown folded on screen (always unfolded in print)
     svg: str = ""
+    svg_narrow: str = ""  # the same chart laid out for a phone (labels above the bars)
     table: TableView | None = None
     items: list[dict[str, str]] = field(default_factory=list)
     text: str = ""
+    #: a content note folding example items that may be offensive (harm, hate...)
+    content_note: str = ""
+    about: str = ""  # the field or attribute a chart is about (which chart stays open)
+    children: list[Block] = field(default_factory=list)  # a "fold": charts behind one click
 
 
 @dataclass
@@ -187,144 +137,16 @@ class SectionView:
 
     @property
     def finding_groups(self) -> list[FindingGroup]:
+        """The section's findings by rule, most important rule first."""
         return group_findings(self.findings)
-
-
-# ------------------------------------------------------------------ formatting
-def is_missing(v: Any) -> bool:
-    """None, NA, NaT or NaN (what the privacy step leaves in suppressed cells)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    return isinstance(v, (float, np.floating)) and math.isnan(float(v))
-
-
-def format_value(column: str, v: Any) -> str:
-    """Human-readable cell text; shares and rates as percentages, p-values bounded."""
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return ", ".join(format_value(column, x) for x in v)
-    if isinstance(v, dict):
-        return ", ".join(f"{k}: {format_value(column, x)}" for k, x in sorted(v.items()))
-    if is_missing(v):
-        return "–"
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        if math.isinf(f):
-            return "∞" if f > 0 else "−∞"
-        if column.startswith("p_") or column.endswith("p_value"):
-            return "< 0.001" if f < 0.001 else f"{f:.3f}"
-        if any(h in column for h in PERCENT_HINTS) and "ratio" not in column:
-            text = f"{f:.1%}"
-            return "0.0%" if text == "-0.0%" else text
-        if f.is_integer() and (column.startswith("n_") or column in ("line", "rows")):
-            return f"{int(f):,}"
-        text = f"{f:.2f}"
-        return "0.00" if text == "-0.00" else text  # a rounded tiny negative is not "−0"
-    s = str(v)
-    return s if len(s) <= TEXT_LIMIT else s[: TEXT_LIMIT - 1] + "…"
-
-
-def _label(column: str) -> str:
-    return column.replace("_", " ")
-
-
-def suppressed_text(k: int | None) -> str:
-    return f"suppressed (fewer than {k} annotators)" if k else "suppressed (group too small)"
-
-
-def _numeric_column(col: pd.Series) -> bool:
-    """Numbers once missing values are set aside (suppression leaves object columns)."""
-    if pd.api.types.is_bool_dtype(col):
-        return False
-    if pd.api.types.is_numeric_dtype(col):
-        return True
-    values = [v for v in col if not is_missing(v)]
-    return bool(values) and all(
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-        for v in values
-    )
-
-
-def preview_order(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Rows to preview first: smallest adjusted p-value, suppressed rows last."""
-    for col in ("p_adjusted", "p_value"):
-        if col in df.columns and pd.api.types.is_numeric_dtype(df[col]):
-            ranked = df.assign(_sup=df.get("suppressed", False)).sort_values(
-                ["_sup", col], kind="stable", na_position="last"
-            )
-            return ranked.drop(columns="_sup"), f"smallest {col.replace('_', ' ')}"
-    return df, ""
-
-
-def table_view(
-    name: str,
-    df: pd.DataFrame,
-    *,
-    k: int | None,
-    limit: int,
-    columns: list[str] | None = None,
-    preview: bool = False,
-) -> TableView:
-    """Format a metric table; suppressed rows keep their identity and hide every figure.
-
-    With ``preview`` the table is cut to ``limit`` rows (the most notable first) and the
-    note points to the full table in the appendix.
-    """
-    order = ""
-    if preview and len(df) > limit:
-        df, order = preview_order(df)
-    cols = [c for c in (columns or list(df.columns)) if c in df.columns and c != "suppressed"]
-    ident = [c for c in cols if c in IDENTITY]
-    figures = [c for c in cols if c not in IDENTITY]
-    ordered = ident + figures
-    numeric = [c not in IDENTITY and _numeric_column(df[c]) for c in ordered]
-    rows = []
-    sup = df["suppressed"] if "suppressed" in df.columns else pd.Series(False, index=df.index)
-    for (_, row), is_sup in zip(df.head(limit).iterrows(), sup.head(limit), strict=True):
-        if bool(is_sup) and figures:
-            cells = [format_value(c, row[c]) for c in ident]
-            rows.append({"cells": cells, "span": (len(figures), suppressed_text(k))})
-        else:
-            rows.append({"cells": [format_value(c, row[c]) for c in ordered], "span": None})
-    note = ""
-    if len(df) > limit and preview:
-        which = f"the {limit} rows with the {order}" if order else f"the first {limit} rows"
-        note = f"Showing {which} of {len(df):,}; the appendix has the full table."
-    elif len(df) > limit:
-        note = f"First {limit:,} of {len(df):,} rows shown; findings.json has them all."
-    return TableView(
-        name, _label(name), [_label(c) for c in ordered], numeric, rows, note, n_rows=len(df)
-    )
-
-
-def subject_text(subject: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(subject.items()) if v is not None)
-
-
-def finding_view(f: Finding) -> FindingView:
-    return FindingView(
-        rule=f.rule,
-        severity=f.severity,
-        category=f.category,
-        title=f.title,
-        message=f.message,
-        subject=subject_text(f.subject),
-        recommendation=f.recommendation or "",
-    )
 
 
 # ------------------------------------------------------------------ audience
 # What an audience may see was decided before the result existed (the rulebook runs no
 # internal-only rule for vendors; the privacy step drops per-annotator tables): the
 # renderer shows the result as it is.
-def visible_findings(result: AuditResult) -> list[Finding]:
-    return sorted(result.findings, key=Finding.sort_key)
-
-
 def visible_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
+    """Every metric table of the result, by name."""
     return {
         name: df
         for name in sorted(result.metrics)
@@ -332,35 +154,31 @@ def visible_tables(result: AuditResult) -> dict[str, pd.DataFrame]:
     }
 
 
-#: within a severity, the audit's own questions come before data hygiene and process
-TOP_CATEGORY_ORDER = (
-    "representativeness", "disagreement", "coverage", "guidelines", "data", "process",
-)  # fmt: skip
+#: words in a field's name (or its schema kind) that mark content about harm: example
+#: items of such a field are folded behind a content note
+HARM_WORDS = re.compile(
+    r"tox|offens|hate|harm|abus|insult|slur|profan|obscen|threat|violen|harass|sexis|"
+    r"racis|extrem|nsfw|unsafe|safety",
+    re.IGNORECASE,
+)
 
 
-def _importance(f: Finding) -> tuple:
-    cat = TOP_CATEGORY_ORDER.index(f.category) if f.category in TOP_CATEGORY_ORDER else 9
-    return (SEVERITY_RANK.get(f.severity, 9), cat, *f.sort_key()[1:])
+def content_note(fields: list[str], schema: dict) -> str:
+    """The note for example items of ``fields`` when one of them is about harm, else "".
 
-
-def top_findings(findings: list[Finding], most: int = 5, least: int = 3) -> list[Finding]:
-    """The most important few: high and medium first, one per rule before repeats.
-
-    At least ``least`` findings are shown when there are that many, even if only low or
-    info; at most ``most``.
+    >>> content_note(["toxicity"], {}), content_note(["sentiment"], {})
+    ('Content note: these items were labelled for toxicity and may contain offensive or hateful text.', '')
     """
-    ranked = sorted(findings, key=_importance)
-    chosen: list[Finding] = []
-    seen: set[str] = set()
-    for f in ranked:
-        if f.severity in ("high", "medium") and f.rule not in seen and len(chosen) < most:
-            chosen.append(f)
-            seen.add(f.rule)
-    for f in ranked:
-        target = most if f.severity in ("high", "medium") else least
-        if f not in chosen and len(chosen) < target:
-            chosen.append(f)
-    return sorted(chosen, key=_importance)
+    harmful = [
+        f for f in fields
+        if HARM_WORDS.search(str(f)) or HARM_WORDS.search(str((schema.get(f) or {}).get("kind") or ""))
+    ]  # fmt: skip
+    if not harmful:
+        return ""
+    return (
+        f"Content note: these items were labelled for {', '.join(map(str, harmful))} and may "
+        "contain offensive or hateful text."
+    )
 
 
 # ------------------------------------------------------------------ quotes

@@ -6,6 +6,11 @@ here, because the template inserts the finished SVG as markup. Each chart carrie
 ``<title>``, a ``<desc>`` that states every plotted figure with its ``n`` (the text
 alternative), ``role="img"`` and an ``aria-label``. Colours come from the Okabe-Ito
 palette, which stays distinguishable under the common colour-vision deficiencies.
+
+Every chart is drawn in two layouts: :data:`WIDE` (labels left of the bars, figures
+right of them, 840 units wide) and :data:`NARROW` for phones (labels and figures above
+each bar, 360 units wide, so 12-unit text stays about 11 px on a 390 px screen). The
+stylesheet shows one of the two.
 """
 
 from __future__ import annotations
@@ -28,10 +33,41 @@ OKABE_ITO: tuple[str, ...] = (
 )
 GREY = "#767676"
 _ROW_H = 22
-_LABEL_W = 230
-_PLOT_W = 360
-_RIGHT_W = 250
 _FONT = 12
+_CHAR_W = 6.6  # average width of a character at _FONT, for fitting text on one line
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a chart's labels, plot and figures go."""
+
+    name: str
+    label_w: float  # column left of the plot for the labels (0: labels above the bars)
+    plot_w: float
+    right_w: float  # column right of the plot for the figures (0: above the bars)
+    margin: float = 0.0
+
+    @property
+    def narrow(self) -> bool:
+        return self.label_w == 0
+
+    @property
+    def x0(self) -> float:
+        """Left edge of the plot."""
+        return self.label_w or self.margin
+
+    @property
+    def width(self) -> int:
+        return int(self.x0 + self.plot_w + (self.right_w or self.margin))
+
+    def line_chars(self) -> int:
+        """Characters of label text that fit on one line above a bar."""
+        return int(self.plot_w / _CHAR_W)
+
+
+WIDE = Layout("wide", label_w=230, plot_w=360, right_w=250)
+NARROW = Layout("narrow", label_w=0, plot_w=340, right_w=0, margin=10)
+_LABEL_LINE = 15  # height of one label line above a bar (narrow layout)
 
 
 @dataclass
@@ -43,7 +79,7 @@ class Bar:
     low: float | None = None
     high: float | None = None
     reference: float | None = None  # e.g. the target share drawn as a second bar
-    note: str = ""  # right-hand annotation (ratio, n)
+    note: str = ""  # the figures beside the bar (ratio, n)
     suppressed: bool = False
     highlight: bool = False  # drawn in the accent colour (e.g. significant after adjustment)
 
@@ -94,15 +130,15 @@ def _shorten(s: str, limit: int = 34) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def _svg(title: str, desc: str, width: int, height: int, body: Iterable[str]) -> str:
+def _svg(title: str, desc: str, layout: Layout, height: float, body: Iterable[str]) -> str:
     head = {
         "xmlns": "http://www.w3.org/2000/svg",
-        "viewBox": f"0 0 {width} {height}",
-        "width": width,
-        "height": height,
+        "viewBox": f"0 0 {layout.width} {math.ceil(height)}",
+        "width": layout.width,
+        "height": math.ceil(height),
         "role": "img",
         "aria-label": title,
-        "class": "chart",
+        "class": f"chart chart-{layout.name}",
         "font-family": "system-ui, sans-serif",
     }
     return (
@@ -113,16 +149,21 @@ def _svg(title: str, desc: str, width: int, height: int, body: Iterable[str]) ->
 
 
 def _finite(v: float | None) -> bool:
-    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
+    return v is not None and isinstance(v, int | float) and math.isfinite(v)
 
 
-def _legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
+def _legend(items: Sequence[tuple[str, str]], layout: Layout, y: float) -> tuple[list[str], float]:
+    """Colour swatches with their names, wrapped to the chart's width; returns the next y."""
     out: list[str] = []
+    x = start = layout.x0
     for colour, label in items:
+        w = 24 + 7 * len(label)
+        if x > start and x + w > layout.width:
+            x, y = start, y + 16
         out.append(_rect(x, y - 9, 10, 10, colour))
         out.append(_text(x + 14, y, label))
-        x += 24 + 7 * len(label)
-    return out
+        x += w
+    return out, y
 
 
 def _axis(x_of, ticks: Sequence[float], y_top: float, y_bot: float, fmt) -> list[str]:
@@ -134,52 +175,88 @@ def _axis(x_of, ticks: Sequence[float], y_top: float, y_bot: float, fmt) -> list
     return out
 
 
-def _suppressed_note(b: Bar, y: float) -> list[str]:
-    if not b.note:
-        return []
-    return [_text(_LABEL_W + _PLOT_W + 8, y, _shorten(b.note, 40), fill=GREY)]
+def _rows(layout: Layout, bars: Sequence[Bar | StackedBar], plot_h: float, top: float):
+    """Each bar's row: (bar, y where its plot starts, label lines); and the bottom y.
+
+    Wide: label and figures share the plot's line. Narrow: the label and the figures go
+    on one line above the plot when they fit, else on two.
+    """
+    out = []
+    y = top
+    for b in bars:
+        lines = 0
+        if layout.narrow:
+            lines = 1 if not b.note or len(b.label) + len(b.note) + 3 <= layout.line_chars() else 2
+        y += lines * _LABEL_LINE
+        out.append((b, y, lines))
+        y += plot_h
+    return out, y
 
 
-def share_bars(title: str, bars: Sequence[Bar], *, suppressed_text: str) -> str:
+def _labels(layout: Layout, b: Bar | StackedBar, y: float, lines: int, plot_h: float) -> list[str]:
+    """The bar's label and figures: beside the plot (wide) or above it (narrow)."""
+    mid = y + plot_h / 2 + 4
+    fill = {"fill": GREY} if b.suppressed else {}
+    if not layout.narrow:
+        out = [_text(layout.x0 - 6, mid, _shorten(b.label), text_anchor="end")]
+        if b.note:
+            note = _shorten(b.note, 40) if b.suppressed else b.note
+            out.append(_text(layout.x0 + layout.plot_w + 8, mid, note, **fill))
+        return out
+    chars = layout.line_chars()
+    top = y - lines * _LABEL_LINE + 11
+    # a white halo keeps the text readable where a gridline or reference line crosses it
+    halo = {"stroke": "#ffffff", "stroke_width": 3, "paint_order": "stroke", **fill}
+    out = [_text(layout.x0, top, _shorten(b.label, chars), font_weight=600, **halo)]
+    if b.note and lines == 1:
+        out.append(_text(layout.x0 + layout.plot_w, top, b.note, text_anchor="end", **halo))
+    elif b.note:
+        out.append(_text(layout.x0, top + _LABEL_LINE, _shorten(b.note, chars), **halo))
+    return out
+
+
+def _desc(b: Bar | StackedBar, suppressed_text: str, figures: str | None = None) -> str:
+    if b.suppressed:
+        return f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else "")
+    return f"{b.label}: {figures if figures is not None else b.note}"
+
+
+def share_bars(
+    title: str, bars: Sequence[Bar], *, suppressed_text: str, layout: Layout = WIDE
+) -> str:
     """Pool share (with its interval) beside the target share, one row per group.
 
     The main bar is the group's share of the rater pool with a whisker for its Wilson
     interval; the thinner bar beneath is the target share. ``note`` (ratio and ``n``)
-    is written at the right.
+    is written beside it.
     """
-    top = 34
-    height = top + len(bars) * (2 * _ROW_H - 6) + 30
-    width = _LABEL_W + _PLOT_W + _RIGHT_W
+    body, y_legend = _legend([(OKABE_ITO[3], "rater pool"), (OKABE_ITO[0], "target")], layout, 14)
+    top = y_legend + 20
+    plot_h = 2 * _ROW_H - 6
+    rows, y_bot = _rows(layout, bars, plot_h, top)
     hi = max([1e-9] + [v for b in bars for v in (b.value, b.high, b.reference) if _finite(v)])
     scale = min(1.0, math.ceil(hi * 5) / 5)  # a multiple of 20% so ticks fall on round shares
 
     def x_of(v: float) -> float:
-        return _LABEL_W + _PLOT_W * min(v, scale) / scale
+        return layout.x0 + layout.plot_w * min(v, scale) / scale
 
-    body = _legend([(OKABE_ITO[3], "rater pool"), (OKABE_ITO[0], "target")], _LABEL_W, 14)
-    y_bot = top + len(bars) * (2 * _ROW_H - 6)
     step = 0.1 if scale <= 0.6 else 0.2
     ticks = [i * step for i in range(round(scale / step) + 1)]
     body += _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.0%}")
     desc_parts = []
-    for i, b in enumerate(bars):
-        y = top + i * (2 * _ROW_H - 6)
-        body.append(_text(_LABEL_W - 6, y + 14, _shorten(b.label), text_anchor="end"))
+    for b, y, lines in rows:
+        body += _labels(layout, b, y, lines, 20)  # level with the pool bar
+        desc_parts.append(_desc(b, suppressed_text))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, y + 14, suppressed_text, fill=GREY))
-            body += _suppressed_note(b, y + 14)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            body.append(_text(layout.x0 + 4, y + 14, suppressed_text, fill=GREY))
             continue
         if _finite(b.value):
-            body.append(_rect(_LABEL_W, y + 3, x_of(b.value) - _LABEL_W, 14, OKABE_ITO[3]))
+            body.append(_rect(layout.x0, y + 3, x_of(b.value) - layout.x0, 14, OKABE_ITO[3]))
         if _finite(b.low) and _finite(b.high):
-            yc = y + 10
-            body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 5, "#000000", 1.5))
+            body.extend(_whisker(x_of(b.low), x_of(b.high), y + 10, 5, "#000000", 1.5))
         if _finite(b.reference):
-            body.append(_rect(_LABEL_W, y + 19, x_of(b.reference) - _LABEL_W, 8, OKABE_ITO[0]))
-        body.append(_text(_LABEL_W + _PLOT_W + 8, y + 14, b.note))
-        desc_parts.append(f"{b.label}: {b.note}")
-    return _svg(title, "; ".join(desc_parts), width, height, body)
+            body.append(_rect(layout.x0, y + 19, x_of(b.reference) - layout.x0, 8, OKABE_ITO[0]))
+    return _svg(title, "; ".join(desc_parts), layout, y_bot + 30, body)
 
 
 def dot_whisker(
@@ -190,17 +267,17 @@ def dot_whisker(
     reference_label: str,
     suppressed_text: str,
     domain: tuple[float, float] | None = None,
+    layout: Layout = WIDE,
 ) -> str:
     """A dot per group with its confidence interval as a whisker (e.g. alpha by group).
 
     ``reference`` (e.g. the overall alpha) is drawn as a dashed vertical line.
     """
     top = 30
-    height = top + len(bars) * _ROW_H + 30
-    width = _LABEL_W + _PLOT_W + _RIGHT_W
+    rows, y_bot = _rows(layout, bars, _ROW_H, top)
     vals = [v for b in bars for v in (b.value, b.low, b.high) if _finite(v)]
     if _finite(reference):
-        vals.append(reference)
+        vals.append(reference)  # type: ignore[arg-type]
     if domain is None:
         lo = min(0.0, math.floor(min([0.0, *vals]) * 4) / 4)
         hi = max(1.0, math.ceil(max([0.0, *vals]) * 4) / 4)
@@ -209,34 +286,30 @@ def dot_whisker(
     span = hi - lo or 1.0
 
     def x_of(v: float) -> float:
-        return _LABEL_W + _PLOT_W * (min(max(v, lo), hi) - lo) / span
+        return layout.x0 + layout.plot_w * (min(max(v, lo), hi) - lo) / span
 
-    y_bot = top + len(bars) * _ROW_H
     step = 0.25 if span <= 1.5 else 0.5
     ticks = [lo + step * i for i in range(round(span / step) + 1)]
     body = _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
     desc_parts = []
     if _finite(reference):
-        xr = x_of(reference)
+        xr = x_of(reference)  # type: ignore[arg-type]
         body.append(_line(xr, top - 8, xr, y_bot, OKABE_ITO[4], stroke_dasharray="4 3"))
-        body.append(_text(xr, top - 12, reference_label, text_anchor="middle", fill=OKABE_ITO[4]))
+        anchor = "end" if layout.narrow and xr > layout.x0 + layout.plot_w / 2 else "middle"
+        body.append(_text(xr, top - 12, reference_label, text_anchor=anchor, fill=OKABE_ITO[4]))
         desc_parts.append(reference_label)
-    for i, b in enumerate(bars):
-        y = top + i * _ROW_H
+    for b, y, lines in rows:
         yc = y + _ROW_H / 2
-        body.append(_text(_LABEL_W - 6, yc + 4, _shorten(b.label), text_anchor="end"))
+        body += _labels(layout, b, y, lines, _ROW_H)
+        desc_parts.append(_desc(b, suppressed_text))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, yc + 4, suppressed_text, fill=GREY))
-            body += _suppressed_note(b, yc + 4)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            body.append(_text(layout.x0 + 4, yc + 4, suppressed_text, fill=GREY))
             continue
         if _finite(b.low) and _finite(b.high):
-            body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 4, OKABE_ITO[3], 2))
+            body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 4, OKABE_ITO[3], 2))  # type: ignore[arg-type]
         if _finite(b.value):
-            body.append(f'<circle cx="{x_of(b.value):.1f}" cy="{yc:.1f}" r="4.5" fill="#000000"/>')
-        body.append(_text(_LABEL_W + _PLOT_W + 8, yc + 4, b.note))
-        desc_parts.append(f"{b.label}: {b.note}")
-    return _svg(title, "; ".join(desc_parts), width, height, body)
+            body.append(f'<circle cx="{x_of(b.value):.1f}" cy="{yc:.1f}" r="4.5" fill="#000000"/>')  # type: ignore[arg-type]
+    return _svg(title, "; ".join(desc_parts), layout, y_bot + 30, body)
 
 
 def ratio_bars(
@@ -247,69 +320,71 @@ def ratio_bars(
     reference_label: str = "1 = no group effect",
     suppressed_text: str,
     legend: Sequence[str] = ("adjusted p < 0.05", "not significant"),
+    layout: Layout = WIDE,
 ) -> str:
     """Bars from zero with a reference line (GAI: 1 means no group association).
 
     Highlighted bars take the accent colour; ``legend`` names the two colours.
     """
-    top = 48
-    height = top + len(bars) * _ROW_H + 30
-    width = _LABEL_W + _PLOT_W + _RIGHT_W
+    body, y_legend = _legend([(OKABE_ITO[4], legend[0]), (OKABE_ITO[1], legend[1])], layout, 14)
+    top = y_legend + 34
+    rows, y_bot = _rows(layout, bars, _ROW_H, top)
     vals = [b.value for b in bars if _finite(b.value)]
-    hi = max(2.0, math.ceil(max([reference, *vals]) * 2) / 2)
+    hi = max(2.0, math.ceil(max([reference, *vals]) * 2) / 2)  # type: ignore[type-var]
 
     def x_of(v: float) -> float:
-        return _LABEL_W + _PLOT_W * min(max(v, 0.0), hi) / hi
+        return layout.x0 + layout.plot_w * min(max(v, 0.0), hi) / hi
 
-    y_bot = top + len(bars) * _ROW_H
     ticks = [hi * i / 4 for i in range(5)]
-    body = _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
-    body += _legend([(OKABE_ITO[4], legend[0]), (OKABE_ITO[1], legend[1])], _LABEL_W, 14)
+    body += _axis(x_of, ticks, top - 4, y_bot, lambda t: f"{t:.2f}")
     desc_parts = [f"reference line at {reference:g}: {reference_label}"]
-    for i, b in enumerate(bars):
-        y = top + i * _ROW_H
-        body.append(_text(_LABEL_W - 6, y + 15, _shorten(b.label), text_anchor="end"))
+    for b, y, lines in rows:
+        body += _labels(layout, b, y, lines, _ROW_H)
+        desc_parts.append(_desc(b, suppressed_text))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, y + 15, suppressed_text, fill=GREY))
-            body += _suppressed_note(b, y + 15)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            body.append(_text(layout.x0 + 4, y + 15, suppressed_text, fill=GREY))
             continue
         if _finite(b.value):
             colour = OKABE_ITO[4] if b.highlight else OKABE_ITO[1]
-            body.append(_rect(_LABEL_W, y + 4, x_of(b.value) - _LABEL_W, 14, colour))
-        body.append(_text(_LABEL_W + _PLOT_W + 8, y + 15, b.note))
-        desc_parts.append(f"{b.label}: {b.note}")
+            body.append(_rect(layout.x0, y + 4, x_of(b.value) - layout.x0, 14, colour))  # type: ignore[arg-type]
     xr = x_of(reference)
     body.append(_line(xr, top - 8, xr, y_bot, "#000000", stroke_dasharray="4 3"))
     body.append(_text(xr, top - 12, reference_label, text_anchor="middle"))
-    return _svg(title, "; ".join(desc_parts), width, height, body)
+    return _svg(title, "; ".join(desc_parts), layout, y_bot + 30, body)
 
 
 def stacked_shares(
-    title: str, bars: Sequence[StackedBar], values: Sequence[str], *, suppressed_text: str
+    title: str,
+    bars: Sequence[StackedBar],
+    values: Sequence[str],
+    *,
+    suppressed_text: str,
+    layout: Layout = WIDE,
 ) -> str:
     """One 100% bar per group split by label value (label shares by group)."""
     colours = {v: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(values)}
-    top = 36
-    height = top + len(bars) * _ROW_H + 12
-    width = _LABEL_W + _PLOT_W + _RIGHT_W
-    body = _legend([(colours[v], _shorten(v, 18)) for v in values], 8, 14)
+    wide_start = Layout("legend", label_w=8, plot_w=layout.width - 8, right_w=0)
+    body, y_legend = _legend(
+        [(colours[v], _shorten(v, 18)) for v in values],
+        layout if layout.narrow else wide_start,
+        14,
+    )
+    top = y_legend + 22
+    rows, y_bot = _rows(layout, bars, _ROW_H, top)
     desc_parts = []
-    for i, b in enumerate(bars):
-        y = top + i * _ROW_H
-        body.append(_text(_LABEL_W - 6, y + 15, _shorten(b.label), text_anchor="end"))
+    for b, y, lines in rows:
+        body += _labels(layout, b, y, lines, _ROW_H)
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, y + 15, suppressed_text, fill=GREY))
-            body += _suppressed_note(b, y + 15)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            body.append(_text(layout.x0 + 4, y + 15, suppressed_text, fill=GREY))
+            desc_parts.append(_desc(b, suppressed_text))
             continue
-        x = float(_LABEL_W)
+        x = float(layout.x0)
         parts = []
         for v in values:
             s = b.shares.get(v)
-            if not _finite(s) or s <= 0:
+            if not _finite(s) or s <= 0:  # type: ignore[operator]
                 continue
-            w = _PLOT_W * s
+            w = layout.plot_w * s  # type: ignore[operator]
             body.append(_rect(x, y + 4, w, 14, colours[v], stroke="#ffffff", stroke_width=0.5))
             if w > 30:
                 text_fill = "#ffffff" if colours[v] in ("#0072B2", "#000000", "#D55E00") else "#000"
@@ -318,6 +393,5 @@ def stacked_shares(
                 )
             parts.append(f"{v} {s:.0%}")
             x += w
-        body.append(_text(_LABEL_W + _PLOT_W + 8, y + 15, b.note))
-        desc_parts.append(f"{b.label}: {', '.join(parts)} ({b.note})")
-    return _svg(title, "; ".join(desc_parts), width, height, body)
+        desc_parts.append(_desc(b, suppressed_text, f"{', '.join(parts)} ({b.note})"))
+    return _svg(title, "; ".join(desc_parts), layout, y_bot + 12, body)

@@ -34,17 +34,20 @@ class Rulebook:
     severities: dict[str, str] = field(default_factory=dict)
     #: codes of the rules that run (selected, not ignored, meant for the audience)
     active: tuple[str, ...] = ()
+    #: code -> why the rule does not run (left out by ``select``, ``ignore``, the audience)
+    skipped: dict[str, str] = field(default_factory=dict)
     #: LA504's pay floors, parsed from its parameters
     pay_floors: PayFloors = field(default_factory=dict)
 
     def param(self, code: str, name: str) -> Any:
-        """The resolved value of one parameter of rule ``code``."""
+        """The resolved value of one parameter of rule ``code`` (a KeyError names both)."""
         try:
             return self.params[code][name]
         except KeyError:
             raise KeyError(f"rule {code} has no parameter {name!r}") from None
 
     def __iter__(self):
+        """The codes of the rules that run, in code order."""
         return iter(self.active)
 
 
@@ -77,9 +80,15 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
         floors = pay_floors(params["LA504"], base, problems, where)
     if problems:
         raise InputError(problems)
-    active = tuple(code for code in sorted(rules) if _runs(rules[code], cfg))
+    skipped = {code: why for code in sorted(rules) if (why := _skip_reason(rules[code], cfg))}
+    active = tuple(code for code in sorted(rules) if code not in skipped)
     return Rulebook(
-        rules=rules, params=params, severities=severities, active=active, pay_floors=floors
+        rules=rules,
+        params=params,
+        severities=severities,
+        active=active,
+        skipped=skipped,
+        pay_floors=floors,
     )
 
 
@@ -184,11 +193,14 @@ def _toml(value: Any) -> str:
     return json.dumps(value) if isinstance(value, str | list | dict) else str(value)
 
 
-def _runs(rule: Rule, cfg: AuditConfig) -> bool:
+def _skip_reason(rule: Rule, cfg: AuditConfig) -> str | None:
+    """Why ``rule`` does not run with ``cfg`` (None: it runs)."""
     keys = {rule.code, rule.category}
     if cfg.select is not None and not keys & set(cfg.select):
-        return False
-    if keys & set(cfg.ignore):
-        return False
+        return "not in select"
+    if hit := keys & set(cfg.ignore):
+        return f"ignored ({', '.join(sorted(hit))} in ignore)"
     # internal-only rules (per-annotator figures) never run for a vendor report
-    return not (cfg.audience == "vendor" and rule.audience == "internal")
+    if cfg.audience == "vendor" and rule.audience == "internal":
+        return "internal-only rule, not run for the vendor edition"
+    return None
