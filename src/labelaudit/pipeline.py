@@ -247,7 +247,8 @@ def audit_bundle(
     )
     step("checks")
     t0 = time.perf_counter()
-    findings, rule_runs = run_rules(rulebook, tables, facts)
+    inputs = available_inputs(bundle, comparable_attributes(sizes, hidden))
+    findings, rule_runs = run_rules(rulebook, tables, facts, inputs)
     timings["checks"] = time.perf_counter() - t0
     summary = {
         "judgments": int(
@@ -259,10 +260,9 @@ def audit_bundle(
         "findings": severity_counts(f.severity for f in findings),
     }
     context = _context(bundle, cfg, rulebook, findings, methods)
-    # found / checked, nothing found / not checked (and why), for the Frameworks table
-    inputs = available_inputs(bundle, comparable_attributes(sizes, hidden))
-    context["rule_status"] = rule_status(rulebook, findings, inputs, cfg.audience)
     context["rule_runs"] = [r.to_dict() for r in rule_runs]
+    # the same outcomes in the frameworks' words (found / clear / not checked and why)
+    context["rule_status"] = rule_status(context["rule_runs"])
     # each shown group's raters in the pool: the one n every chart and table names
     context["group_sizes"] = {
         attr: {

@@ -107,7 +107,7 @@ def test_frameworks_table_lists_every_item_with_its_rules_outcomes(written):
             assert f'id="{item.anchor}"' in html
     if audience == "vendor":
         la504 = next(r for r in views["ACL-D2"].rules if r.code == "LA504")
-        assert la504.text == "not checked: internal-only rule, left out of the vendor edition"
+        assert la504.text == "not checked: internal-only rule, not run for the vendor edition"
 
 
 def test_every_finding_in_findings_json_carries_standards(written):

@@ -9,11 +9,13 @@ is *skipped*, with the reason too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from labelaudit.bundle.inputs import INPUTS
 from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.fingerprint import assign_fingerprints
@@ -43,6 +45,8 @@ class RuleRun:
     reason: str | None = None
     #: the metric tables the check read (the report marks the rows behind its findings)
     tables: list[str] = field(default_factory=list)
+    #: inputs its YAML ``needs:`` that the bundle lacks
+    missing: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the result's context."""
@@ -50,10 +54,18 @@ class RuleRun:
 
 
 def run_rules(
-    rulebook: Rulebook, tables: dict[str, pd.DataFrame], facts: dict[str, Any]
+    rulebook: Rulebook,
+    tables: dict[str, pd.DataFrame],
+    facts: dict[str, Any],
+    inputs: Mapping[str, bool] | None = None,
 ) -> tuple[list[Finding], list[RuleRun]]:
     """Run every rule that runs; findings sorted by severity, rule, subject, and every
-    rule's run (skipped ones included), in code order."""
+    rule's run (skipped ones included), in code order.
+
+    ``inputs`` says which optional inputs the bundle carries
+    (:func:`labelaudit.bundle.inputs.available_inputs`): a rule that finds nothing while
+    an input its YAML ``needs:`` is missing is not applicable, and says what it needs.
+    """
     checks = registered_checks()
     findings: list[Finding] = []
     runs: dict[str, RuleRun] = {
@@ -73,16 +85,21 @@ def run_rules(
         )
         found = list(fn(ctx))
         findings.extend(found)
-        runs[code] = _outcome(code, ctx, found)
+        missing = [n for n in rule.needs if inputs is not None and not inputs.get(n, False)]
+        runs[code] = _outcome(code, ctx, found, missing)
+        runs[code].missing = missing
     assign_fingerprints(findings, facts.get("guidelines") or [])
     return sorted(findings, key=Finding.sort_key), [runs[c] for c in sorted(runs)]
 
 
-def _outcome(code: str, ctx: CheckContext, found: list[Finding]) -> RuleRun:
+def _outcome(code: str, ctx: CheckContext, found: list[Finding], missing: list[str]) -> RuleRun:
     subjects = {noun: n for noun, n in ctx.subjects.items() if n > 0}
     tables = sorted(ctx.tables_read)
     if found:
         return RuleRun(code, FAILED, subjects, len(found), tables=tables)
+    if missing:  # "passed" would claim the rule looked at data the bundle does not have
+        why = "needs " + " and ".join(INPUTS[name] for name in missing)
+        return RuleRun(code, NOT_APPLICABLE, reason=why, tables=tables)
     if subjects:
         return RuleRun(code, PASSED, subjects, tables=tables)
     why = ctx.reason or _why_nothing(ctx)

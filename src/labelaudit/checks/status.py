@@ -1,19 +1,16 @@
 """What each rule did in a run: found something, checked and found nothing, or not checked.
 
 "Checked, nothing found" is a claim: the rule looked at the data its question needs.
-A rule whose inputs (its YAML ``needs:``) the bundle lacks, that the config left out,
-or that is internal-only in a vendor report, was not checked, and the report and the
-data card say so with the reason, rather than let silence read as a pass.
+A rule whose inputs (its YAML ``needs:``) the bundle lacks, that had nothing to judge,
+that the config left out, or that is internal-only in a vendor report, was not checked,
+and the report and the data card say so with the reason, rather than let silence read
+as a pass. The outcome is the checks table's (:mod:`labelaudit.checks.runs`), in the
+frameworks' words.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
-
-from labelaudit.bundle.inputs import INPUTS
-from labelaudit.checks.finding import Finding
-from labelaudit.rulebook import Rulebook
 
 #: the three outcomes, as the report words them
 STATUS_TEXT = {
@@ -23,41 +20,31 @@ STATUS_TEXT = {
 }
 
 
-def rule_status(
-    rulebook: Rulebook,
-    findings: Iterable[Finding],
-    inputs: Mapping[str, bool],
-    audience: str,
-) -> dict[str, dict]:
+#: a rule run's outcome (:mod:`labelaudit.checks.runs`) in the frameworks' terms
+_FROM_RUN = {"failed": "found", "passed": "clear", "not applicable": "not_checked",
+             "skipped": "not_checked"}  # fmt: skip
+
+
+def rule_status(runs: Iterable[Mapping]) -> dict[str, dict]:
     """Per rule code: ``status`` (found / clear / not_checked), ``n_findings``, ``reason``.
 
-    ``inputs`` says which optional inputs the bundle carries
-    (:func:`labelaudit.bundle.inputs.available_inputs`). A rule that found something is
-    "found" whatever its needs; one that did not run, or lacks an input it needs, is
-    "not_checked" with the reason ("needs a target population (...)").
+    Derived from the run records of :func:`labelaudit.checks.runs.run_rules` (the
+    report's checks table), so the Frameworks table, the data card and the checks table
+    can't disagree: a rule is "clear" only when it judged something and found nothing.
+
+    >>> rule_status([{"code": "LA401", "status": "not applicable", "findings": 0,
+    ...               "reason": "needs a target population"}])["LA401"]["status"]
+    'not_checked'
     """
-    counts = Counter(f.rule for f in findings)
-    active = set(rulebook.active)
-    out: dict[str, dict] = {}
-    for code, rule in sorted(rulebook.rules.items()):
-        n = counts.get(code, 0)
-        missing = [name for name in rule.needs if not inputs.get(name, False)]
-        if n:
-            status, reason = "found", ""
-        elif code not in active:
-            status = "not_checked"
-            reason = (
-                "internal-only rule, left out of the vendor edition"
-                if audience == "vendor" and rule.audience == "internal"
-                else "left out by select/ignore in this run's config"
-            )
-        elif missing:
-            status = "not_checked"
-            reason = "needs " + " and ".join(INPUTS[name] for name in missing)
-        else:
-            status, reason = "clear", ""
-        out[code] = {"status": status, "n_findings": n, "reason": reason, "missing": missing}
-    return out
+    return {
+        str(r["code"]): {
+            "status": _FROM_RUN[str(r["status"])],
+            "n_findings": int(r.get("findings") or 0),
+            "reason": r.get("reason") or "",
+            "missing": list(r.get("missing") or []),
+        }
+        for r in runs
+    }
 
 
 def status_text(entry: Mapping) -> str:

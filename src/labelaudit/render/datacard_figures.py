@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from labelaudit.render.markdown import cell
 from labelaudit.render.formatting import format_value, is_missing, suppressed_text
+from labelaudit.render.markdown import cell
 
 
 def report_link(report: str, anchor: str, label: str) -> str:
