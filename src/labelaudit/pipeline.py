@@ -8,7 +8,6 @@ place that knows the order. Rendering the result (HTML, JSON files) is
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -20,10 +19,10 @@ from labelaudit.analyses.base import AnalysisOutput, registered_analyses
 from labelaudit.bundle.build import build_bundle
 from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
-from labelaudit.checks.declarative import declarative_check
+from labelaudit.checks.declarative import declarative_check, declarative_problems
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, registered_checks
-from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
+from labelaudit.config import CONFIG_NAME, AuditConfig, created_at, read_config, settings_problems
 from labelaudit.errors import InputError, Problem
 from labelaudit.privacy import enforce, run_salt
 from labelaudit.progress import set_quiet, step
@@ -38,7 +37,13 @@ from labelaudit.vocabulary import severity_counts
 
 
 def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
-    """Defaults < labelaudit.toml (given, or found in the bundle folder) < options."""
+    """Defaults < labelaudit.toml (given, or found in the bundle folder) < options.
+
+    Every setting, the rules (built-in and ``rules_dir``, with their ``[rules]``
+    parameters) and user lexicons are checked here, before any input is read; all their
+    problems are raised together as one ``InputError``.
+    """
+    problems: list[Problem] = []
     if isinstance(bundle_or_config, AuditConfig):
         cfg = bundle_or_config
     else:
@@ -49,7 +54,9 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
                 config_file, path = path, None
             elif path.is_dir() and (path / CONFIG_NAME).is_file():
                 config_file = path / CONFIG_NAME
-        cfg = load_config(Path(config_file)) if config_file else AuditConfig()
+        cfg = AuditConfig()
+        if config_file:
+            cfg, problems = read_config(Path(config_file))
         if path is not None:
             cfg = cfg.with_overrides(bundle=path)
         elif cfg.bundle is None and config_file is not None:
@@ -67,13 +74,29 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
                 for k in unknown
             ]
         )
-    cfg = cfg.with_overrides(**options)
-    validate_settings(cfg)
+    cfg, more = settings_problems(cfg.with_overrides(**options))
+    problems += more
+    if not more:
+        problems += _rule_and_lexicon_problems(cfg)
+    if problems:
+        raise InputError(problems)
     # "auto" becomes the kernel actually used, so findings.json records it
-    cfg = cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
-    if cfg.lexicons:  # a broken user lexicon is bad input now, not halfway through the audit
-        load_lexicons(cfg.lexicons)
-    return cfg
+    return cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
+
+
+def _rule_and_lexicon_problems(cfg: AuditConfig) -> list[Problem]:
+    """Rule files, ``[rules]`` parameters and user lexicons: bad input now, not mid-audit."""
+    problems: list[Problem] = []
+    try:
+        problems += declarative_problems(build_rulebook(cfg).rules.values())
+    except InputError as exc:
+        problems += exc.problems
+    if cfg.lexicons:
+        try:
+            load_lexicons(cfg.lexicons, builtin=False)
+        except InputError as exc:
+            problems += exc.problems
+    return problems
 
 
 def load_bundle(cfg: AuditConfig) -> Bundle:
@@ -212,7 +235,7 @@ def audit_bundle(
         metrics=tables,
         findings=findings,
         run={
-            "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "created_at": created_at(),
             "seed": cfg.seed,
             "inputs": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in bundle.inputs],
             "config": cfg.to_record(),
