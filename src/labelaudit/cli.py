@@ -15,6 +15,7 @@ from typing import Any
 
 from labelaudit.errors import InputError, Problem
 from labelaudit.version import __version__
+from labelaudit.visible import one_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: each pull source's own flags (attribute names), so one source's flag given to
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("LABELAUDIT_DEBUG"):
             raise
         print(
-            f"labelaudit: internal error: {type(exc).__name__}: {exc}\n"
+            f"labelaudit: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
             "  This is a bug in labelaudit; rerun with LABELAUDIT_DEBUG=1 for the traceback "
             "and report it.",
             file=sys.stderr,
@@ -335,7 +336,12 @@ def _pull_labelstudio(args: argparse.Namespace):
                         )
                     ]
                 ) from None
-        return read_export(args.export, label_config=config, annotators_file=args.annotators)
+        return read_export(
+            args.export,
+            label_config=config,
+            annotators_file=args.annotators,
+            label_config_name=str(args.label_config),
+        )
     if not args.url or args.project is None:
         raise InputError(
             [
@@ -367,9 +373,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     try:
         rules = load_rules(args.rules_dir)
     except RuleFileError as exc:
-        raise InputError(
-            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
-        ) from None
+        raise InputError(exc.problems) from None
     if args.code is None:
         for code in sorted(rules):
             r = rules[code]
