@@ -8,6 +8,8 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
+from labelaudit.visible import one_line
+
 T = TypeVar("T")
 _quiet = False
 
@@ -32,4 +34,4 @@ def track(iterable: Iterable[T], desc: str, total: int | None = None) -> Iterato
 def step(message: str) -> None:
     """One line of progress on stderr: what the audit is doing now."""
     if not _quiet:
-        print(f"labelaudit: {message}", file=sys.stderr, flush=True)
+        print(f"labelaudit: {one_line(message)}", file=sys.stderr, flush=True)

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from labelaudit.render import charts as C
 from labelaudit.render import sections as S
 from labelaudit.result import AuditResult
+from labelaudit.visible import reveal
 from labelaudit.vocabulary import SEVERITIES
 
 CSP = (
@@ -37,8 +38,16 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Every value printed: control and bidi-override characters as ``[U+XXXX]``."""
+    if isinstance(value, Markup):  # SVG from render.svg: the codes hold no markup
+        return Markup(reveal(str(value)))
+    return reveal(value) if isinstance(value, str) else value
 
 
 def _section_blocks(
