@@ -9,6 +9,8 @@ renderers in the data flow.
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
@@ -62,11 +64,33 @@ class AuditReport(AuditResult):
         report.write_text(self.to_html(), encoding="utf-8")
         paths = [report, findings]
         split = self.context.get("split_by") or "split"
-        for value, sub in self.context.get("splits", {}).items():
-            paths += AuditReport.of(sub).write(out / _slug(split, value))
+        splits = self.context.get("splits", {})
+        folders = split_folders(split, list(splits))
+        for value, sub in splits.items():
+            paths += AuditReport.of(sub).write(out / folders[value])
         return paths
 
 
-def _slug(attribute: str, value: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in f"{attribute}={value}")
-    return safe[:80]
+def split_folders(attribute: str, values: list[str]) -> dict[str, str]:
+    """A folder name per split value, never two the same (also on case-blind disks).
+
+    Names keep letters, digits and ``-_.=``; any other character becomes ``_`` and the
+    name is cut to 80 characters. A value whose name had to change that way, or whose
+    name would equal another's ignoring case, gets the first 8 hex digits of its SHA-256
+    appended, so ``A/B`` and ``A_B`` (or ``us`` and ``US``) write to different folders.
+
+    >>> split_folders("country", ["A/B", "A_B", "KE"])
+    {'A/B': 'country=A_B-998d3ed8', 'A_B': 'country=A_B', 'KE': 'country=KE'}
+    """
+    plain = {v: _safe(f"{attribute}={v}") for v in values}
+    kept = Counter(name.lower() for v, name in plain.items() if name == f"{attribute}={v}")
+    out = {}
+    for v, name in plain.items():
+        if name != f"{attribute}={v}" or kept[name.lower()] > 1:
+            name = f"{name[:71]}-{hashlib.sha256(v.encode('utf-8')).hexdigest()[:8]}"
+        out[v] = name
+    return out
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() and c.isascii() or c in "-_.=" else "_" for c in name)[:80]

@@ -29,6 +29,8 @@ file holds ``cases:``, a list of mappings:
     rule codes that must / must not be among the findings.
 ``writes``
     files that must exist in the output folder afterwards.
+``splits``
+    how many split reports (sub-folders with a report.html) the output folder holds.
 ``hidden``
     text that must appear in no output (stderr, stdout, report, findings.json).
 ``subprocess``
@@ -50,7 +52,7 @@ BASE = CORPUS / "_base"
 DEFAULT_ARGV = ("audit", "{bundle}", "--out", "{out}", "--quiet")
 _CASE_KEYS = {
     "name", "files", "base", "args", "argv", "env", "exit", "says", "left_out", "finds",
-    "lacks", "writes", "hidden", "subprocess", "why",
+    "lacks", "writes", "splits", "hidden", "subprocess", "why",
 }  # fmt: skip
 
 
@@ -70,6 +72,7 @@ class Case:
     finds: list[str] = field(default_factory=list)
     lacks: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
+    splits: int | None = None
     hidden: list[str] = field(default_factory=list)
     subprocess: bool = False
 
@@ -152,6 +155,7 @@ def load_cases() -> list[Case]:
                     finds=list(raw.get("finds") or []),
                     lacks=list(raw.get("lacks") or []),
                     writes=list(raw.get("writes") or []),
+                    splits=raw.get("splits"),
                     hidden=list(raw.get("hidden") or []),
                     subprocess=bool(raw.get("subprocess", False)),
                 )

@@ -76,6 +76,8 @@ def test_bad_input(case: Case, tmp_path, capsys, monkeypatch):
         assert not set(case.lacks) & rules, f"unexpected {set(case.lacks) & rules}"
     for rel in case.writes:
         assert (out / rel).is_file(), f"{rel} not written: {sorted(out.rglob('*'))}"
+    if case.splits is not None:
+        assert len(list(out.glob("*/report.html"))) == case.splits, sorted(out.rglob("*"))
     written = [p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()]
     for secret in case.hidden:
         for text in (err, stdout, *written):
