@@ -15,7 +15,7 @@ from typing import Any
 
 from labelaudit.errors import InputError, Problem
 from labelaudit.version import __version__
-from labelaudit.visible import one_line
+from labelaudit.visible import one_line, reveal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: each pull source's own flags (attribute names), so one source's flag given to
@@ -192,7 +192,7 @@ def _finish(result, fail_on: str, paths: list[Path]) -> int:
             file=sys.stderr,
         )
         for p in paths:
-            print(f"labelaudit: wrote {p}", file=sys.stderr)
+            print(f"labelaudit: wrote {one_line(str(p))}", file=sys.stderr)
     return EXIT_FINDINGS if result.findings_at_or_above(fail_on) else EXIT_OK
 
 
@@ -211,13 +211,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         else ""
     )
     print(
-        f"{cfg.bundle or 'inputs'}: valid — {rows} judgment rows{kept}, "
+        f"{one_line(str(cfg.bundle or 'inputs'))}: valid — {rows} judgment rows{kept}, "
         f"{len(bundle.item_ids)} items, {len(bundle.annotator_ids)} annotators, "
-        f"fields: {', '.join(f'{k} ({v.level})' for k, v in bundle.schema.items())}"
+        f"fields: {one_line(', '.join(f'{k} ({v.level})' for k, v in bundle.schema.items()))}"
         f"{' (schema inferred)' if bundle.schema_inferred else ''}"
     )
     for issue in bundle.issues:
-        print(f"  {issue.code}: {issue.message}")
+        print(f"  {issue.code}: {one_line(issue.message)}")
     return EXIT_OK
 
 
@@ -377,7 +377,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     if args.code is None:
         for code in sorted(rules):
             r = rules[code]
-            print(f"{code}  {r.severity:<6}  {r.category:<18}  {r.title}")
+            print(one_line(f"{code}  {r.severity:<6}  {r.category:<18}  {r.title}"))
         return EXIT_OK
     code = args.code.upper()
     if code not in rules:
@@ -390,7 +390,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    print(explain_rule(rules[code]))
+    print(reveal(explain_rule(rules[code])))
     return EXIT_OK
 
 
