@@ -31,8 +31,18 @@ def _audit(bundle: Path, out: Path, hash_seed: str) -> None:
         "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "labelaudit", "audit", str(bundle), "--out", str(out),
-         "--quiet", "--split-by", "region"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "labelaudit",
+            "audit",
+            str(bundle),
+            "--out",
+            str(out),
+            "--quiet",
+            "--split-by",
+            "region",
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         env=env,

@@ -70,19 +70,26 @@ class Match:
 
 
 class UserPattern:
-    """A user's pattern compiled by RE2 (linear-time), with ``search`` and ``finditer``."""
+    """A user's pattern compiled by RE2 (linear-time), with ``search`` and ``finditer``.
 
-    def __init__(self, source: str, regexp: Any, whole_word: bool):
+    For whole words the pattern is wrapped as ``(?:^|[^\\pL\\pN_])(PATTERN)(?:[^\\pL\\pN_]|$)``
+    (RE2 has no look-around): the boundary characters are consumed, so after a match the
+    search goes on from its last character when that is not part of a word (it may be
+    the next match's left boundary, as a look-behind would see it), with a second form
+    of the pattern that can't match at the start of the text.
+    """
+
+    def __init__(self, source: str, first: Any, after: Any):
         self.pattern = source
-        self._regexp = regexp
-        self._whole_word = whole_word
+        self._first = first
+        self._after = after
 
     def finditer(self, text: str) -> Iterator[Match]:
         """Non-overlapping, non-empty matches left to right (at most
         :data:`MAX_MATCHES_PER_LINE`)."""
-        pos, found = 0, 0
+        regexp, pos, found = self._first, 0, 0
         while pos <= len(text) and found < MAX_MATCHES_PER_LINE:
-            m = self._regexp.search(text, pos)
+            m = regexp.search(text, pos)
             if m is None:
                 return
             begin, stop = m.span(1)
@@ -91,8 +98,8 @@ class UserPattern:
                 continue
             found += 1
             yield Match(begin, stop, text[begin:stop])
-            # restart at the match's end: the separator after it may start the next one
-            pos = stop
+            regexp = self._after
+            pos = stop - 1 if _boundary(text[stop - 1]) else stop
 
     def search(self, text: str) -> Match | None:
         """The first non-empty match in ``text``, or None."""
@@ -100,7 +107,12 @@ class UserPattern:
 
     def matches_empty(self) -> bool:
         """Whether the pattern matches the empty text (it would flag every line)."""
-        return self._regexp.search("") is not None
+        return self._first.search("") is not None
+
+
+def _boundary(char: str) -> bool:
+    """Whether ``char`` may stand next to a whole word (Python's ``\\W``)."""
+    return not (char.isalnum() or char == "_")
 
 
 def compile_user_pattern(
@@ -134,10 +146,17 @@ def compile_user_pattern(
     options.log_errors = False  # RE2 would print its own copy of the error on stderr
     options.case_sensitive = case_sensitive
     options.max_mem = MAX_MEMORY
-    wrapped = f"(?:^|[^{_WORD}])({pattern})(?:[^{_WORD}]|$)" if whole_word else f"({pattern})"
+    if whole_word:
+        first = f"(?:^|[^{_WORD}])({pattern})(?:[^{_WORD}]|$)"
+        after = f"[^{_WORD}]({pattern})(?:[^{_WORD}]|$)"
+    else:
+        first = after = f"({pattern})"
     try:
         re2.compile(pattern, options)  # errors name the user's pattern, not the wrapping
-        return UserPattern(pattern, re2.compile(wrapped, options), whole_word)
+        compiled = re2.compile(first, options)
+        return UserPattern(
+            pattern, compiled, re2.compile(after, options) if whole_word else compiled
+        )
     except re2.error as exc:
         raise PatternError(*_explain(pattern, exc)) from None
 
