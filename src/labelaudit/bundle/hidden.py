@@ -51,7 +51,7 @@ def table_issue(
     for col in df.columns:
         name = str(col)
         if HIDDEN.search(name):
-            columns[f"(column name) {name}"] = 1
+            columns[f"the name of column {name!r}"] = 1
             chars.update(hidden_chars(name))
         dtype = df[col].dtype
         texts = dtype is np.dtype(object) or pd.api.types.is_string_dtype(dtype)
@@ -61,7 +61,7 @@ def table_issue(
         found = [t for t in _texts(_distinct(df[col]) if values is None else values)
                  if HIDDEN.search(t)]  # fmt: skip
         if found:
-            columns[name] = len(set(found))
+            columns[f"column {name!r}"] = len(set(found))
             for t in found:
                 chars.update(hidden_chars(t))
     return _issue(columns, chars, where, "value")
@@ -75,8 +75,13 @@ def guideline_issues(guidelines: list[Guideline]) -> list[DataIssue]:
         if lines or HIDDEN.search(g.name):
             chars = {c for i in lines for c in hidden_chars(g.lines[i - 1])}
             chars |= set(hidden_chars(g.name))
-            issue = _issue({"lines": len(lines)} if lines else {"(file name)": 1}, chars,
-                           g.name, "line")  # fmt: skip
+            at = {
+                f"line{'s' if len(lines) > 1 else ''} "
+                + ", ".join(map(str, lines[:5]))
+                + (", ..." if len(lines) > 5 else ""): len(lines)
+            }
+            issue = _issue(at if lines else {"the file name": 1}, chars, g.name, "line",
+                           counts=False)  # fmt: skip
             if issue is not None:
                 issue.rows = lines[:10]
                 out.append(issue)
@@ -88,20 +93,23 @@ def schema_issue(schema: Mapping[str, FieldSpec], where: str) -> DataIssue | Non
     found = [t for name, spec in schema.items() for t in _texts([name, *spec.values])
              if HIDDEN.search(t)]  # fmt: skip
     chars = {c for t in found for c in hidden_chars(t)}
-    return _issue({"names and values": len(set(found))} if found else {}, chars, where, "entry")
+    return _issue({"field names and values": len(set(found))} if found else {}, chars, where,
+                  "entry")  # fmt: skip
 
 
-def _issue(columns: dict[str, int], chars: set[str], where: str, unit: str) -> DataIssue | None:
+def _issue(
+    columns: dict[str, int], chars: set[str], where: str, unit: str, *, counts: bool = True
+) -> DataIssue | None:
     if not columns:
         return None
     n = sum(columns.values())
-    places = ", ".join(f"{k} ({v})" for k, v in columns.items())
+    places = "; ".join(f"{k}: {v}" if counts else k for k, v in columns.items())
     return DataIssue(
         "LA019",
-        f"{counted(n, unit)} in {where.rsplit('/', 1)[-1]} "
-        f"{'holds' if n == 1 else 'hold'} control or bidirectional-override characters "
-        f"({', '.join(sorted(chars))}; in {places}): this report shows each as [U+XXXX] "
-        "instead of letting it act.",
+        f"{counted(n, unit)} of {where.rsplit('/', 1)[-1]} ({places}) "
+        f"{'holds' if n == 1 else 'hold'} {', '.join(sorted(chars))}: control or "
+        "bidirectional-override characters, which act instead of showing; this report "
+        "shows each as [U+XXXX].",
         count=n,
         file=where,
         evidence={"characters": sorted(chars), "where": dict(columns)},
