@@ -163,38 +163,30 @@ def load_yaml_text(text: str) -> object:
         return loader.get_single_data()
     except YamlError:
         raise
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        tag = "tag" in str(exc.problem or "")
-        if tag:
-            raise YamlError(
-                "uses a YAML tag labelaudit does not read",
-                None if mark is None else mark.line + 1,
-                "remove the tag: plain mappings, lists, text and numbers only",
-            ) from None
-        raise YamlError(
-            f"not valid YAML: {exc.problem}", None if mark is None else mark.line + 1
-        ) from None
-    except yaml.composer.ComposerError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        several = "single document" in str(exc.context or "") or "single document" in str(exc)
-        if several:
-            raise YamlError(
-                "holds more than one YAML document",
-                None if mark is None else mark.line + 1,
-                "keep one document per file (no second '---')",
-            ) from None
-        raise YamlError(
-            f"not valid YAML: {exc.problem}", None if mark is None else mark.line + 1
-        ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise YamlError(
-            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            None if mark is None else mark.line + 1,
-        ) from None
+        raise _explained(exc) from None
     finally:
         loader.dispose()
+
+
+def _explained(exc: yaml.YAMLError) -> YamlError:
+    """PyYAML's error as a :class:`YamlError`: a tag, a second document, or syntax."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = None if mark is None else mark.line + 1
+    text = f"{getattr(exc, 'context', '') or ''} {getattr(exc, 'problem', '') or ''}"
+    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in text:
+        return YamlError(
+            "uses a YAML tag labelaudit does not read",
+            line,
+            "remove the tag: plain mappings, lists, text and numbers only",
+        )
+    if isinstance(exc, yaml.composer.ComposerError) and "single document" in text:
+        return YamlError(
+            "holds more than one YAML document",
+            line,
+            "keep one document per file (no second '---')",
+        )
+    return YamlError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line)
 
 
 def load_yaml_file(path: Path) -> object:
