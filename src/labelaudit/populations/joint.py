@@ -123,15 +123,7 @@ def _wide_to_long(table: pd.DataFrame, spec: dict, bad) -> pd.DataFrame | None:
         return None
     for i, attr in enumerate(col_attrs):
         long[str(attr)] = parts.str[i]
-    long["share"] = pd.to_numeric(long["share"], errors="coerce")
-    if long["share"].isna().any() or (long["share"] < 0).any():
-        bad(
-            "the joint table has empty, non-numeric or negative cells",
-            "fill every cell with a non-negative share",
-            "joint.file",
-        )
-        return None
-    return long[[str(row_attr), *map(str, col_attrs), "share"]]
+    return _numeric_shares(long[[str(row_attr), *map(str, col_attrs), "share"]], bad)
 
 
 def _long(table: pd.DataFrame, spec: dict, bad) -> pd.DataFrame | None:
@@ -151,6 +143,12 @@ def _long(table: pd.DataFrame, spec: dict, bad) -> pd.DataFrame | None:
     long = table[[*attrs, share_col]].rename(columns={share_col: "share"})
     for a in attrs:
         long[a] = long[a].astype(str).str.strip()
+    return _numeric_shares(long, bad)
+
+
+def _numeric_shares(long: pd.DataFrame, bad) -> pd.DataFrame | None:
+    """``long`` with its ``share`` column as numbers; None when one is not a number >= 0."""
+    long = long.copy()
     long["share"] = pd.to_numeric(long["share"], errors="coerce")
     if long["share"].isna().any() or (long["share"] < 0).any():
         bad(
