@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from labelaudit.config import created_at
 from labelaudit.errors import InputError, Problem
 from labelaudit.sources.base import RawGuideline, RawTables
 from labelaudit.sources.labelstudio.annotators import attach_annotator_metadata
@@ -293,7 +293,7 @@ def pull_project(
             "url": session.url,
             "project_id": int(project_id),
             "project_title": project.get("title"),
-            "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "pulled_at": created_at(),  # SOURCE_DATE_EPOCH when set: reproducible bundles
             "sdk_version": _sdk_version(),
             "server_version": server_version,
             "notes": notes,
