@@ -23,8 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import re2
-
 #: the memory RE2 may use for one compiled pattern (RE2's default: 8 MiB)
 MAX_MEMORY = 8 << 20
 #: longest pattern accepted (the longest shipped one is ~300 characters)
@@ -142,6 +140,13 @@ def compile_user_pattern(
             f"is {len(pattern)} characters long, more than {MAX_LENGTH}",
             "split it into several entries",
         )
+    try:
+        import re2  # google-re2: a dependency; imported here so shipped lexicons never need it
+    except ImportError:
+        raise PatternError(
+            "can't be run: user patterns need the google-re2 package, which is not installed",
+            "pip install google-re2 (it comes with labelaudit; reinstall labelaudit)",
+        ) from None
     options = re2.Options()
     options.log_errors = False  # RE2 would print its own copy of the error on stderr
     options.case_sensitive = case_sensitive
