@@ -14,6 +14,9 @@ def audit(bundle_or_config=None, **options):
     :class:`~labelaudit.config.AuditConfig`; ``options`` override its settings
     (same names as the config keys, e.g. ``group_by=["region"]``, ``seed=1``).
     """
+    from labelaudit.config import created_at
+
+    created_at()  # a malformed SOURCE_DATE_EPOCH is bad input, before scipy trips on it
     from labelaudit.pipeline import run_audit
     from labelaudit.report import AuditReport
 

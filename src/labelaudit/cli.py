@@ -133,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from labelaudit.config import created_at
     from labelaudit.progress import set_quiet
+
+    created_at()  # a malformed SOURCE_DATE_EPOCH: exit 2 here, before scipy trips on it
 
     set_quiet(bool(getattr(args, "quiet", False)))
     return {

@@ -254,9 +254,14 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> AuditCon
 
 
 def created_at() -> str:
-    """The run's timestamp (ISO 8601, UTC): ``SOURCE_DATE_EPOCH`` when set, else now."""
+    """The run's timestamp (ISO 8601, UTC): ``SOURCE_DATE_EPOCH`` when set, else now.
+
+    A value that is not whole seconds (an empty one too) is bad input. Call this before
+    importing numpy's stack: ``numpy.f2py``, which scipy imports, parses the variable
+    itself when it is imported and fails with a ``ValueError`` on such a value.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None or not epoch.strip():
+    if epoch is None:
         return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     try:
         seconds = int(epoch.strip())
