@@ -39,6 +39,9 @@ def audit(bundle_or_config=None, *, progress: bool = False, **options):
     >>> result.metrics["agreement"].dtypes["alpha"]  # doctest: +SKIP
     dtype('float64')
     """
+    from labelaudit.reproducible import run_timestamp
+
+    run_timestamp()  # a malformed SOURCE_DATE_EPOCH is bad input, before scipy trips on it
     from labelaudit.pipeline import run_audit
     from labelaudit.progress import asked
     from labelaudit.report import AuditReport

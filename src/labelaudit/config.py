@@ -1,7 +1,13 @@
 """Audit configuration: defaults < ``labelaudit.toml`` < command-line flags.
 
-Unknown keys are errors (a typo must not silently change an audit). Every problem
-names the file and the key, and says what would fix it.
+Unknown keys are errors (a typo must not silently change an audit), and so is a value
+of the wrong type or out of range (:mod:`labelaudit.settings` says what each key may
+hold). Every problem names the file and the key and says what would fix it, and every
+problem of a file is reported in the same run.
+
+``SOURCE_DATE_EPOCH`` (the reproducible-builds convention: seconds since 1970-01-01
+UTC), when set, is the run's ``created_at``, so two runs on the same inputs write
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -13,33 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from labelaudit.errors import InputError, Problem
-from labelaudit.stats.kernel import KERNELS, numba_available
-from labelaudit.vocabulary import SEVERITIES
+from labelaudit.reproducible import run_timestamp
+from labelaudit.settings import LISTS, problems_of
+from labelaudit.stats.kernel import numba_available
 
 CONFIG_NAME = "labelaudit.toml"
-AUDIENCES = ("internal", "vendor")
-ENGINES = ("local", "dask")
-DETECTORS = ("langdetect", "fast")
-PREFERENCE_UNITS = ("item", "model_pair")
 TABLE_ROLES = ("judgments", "annotators", "items")
-COLUMN_KEYS = {
-    "item_id",
-    "annotator_id",
-    "label",
-    "field",
-    "created_at",
-    "lead_time_s",
-    "languages",
-    "country",
-    "region",
-    "hourly_pay",
-    "currency",
-    "text",
-    "language",
-    "prompt",
-    "response_a",
-    "response_b",
-}
 #: lower edges of the default age bands: US Census Bureau ACS groups (see bundle/ages.py)
 CENSUS_AGE_BANDS = (18, 25, 35, 45, 55, 65)
 
@@ -94,6 +79,8 @@ class AuditConfig:
     # label studio
     labelstudio: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
+    # inputs: read files in the bundle folder that are links to elsewhere
+    follow_symlinks: bool = False
 
     def with_overrides(self, **overrides: Any) -> AuditConfig:
         """A copy with the given non-None settings replacing this config's.
@@ -137,16 +124,34 @@ _FIELD_NAMES = {f.name for f in fields(AuditConfig)}
 _LIST_OF_NAMES = ("group_by", "select", "ignore", "guidelines", "lexicons", "rules_dir")
 _LIST_OF_PATHS = ("guidelines", "lexicons", "rules_dir")
 _TOML_KEYS = (_FIELD_NAMES - {"config_path", "quiet"}) | {"bundle"}
+_PATH_KEYS = ("bundle", "judgments", "annotators", "items", "schema", "out", "config_path")
+_PATH_LISTS = ("guidelines", "lexicons", "rules_dir")
 
 
 def load_config(path: Path, base_dir: Path | None = None) -> AuditConfig:
     """Read ``labelaudit.toml``; every problem is collected before raising ``InputError``."""
-    problems: list[Problem] = []
+    cfg, problems = read_config(path, base_dir)
+    if problems:
+        raise InputError(problems)
+    return cfg
+
+
+def read_config(path: Path, base_dir: Path | None = None) -> tuple[AuditConfig, list[Problem]]:
+    """Read ``labelaudit.toml``: the config of its valid keys, and the problems of the rest.
+
+    A file that can't be read or parsed raises ``InputError`` at once (nothing to keep).
+    Relative paths are relative to ``base_dir`` (default: the file's folder).
+    """
+    path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(
             [Problem(str(path), "config file not found", fix="check the -c path")]
+        ) from None
+    except IsADirectoryError:
+        raise InputError(
+            [Problem(str(path), "the config is a folder", fix="pass the labelaudit.toml file")]
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(
@@ -156,14 +161,18 @@ def load_config(path: Path, base_dir: Path | None = None) -> AuditConfig:
         raise InputError(
             [Problem(str(path), "not UTF-8 text", fix="save the config as UTF-8")]
         ) from None
-    base = base_dir or path.parent
-    values: dict[str, Any] = {"config_path": path}
-    for key, val in raw.items():
+    except OSError as exc:
+        raise InputError(
+            [Problem(str(path), f"cannot read the config ({exc.strerror})", fix="check the path")]
+        ) from None
+    where = str(path)
+    problems: list[Problem] = []
+    for key in raw:
         if key not in _TOML_KEYS:
             hint = difflib.get_close_matches(key, sorted(_TOML_KEYS), n=1)
             problems.append(
                 Problem(
-                    str(path),
+                    where,
                     f"unknown config key {key!r}",
                     setting=key,
                     fix=f"did you mean {hint[0]!r}?"
@@ -171,190 +180,99 @@ def load_config(path: Path, base_dir: Path | None = None) -> AuditConfig:
                     else "remove it; see the README for the keys",
                 )
             )
+    known = {k: v for k, v in raw.items() if k in _TOML_KEYS}
+    bad = problems_of(known, where)
+    problems += bad
+    wrong = {p.setting.split(".")[0] for p in bad if p.setting}
+    # a valid key is kept even when others are wrong, so later checks see it
+    values = {k: v for k, v in known.items() if k not in wrong}
+    cfg = _normalised(AuditConfig(config_path=path, **values), base_dir or path.parent)
+    missing = _path_problems(cfg, where, set(values))
+    problems += missing
+    # a folder or file that isn't there is left out, so later checks don't trip on it
+    cfg = replace(cfg, **{p.setting: [] for p in missing if p.setting})
+    return cfg, problems
+
+
+def _normalised(cfg: AuditConfig, base: Path | None) -> AuditConfig:
+    """Lone texts as lists of one, paths as ``Path`` (relative ones under ``base``)."""
+
+    def as_path(p: str | Path) -> Path:
+        q = Path(p).expanduser()
+        return q if q.is_absolute() or base is None else base / q
+
+    changes: dict[str, Any] = {}
+    for key in LISTS:
+        value = getattr(cfg, key)
+        if isinstance(value, str | Path):
+            changes[key] = [value]
+    for key in _PATH_KEYS:
+        value = getattr(cfg, key)
+        if isinstance(value, str | Path) and key != "config_path":
+            changes[key] = as_path(value)
+    for key in _PATH_LISTS:
+        value = changes.get(key, getattr(cfg, key))
+        if isinstance(value, list | tuple) and all(isinstance(p, str | Path) for p in value):
+            changes[key] = [as_path(p) for p in value]
+    tgt = cfg.target
+    if isinstance(tgt, Path) or (isinstance(tgt, str) and not tgt.startswith("preset:")):
+        changes["target"] = str(as_path(tgt))
+    return replace(cfg, **changes) if changes else cfg
+
+
+def _path_problems(cfg: AuditConfig, where: str, given: set[str]) -> list[Problem]:
+    """Rule folders and lexicon files that the settings name must exist."""
+    out = []
+    for key, want_dir in (("rules_dir", True), ("lexicons", False)):
+        if key not in given or not isinstance(getattr(cfg, key), list):
             continue
-        values[key] = val
-    cfg_values = _coerce(values, base, str(path), problems)
-    if problems:
-        raise InputError(problems)
-    cfg = AuditConfig(**cfg_values)
-    validate_settings(cfg, str(path))
-    return cfg
-
-
-def _coerce(
-    values: dict[str, Any], base: Path, where: str, problems: list[Problem]
-) -> dict[str, Any]:
-    out = dict(values)
-    for key in ("bundle", "judgments", "annotators", "items", "schema", "out"):
-        if key in out and out[key] is not None:
-            out[key] = _path(out[key], base)
-    for key in ("guidelines", "lexicons", "rules_dir"):
-        if key in out:
-            v = out[key]
-            out[key] = [_path(p, base) for p in ([v] if isinstance(v, str) else v)]
-    if (
-        "target" in out
-        and isinstance(out["target"], str)
-        and not out["target"].startswith("preset:")
-    ):
-        out["target"] = str(_path(out["target"], base))
-    if "group_by" in out and isinstance(out["group_by"], str):
-        out["group_by"] = [out["group_by"]]
-    if "columns" in out:
-        cols = out["columns"]
-        if not isinstance(cols, dict):
-            problems.append(
-                Problem(
-                    where,
-                    "[columns] must be a table",
-                    setting="columns",
-                    fix='write [columns] then lines like item_id = "post_id"',
-                )
-            )
-        else:
-            for k in cols:
-                if k not in COLUMN_KEYS:
-                    hint = difflib.get_close_matches(k, sorted(COLUMN_KEYS), n=1)
-                    problems.append(
-                        Problem(
-                            where,
-                            f"unknown column key {k!r} in [columns]",
-                            setting=f"columns.{k}",
-                            fix=f"did you mean {hint[0]!r}?"
-                            if hint
-                            else f"use one of {', '.join(sorted(COLUMN_KEYS))}",
-                        )
-                    )
-    if "rules" in out and not isinstance(out["rules"], dict):
-        problems.append(
-            Problem(
-                where,
-                "[rules] must be a table of [rules.LAxxx] sections",
-                setting="rules",
-                fix="write [rules.LA401] then tau = 0.7",
-            )
-        )
-    for key in ("min_group_size", "seed", "n_boot", "n_permutations", "max_examples"):
-        if key in out and not isinstance(out[key], int):
-            problems.append(
-                Problem(
-                    where,
-                    f"{key} must be a whole number, got {out[key]!r}",
-                    setting=key,
-                    fix=f"write {key} = 5",
-                )
-            )
+        for p in getattr(cfg, key):
+            if not isinstance(p, Path):
+                continue
+            if not p.exists():
+                out.append(Problem(where, f"{key} names {str(p)!r}, which is not found",
+                                   setting=key, fix="check the path (relative paths start at "
+                                   "the config file's folder)"))  # fmt: skip
+            elif want_dir and not p.is_dir():
+                out.append(Problem(where, f"{key} names {str(p)!r}, which is not a folder",
+                                   setting=key, fix="point rules_dir at a folder of rule YAML "
+                                   "files"))  # fmt: skip
+            elif not want_dir and p.is_dir():
+                out.append(Problem(where, f"{key} names {str(p)!r}, which is a folder",
+                                   setting=key, fix="list the lexicon YAML files themselves"))  # fmt: skip
     return out
 
 
-def _path(p: str | Path, base: Path) -> Path:
-    p = Path(p).expanduser()
-    return p if p.is_absolute() else base / p
+def settings_problems(
+    cfg: AuditConfig, where: str = "command line"
+) -> tuple[AuditConfig, list[Problem]]:
+    """The settings normalised (lone texts as lists, paths as ``Path``), and every problem.
+
+    Checks the type, range or choices of every setting (:mod:`labelaudit.settings`),
+    that numba is there when ``kernel = "numba"``, that named rule folders and lexicons
+    exist, and ``SOURCE_DATE_EPOCH``.
+    """
+    values = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
+    problems = problems_of(values, where)
+    wrong = {p.setting.split(".")[0] for p in problems if p.setting}
+    if not wrong & set(_PATH_KEYS + _PATH_LISTS + LISTS + ("target",)):
+        cfg = _normalised(cfg, None)
+        problems += _path_problems(cfg, where, {"rules_dir", "lexicons"})
+    if cfg.kernel == "numba" and not numba_available():
+        problems.append(
+            Problem(where, "kernel = 'numba' but numba is not installed", setting="kernel",
+                    fix="pip install 'labelaudit[fast]', or use --kernel auto")
+        )  # fmt: skip
+    try:
+        run_timestamp()
+    except InputError as exc:
+        problems += exc.problems
+    return cfg, problems
 
 
-def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
-    """Check enumerated settings and ranges; raise one ``InputError`` listing all problems."""
-    problems: list[Problem] = []
-
-    def bad(setting: str, msg: str, fix: str) -> None:
-        problems.append(Problem(where, msg, setting=setting, fix=fix))
-
-    if cfg.fail_on not in SEVERITIES[:3]:
-        bad(
-            "fail_on",
-            f"fail_on must be high, medium or low, got {cfg.fail_on!r}",
-            "use --fail-on high",
-        )
-    if cfg.audience not in AUDIENCES:
-        bad(
-            "audience",
-            f"audience must be internal or vendor, got {cfg.audience!r}",
-            "use --audience vendor",
-        )
-    if cfg.engine not in ENGINES:
-        bad("engine", f"engine must be local or dask, got {cfg.engine!r}", "use --engine local")
-    if cfg.kernel not in KERNELS:
-        bad(
-            "kernel",
-            f"kernel must be one of {', '.join(KERNELS)}, got {cfg.kernel!r}",
-            "use --kernel auto",
-        )
-    elif cfg.kernel == "numba" and not numba_available():
-        bad(
-            "kernel",
-            "kernel = 'numba' but numba is not installed",
-            "pip install 'labelaudit[fast]', or use --kernel auto",
-        )
-    if cfg.language_detector not in DETECTORS:
-        bad(
-            "language_detector",
-            f"language_detector must be one of {', '.join(DETECTORS)}, "
-            f"got {cfg.language_detector!r}",
-            'use language_detector = "langdetect"',
-        )
-    if cfg.preference_unit not in PREFERENCE_UNITS:
-        bad(
-            "preference_unit",
-            f"preference_unit must be one of {', '.join(PREFERENCE_UNITS)}, "
-            f"got {cfg.preference_unit!r}",
-            'use preference_unit = "item"',
-        )
-    if cfg.min_group_size < 1:
-        bad("min_group_size", "min_group_size must be at least 1", "use --min-group-size 5")
-    if cfg.n_boot < 0 or cfg.n_permutations < 0:
-        bad("n_boot", "n_boot and n_permutations must be >= 0", "use 1000 (0 turns them off)")
-    if not 0.5 <= cfg.ci_level < 1:
-        bad("ci_level", f"ci_level must be in [0.5, 1), got {cfg.ci_level}", "use ci_level = 0.95")
-    for pair in cfg.intersections:
-        if not (
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(a, str) for a in pair)
-        ):
-            bad(
-                "intersections",
-                f"each intersection must be two attribute names, got {pair!r}",
-                'use intersections = [["region", "gender"]]',
-            )
-    _check_rater_settings(cfg, bad)
-    for code, body in cfg.rules.items():
-        if not isinstance(body, dict):
-            bad(
-                f"rules.{code}",
-                f"[rules.{code}] must be a table",
-                f"write [rules.{code}] then key = value",
-            )
-        elif "severity" in body and body["severity"] not in SEVERITIES:
-            bad(
-                f"rules.{code}.severity",
-                f"severity {body['severity']!r} is not one of {', '.join(SEVERITIES)}",
-                f'write severity = "medium" under [rules.{code}]',
-            )
+def validate_settings(cfg: AuditConfig, where: str = "command line") -> AuditConfig:
+    """:func:`settings_problems`, raising one ``InputError`` with all of them."""
+    cfg, problems = settings_problems(cfg, where)
     if problems:
         raise InputError(problems)
-
-
-def _check_rater_settings(cfg: AuditConfig, bad: Any) -> None:
-    """``undisclosed_values``: strings, in one list or a list per attribute; ``age_bands``:
-    increasing whole numbers of years."""
-    setting = cfg.undisclosed_values
-    lists = setting.items() if isinstance(setting, dict) else [(None, setting)]
-    for attr, values in lists:
-        name = "undisclosed_values" + (f".{attr}" if attr is not None else "")
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            bad(
-                name,
-                f"{name} must be a list of strings, got {values!r}",
-                'write undisclosed_values = ["skipped", "-99"], or a table '
-                '[undisclosed_values] with gender = ["other/skip"]',
-            )
-    edges = cfg.age_bands
-    if (
-        not isinstance(edges, list)
-        or not edges
-        or not all(isinstance(e, int) and not isinstance(e, bool) and 0 < e < 120 for e in edges)
-        or any(b <= a for a, b in zip(edges, edges[1:], strict=False))
-    ):
-        bad(
-            "age_bands",
-            f"age_bands must be increasing whole numbers of years (1-119), got {edges!r}",
-            "write the lower edge of each band, e.g. age_bands = [18, 25, 35, 45, 55, 65]",
-        )
+    return cfg

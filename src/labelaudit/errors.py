@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from labelaudit.visible import one_line
+
 
 @dataclass
 class Problem:
@@ -21,19 +23,20 @@ class Problem:
     fix: str = ""
 
     def render(self) -> str:
-        loc = self.where
+        """The problem as the terminal shows it: control characters made visible."""
+        loc = one_line(self.where)
         if self.column:
-            loc += f", column {self.column!r}"
+            loc += f", column {one_line(repr(self.column))}"
         if self.setting and not self.column:
-            loc += f", setting {self.setting!r}"
+            loc += f", setting {one_line(repr(self.setting))}"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:5])
             loc += f", row{'s' if len(self.rows) > 1 else ''} {shown}"
             if len(self.rows) > 5:
                 loc += ", ..."
-        text = f"{loc}: {self.message}"
+        text = f"{loc}: {one_line(self.message)}"
         if self.fix:
-            text += f"\n    fix: {self.fix}"
+            text += f"\n    fix: {one_line(self.fix)}"
         return text
 
 

@@ -20,10 +20,11 @@ from labelaudit.bundle.build import build_bundle
 from labelaudit.bundle.inputs import available_inputs, comparable_attributes
 from labelaudit.bundle.judgments import normalise_judgment_columns
 from labelaudit.bundle.model import Bundle
+from labelaudit.checks.declarative import declarative_problems
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.runs import run_rules
 from labelaudit.checks.status import rule_status
-from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
+from labelaudit.config import CONFIG_NAME, AuditConfig, read_config, settings_problems
 from labelaudit.errors import InputError, Problem
 from labelaudit.privacy import enforce, run_salt
 from labelaudit.progress import set_quiet, step
@@ -41,7 +42,14 @@ from labelaudit.vocabulary import severity_counts
 
 
 def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
-    """Defaults < labelaudit.toml (given, or found in the bundle folder) < options."""
+    """Defaults < labelaudit.toml (given, or found in the bundle folder) < options.
+
+    Every setting, the rules (built-in and ``rules_dir``, with their ``[rules]``
+    parameters) and user lexicons are checked here, before any input is read; all their
+    problems are raised together as one ``InputError`` (with the inputs' own problems
+    too when the rules have some, so one run names everything).
+    """
+    problems: list[Problem] = []
     if isinstance(bundle_or_config, AuditConfig):
         cfg = bundle_or_config
     else:
@@ -52,7 +60,9 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
                 config_file, path = path, None
             elif path.is_dir() and (path / CONFIG_NAME).is_file():
                 config_file = path / CONFIG_NAME
-        cfg = load_config(Path(config_file)) if config_file else AuditConfig()
+        cfg = AuditConfig()
+        if config_file:
+            cfg, problems = read_config(Path(config_file))
         if path is not None:
             cfg = cfg.with_overrides(bundle=path)
         elif cfg.bundle is None and config_file is not None:
@@ -70,13 +80,44 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
                 for k in unknown
             ]
         )
-    cfg = cfg.with_overrides(**options)
-    validate_settings(cfg)
+    cfg, more = settings_problems(cfg.with_overrides(**options))
+    problems += more
+    if not more:
+        rulebook_problems = _rulebook_and_lexicons(cfg)[1]
+        if rulebook_problems:
+            # the run stops here anyway: name the inputs' problems in the same message
+            problems += rulebook_problems + _input_problems(cfg)
+    if problems:
+        raise InputError(problems)
     # "auto" becomes the kernel actually used, so findings.json records it
-    cfg = cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
-    if cfg.lexicons:  # a broken user lexicon is bad input now, not halfway through the audit
-        load_lexicons(cfg.lexicons)
-    return cfg
+    return cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
+
+
+def _rulebook_and_lexicons(cfg: AuditConfig) -> tuple[Rulebook | None, list[Problem]]:
+    """The run's rulebook (None when it has problems) and the problems of the rule files,
+    ``[rules]`` parameters and user lexicons: bad input now, not mid-audit."""
+    problems: list[Problem] = []
+    rulebook = None
+    try:
+        rulebook = build_rulebook(cfg)
+        problems += declarative_problems(rulebook.rules.values())
+    except InputError as exc:
+        problems += exc.problems
+    if cfg.lexicons:
+        try:
+            load_lexicons(cfg.lexicons, builtin=False)
+        except InputError as exc:
+            problems += exc.problems
+    return (None if problems else rulebook), problems
+
+
+def _input_problems(cfg: AuditConfig) -> list[Problem]:
+    """The problems :func:`load_bundle` would raise (none when the inputs are fine)."""
+    try:
+        load_bundle(cfg)
+    except InputError as exc:
+        return exc.problems
+    return []
 
 
 def load_bundle(cfg: AuditConfig) -> Bundle:
@@ -105,12 +146,8 @@ def prepare(cfg: AuditConfig) -> tuple[Bundle, Rulebook]:
     ``labelaudit validate`` (or ``audit``) names every problem. The config itself was
     resolved before (:func:`resolve_config`): the rest can't be checked without it.
     """
-    problems: list[Problem] = []
-    rulebook = bundle = None
-    try:
-        rulebook = build_rulebook(cfg)
-    except InputError as exc:
-        problems += exc.problems
+    rulebook, problems = _rulebook_and_lexicons(cfg)
+    bundle = None
     for early_check in (lambda: batch_detector(cfg.language_detector, cfg.seed), run_timestamp):
         try:
             early_check()
@@ -232,6 +269,7 @@ def audit_bundle(
         n_annotators=len(bundle.annotator_ids),
         n_items=len(bundle.item_ids),
         n_fields=len(bundle.schema),
+        n_inputs=len(bundle.inputs),
         n_judgment_rows=int(
             bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
         ),

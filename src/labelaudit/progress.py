@@ -18,6 +18,8 @@ from typing import TypeVar
 from tqdm import tqdm
 from tqdm.auto import tqdm as auto_tqdm
 
+from labelaudit.visible import one_line
+
 T = TypeVar("T")
 logger = logging.getLogger("labelaudit")
 
@@ -70,4 +72,4 @@ def step(message: str) -> None:
     """What the audit is doing now: a log record, and a line on stderr when lines are on."""
     logger.info(message)
     if _lines:
-        print(f"labelaudit: {message}", file=sys.stderr, flush=True)
+        print(f"labelaudit: {one_line(message)}", file=sys.stderr, flush=True)

@@ -22,7 +22,7 @@ from labelaudit.render.html import render_html
 from labelaudit.render.junit import render_junit
 from labelaudit.render.markdown import render_markdown
 from labelaudit.render.notebook import render_notebook
-from labelaudit.render.overview import split_folder
+from labelaudit.render.overview import split_folders
 from labelaudit.render.sarif import render_sarif
 from labelaudit.result import AuditResult
 from labelaudit.vocabulary import OUTPUT_FORMATS as FORMATS
@@ -107,8 +107,10 @@ class AuditReport(AuditResult):
                 path.write_text(self._render(name, report), encoding="utf-8")
                 paths.append(path)
         split = self.context.get("split_by") or "split"
-        for value, sub in self.context.get("splits", {}).items():
-            paths += AuditReport.of(sub).write(out / split_folder(split, value), formats)
+        splits = self.context.get("splits", {})
+        folders = split_folders(split, [str(v) for v in splits])
+        for value, sub in splits.items():
+            paths += AuditReport.of(sub).write(out / folders[str(value)], formats)
         return paths
 
     def _render(self, name: str, report: Path) -> str:

@@ -20,11 +20,15 @@ VARIABLE = "SOURCE_DATE_EPOCH"
 def run_timestamp() -> str:
     """The run's ``created_at`` (ISO 8601, UTC, whole seconds): the epoch if set, else now."""
     epoch = os.environ.get(VARIABLE)
-    if epoch is None or epoch.strip() == "":
+    # an empty value is bad input too: numpy.f2py, which scipy imports, fails on it
+    if epoch is None:
         when = dt.datetime.now(dt.UTC)
     else:
         try:
-            when = dt.datetime.fromtimestamp(int(epoch.strip()), dt.UTC)
+            seconds = int(epoch.strip())
+            if seconds < 0:
+                raise ValueError("before 1970")
+            when = dt.datetime.fromtimestamp(seconds, dt.UTC)
         except (ValueError, OverflowError, OSError):
             raise InputError(
                 [

@@ -18,6 +18,7 @@ import pandas as pd
 from labelaudit.analyses.tables import CONTRACT_TABLES
 from labelaudit.checks.finding import Finding
 from labelaudit.jsonable import jsonable, records
+from labelaudit.visible import reveal_all
 from labelaudit.vocabulary import SEVERITY_RANK, severity_counts
 from labelaudit.wording import counted
 
@@ -103,5 +104,7 @@ class AuditResult:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """findings.json as text (never NaN: missing figures are null)."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        """findings.json: control and bidi-override characters shown as ``[U+XXXX]``."""
+        return json.dumps(
+            reveal_all(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False
+        )

@@ -138,7 +138,7 @@ entries:
         ("entries:\n  - id: a\n    pattern: x\n", "lacks category, explanation, alternative"),
         (
             "entries:\n  - {id: a, pattern: '(unclosed', category: c, explanation: e, alternative: n}\n",
-            "not a valid regex",
+            "not a valid regular expression",
         ),
         (
             "entries:\n  - {id: a, pattern: x, category: c, explanation: e, alternative: n}\n"
@@ -175,4 +175,4 @@ def test_every_problem_of_every_file_is_collected(tmp_path):
     with pytest.raises(InputError) as err:
         load_lexicons([a, missing], builtin=False)
     assert [p.where for p in err.value.problems] == [str(a), str(a), str(missing)]
-    assert "cannot read lexicon" in err.value.problems[2].message
+    assert "cannot read the lexicon" in err.value.problems[2].message

@@ -19,14 +19,25 @@ def test_missing_key_names_the_variable():
     assert problem.message == "no Label Studio API key was given"
 
 
-@pytest.mark.parametrize("url", ["localhost:8080", "ftp://host/x", "http://"])
-def test_url_must_be_http(url):
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("localhost:8080", "must start with http:// or https://"),
+        ("ftp://host/x", "must start with http:// or https://"),
+        ("http://", "names no valid host"),
+        ("http://localhost:70000", "port that is not a number from 1 to 65535"),
+        ("http://localhost:0", "port that is not a number from 1 to 65535"),
+        ("http://[::1:8080/", "is not a valid URL (Invalid IPv6 URL)"),
+        ("http://me:secret@localhost:8080", "holds a user name or password"),
+    ],
+)
+def test_url_is_checked_before_any_connection(url, says):
     with pytest.raises(InputError) as info:
         pull_project(url, 1, "key-1234567")
     (problem,) = info.value.problems
     assert problem.where == "--url"
-    assert problem.message.endswith("is not an http(s) URL")
-    assert "key-1234567" not in str(info.value)
+    assert says in problem.message
+    assert "key-1234567" not in str(info.value) and "secret" not in str(info.value)
 
 
 def test_public_url_drops_credentials_query_and_fragment():

@@ -88,7 +88,7 @@ def test_a_rule_parameter_of_the_wrong_type_is_named_with_its_default(bundle, tm
     config.write_text(f'bundle = "{bundle}"\n[rules.LA305]\nmin_examples = "two"\n')
     assert main(["validate", "-c", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "rules.LA305.min_examples must be a number, got 'two'" in err
+    assert "rules.LA305.min_examples must be a whole number, got 'two'" in err
     assert "min_examples = 2 (its default)" in err
 
 

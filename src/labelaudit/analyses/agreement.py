@@ -186,6 +186,8 @@ def _unit_tables(
     ):
         codes, labels = bundle.group_codes(attr)
         g = len(labels)
+        if g == 0:  # nobody disclosed it (e.g. in a split): no group to compare
+            continue
         counts, figs = _group_figures(unit, indicator, codes, g)
         stack = GroupSlices(attr, labels)
         alpha_rest = []

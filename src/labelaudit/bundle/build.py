@@ -21,9 +21,13 @@ cross-table and attribute checks). Reading the files is the sources' job
 
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
 from labelaudit.bundle.consent import consent_issue
+from labelaudit.bundle.hidden import guideline_issues, schema_issue, table_issue
+from labelaudit.bundle.ids import leading_zero_problem
 from labelaudit.bundle.judgments import _normalise_judgments, _primed, _take
 from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.raters import RaterNotes
@@ -128,6 +132,8 @@ def build_bundle(
                 codes = None
     target = _target(raw, problems)
     guidelines = _guidelines(raw)
+    if judg is not None:
+        problems += _unusable(judg, codes, ann, items, target, files)
     if judg is not None and ann is not None:
         _check_attributes(cfg, ann, afile, problems)
     elif ann is None and _asked_for_groups(cfg):
@@ -163,6 +169,12 @@ def build_bundle(
     )
     if codes is not None:
         bundle._prime(*_primed(codes))
+    coded = {c: codes[c][1] for c in ("item_id", "field", "label")} if codes is not None else None
+    hidden = [table_issue(judg, jfile, coded),
+              table_issue(ann, files.get("annotators", "annotators")),
+              table_issue(items, files.get("items", "items")),
+              None if inferred else schema_issue(schema, files.get("schema", "schema.yaml"))]  # fmt: skip
+    issues += [i for i in hidden if i is not None] + guideline_issues(guidelines)
     if inferred:
         issues.append(
             DataIssue(
@@ -174,6 +186,49 @@ def build_bundle(
             )
         )
     return bundle
+
+
+def _unusable(judg, codes, ann, items, target, files: dict[str, str]) -> list[Problem]:
+    """What the tables can be read as but not audited: no labels, ids off by zeros, a
+    target about attributes the pool doesn't record."""
+    jfile = files.get("judgments", "judgments")
+    out: list[Problem] = []
+    if len(judg) and bool(judg["skipped"].all()):
+        out.append(
+            Problem(jfile, "no judgment has a label: every value of the label column is empty",
+                    column="label", fix="check the export (the label column may be named "
+                    'differently: map it with [columns] label = "your_column")')
+        )  # fmt: skip
+    for table, col, role in ((ann, "annotator_id", "annotators"), (items, "item_id", "items")):
+        if table is None:
+            continue
+        distinct = codes[col][1] if codes is not None else judg[col].dropna().unique()
+        known = {str(v) for v in table[col].dropna()}
+        unknown = {str(v) for v in distinct if v is not None} - known
+        wrong = leading_zero_problem(unknown, known, col, jfile, files.get(role, role))
+        if wrong is not None:
+            out.append(wrong)
+    if target is not None:
+        where = target.path or files.get("target", "target.yaml")
+        if ann is None:
+            out.append(Problem(where, "the target can only be compared with an annotators "
+                               "table, and there is none", setting="target",
+                               fix="add annotators.* with the target's attribute columns, or "
+                               "remove the target"))  # fmt: skip
+            return out
+        columns = [c for c in ann.columns if c != "annotator_id"]
+        for attr in target.attributes:
+            if attr not in ann.columns:
+                hint = difflib.get_close_matches(attr, columns, n=1)
+                out.append(Problem(
+                    where, f"the target compares {attr!r}, which the annotators table does "
+                    f"not have (columns: {', '.join(map(str, columns)) or 'none'})",
+                    setting=f"attributes.{attr}",
+                    fix=(f"did you mean {hint[0]!r}? " if hint else "")
+                    + ("add a region column, or a country column (ISO 3166-1) to derive it "
+                       "from" if attr == "region" else f"add a {attr!r} column to the "
+                       "annotators table, or remove the attribute from the target")))  # fmt: skip
+    return out
 
 
 def _target(raw: RawTables, problems: list[Problem]):

@@ -16,6 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from labelaudit.bundle.ids import id_problems
 from labelaudit.bundle.labels import map_distinct
 from labelaudit.bundle.types import DataIssue
 from labelaudit.errors import Problem
@@ -159,7 +160,7 @@ def _normalise_judgments(
     normalised: bool = False,
     drop_annotators: set[str] | None = None,
     dropped: dict[str, int] | None = None,
-) -> tuple[pd.DataFrame, Codes | None]:
+) -> tuple[pd.DataFrame | None, Codes | None]:
     """Normalise and code the judgments; rows without ids are counted (LA012) and left out.
 
     ``drop_annotators`` (raters who revoked consent) are left out too, before anything is
@@ -168,6 +169,11 @@ def _normalise_judgments(
     if normalised:
         codes = _factorized(df)
     else:
+        found = [p for col in ("item_id", "annotator_id") for p in id_problems(df[col], col, where)]
+        found += _label_problems(df["label"], where)
+        if found:  # ids or labels that can't be compared: nothing after this can run
+            problems += found
+            return None, None
         df, codes = _normalise_coded(df)
     if codes is not None:
         no_id = pd.Series(
@@ -207,13 +213,13 @@ def _normalise_judgments(
             )
         df["created_at"] = parsed
     if "lead_time_s" in df.columns:
-        lt = pd.to_numeric(df["lead_time_s"], errors="coerce")
-        bad = lt.isna() & df["lead_time_s"].notna() | (lt < 0)
+        lt = pd.to_numeric(df["lead_time_s"], errors="coerce").astype(float)
+        bad = lt.isna() & df["lead_time_s"].notna() | (lt < 0) | np.isinf(lt)
         if bad.any():
             problems.append(
                 Problem(
                     where,
-                    "lead_time_s must be a non-negative number of seconds",
+                    "lead_time_s must be a finite, non-negative number of seconds",
                     column="lead_time_s",
                     rows=[int(i) + 1 for i in df.index[bad][:5]],
                     fix="write seconds as numbers, e.g. 12.5",
@@ -280,6 +286,30 @@ def _without_annotators(
             dropped[str(name)] = dropped.get(str(name), 0) + int(n)
     codes = _take(codes, ~gone)
     return df[~gone], None if codes is None else _compact(codes)
+
+
+def _label_problems(s: pd.Series, where: str) -> list[Problem]:
+    """Labels that are mappings (or lists of them): a label is text, a number or a list."""
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return []
+    bad = s.map(
+        lambda v: (
+            isinstance(v, dict)
+            or (isinstance(v, list | np.ndarray) and any(isinstance(x, dict | list) for x in v))
+        )
+    ).to_numpy(dtype=bool)
+    if not bad.any():
+        return []
+    return [
+        Problem(
+            where,
+            "labels must be text, a number or a list of texts; some are JSON objects "
+            "or nested lists",
+            column="label",
+            rows=[int(i) + 1 for i in np.flatnonzero(bad)[:5]],
+            fix='export the chosen value itself (e.g. "toxic", 3 or ["a", "b"])',
+        )
+    ]
 
 
 def _primed(codes: Codes) -> tuple:

@@ -19,6 +19,7 @@ from labelaudit.bundle.attributes import (
     is_undisclosed,
     undisclosed_codes,
 )
+from labelaudit.bundle.ids import id_problems
 from labelaudit.bundle.judgments import Codes, _ids
 from labelaudit.bundle.raters import RaterNotes, screen_raters, settle_values
 from labelaudit.bundle.types import DataIssue
@@ -44,6 +45,20 @@ def _rename(
     rename = {
         user: canon for canon, user in mapping.items() if user in df.columns and user != canon
     }
+    clash = [(user, canon) for user, canon in rename.items() if canon in df.columns]
+    for user, canon in clash:
+        problems.append(
+            Problem(
+                where,
+                f"[columns] maps {user!r} onto {canon!r}, but the {role} table has both "
+                f"columns: after renaming there would be two {canon!r} columns",
+                column=user,
+                fix=f"remove {canon} from [columns] (the table already has it), or drop or "
+                f"rename its own {canon!r} column",
+            )
+        )
+    if clash:
+        return None
     df = df.rename(columns=rename)
     missing = [c for c in REQUIRED[role] if c not in df.columns]
     if missing:
@@ -84,6 +99,7 @@ def _normalise_annotators(
     cfg = cfg or AuditConfig()
     id_col = cfg.columns.get("annotator_id", "annotator_id")  # the file's own name for it
     df = df.copy()
+    problems += id_problems(df["annotator_id"], "annotator_id", where)
     df["annotator_id"] = _ids(df["annotator_id"])
     no_id = df["annotator_id"].isna()
     if no_id.any():
@@ -105,13 +121,14 @@ def _normalise_annotators(
         df["languages"] = df["languages"].map(lambda v: _languages(v, codes)).astype(object)
     for col in ("hourly_pay",):
         if col in df.columns:
-            num = pd.to_numeric(df[col], errors="coerce")
+            num = pd.to_numeric(df[col], errors="coerce").astype(float)
             bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+            bad |= np.isinf(num) | (num < 0)
             if bad.any():
                 problems.append(
                     Problem(
                         where,
-                        f"{col} must be a number",
+                        f"{col} must be a finite, non-negative number",
                         column=col,
                         rows=_rows(bad),
                         fix="write pay as a number and the currency in 'currency'",
@@ -211,6 +228,7 @@ def _normalise_items(
 ) -> pd.DataFrame:
     item_col = (columns or {}).get("item_id", "item_id")  # the file's own name for it
     df = df.copy()
+    problems += id_problems(df["item_id"], "item_id", where)
     df["item_id"] = _ids(df["item_id"])
     dup = df["item_id"].duplicated(keep="first") & df["item_id"].notna()
     if dup.any():

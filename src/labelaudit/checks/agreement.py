@@ -1,4 +1,5 @@
-"""Checks on agreement: low alpha (LA101), group vs rest (LA102), GRASP (LA103), LA009, LA010.
+"""Checks on agreement: low alpha (LA101), group vs rest (LA102), GRASP (LA103), LA009, LA010,
+alpha undefined (LA018).
 
 They read the ``agreement``, ``agreement_difference`` and ``group_association`` tables
 and ``facts["agreement"]``. Rows the privacy step suppressed never produce findings.
@@ -205,6 +206,35 @@ def unpairable_items(ctx: CheckContext) -> Iterator[Finding]:
             "least two judgments of the same item to compare.",
             subject={"field": field_name},
             evidence={"excluded_items": count, "items": total, "share": share},
+        )
+
+
+@check("LA018")
+def alpha_undefined(ctx: CheckContext) -> Iterator[Finding]:
+    """A field with pairable items but no alpha: every pairable value is the same."""
+    df = ctx.metric("agreement")
+    if df.empty or "alpha" not in df.columns:
+        return
+    overall = [r for r in df.to_dict(orient="records") if r.get("scope") == "overall"]
+    ctx.judged("fields", len(overall))
+    for row in overall:
+        n_items = _int(row.get("n_items")) or 0
+        if n_items < 1 or _num(row.get("alpha")) is not None:
+            continue
+        yield ctx.hit(
+            f"Krippendorff's alpha for '{row['field']}' is undefined: on the {n_items} items "
+            f"with two or more judgments ({_int(row.get('n_judgments'))} judgments by "
+            f"{_int(row.get('n_annotators'))} annotators) every judgment has the same value, "
+            "so there is no variation to compare agreement against (0/0). The agreement "
+            "figures and checks for this field are empty for that reason, not because "
+            "agreement is fine.",
+            subject={"field": row["field"]},
+            evidence={
+                "n_items": n_items,
+                "n_judgments": _int(row.get("n_judgments")),
+                "n_annotators": _int(row.get("n_annotators")),
+                "level": row.get("level"),
+            },
         )
 
 

@@ -29,6 +29,7 @@ DATA_CODES: dict[str, tuple[str, str]] = {
     "LA014": ("items", "n_items"),
     "LA016": ("annotators", "n_annotators"),
     "LA017": ("annotators", "n_annotators"),
+    "LA019": ("input files", "n_inputs"),
 }
 
 

@@ -1,120 +1,115 @@
-"""Declarative user rules, written in YAML only (no Python).
+"""Declarative user rules, written in YAML only (no Python): how they find things.
 
-``kind: threshold`` compares one column of a metric table with a value::
-
-    kind: threshold
-    spec:
-      metric: agreement            # metric table name
-      where: {scope: within}       # optional equality filters
-      column: alpha
-      op: "<"                      # <, <=, >, >=
-      value: threshold             # a number, or the name of one of the rule's parameters
-      subject: [field, attribute, group]
-      message: "{field} {attribute}={group}: alpha {alpha:.2f} is below {value}"
-
-``kind: lexicon`` scans the guideline lines for regular expressions::
-
-    kind: lexicon
-    spec:
-      entries:
-        - {pattern: '\\bcheckbook\\b', explanation: "...", alternative: "..."}
-
+The rule loader (:mod:`labelaudit.rulebook.declarative`) checks and compiles a rule's
+``spec`` when it reads the file: ``kind: threshold`` compares one column of a metric
+table with a value, ``kind: lexicon`` scans the guideline lines with RE2 patterns.
+:func:`declarative_problems` adds what only the table declarations know: that the
+metric table, its filter and value columns and every field of the message exist.
 Suppressed rows never match.
 """
 
 from __future__ import annotations
 
+import difflib
 import operator
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
+from labelaudit.analyses.tables import TABLES
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, CheckFn
+from labelaudit.errors import Problem
 from labelaudit.rulebook import Rule
+from labelaudit.rulebook.declarative import OPERATORS, SUBJECT_KEYS, LexiconSpec, ThresholdSpec
 
-OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-SUBJECT_KEYS = ("field", "attribute", "group", "language", "value", "item_id", "guideline", "line")
+__all__ = ["SUBJECT_KEYS", "declarative_check", "declarative_problems"]
+OPS = dict(zip(OPERATORS, (operator.lt, operator.le, operator.gt, operator.ge), strict=True))
+_FIX = "see the spec format in src/labelaudit/rulebook/declarative.py"
 
 
 class DeclarativeRuleError(ValueError):
-    pass
+    """A rule whose kind has no check (a bug: the loader refuses such files)."""
 
 
 def declarative_check(rule: Rule) -> CheckFn:
-    if rule.kind == "threshold":
-        _validate_threshold(rule)
+    """The check function of a declarative rule (its spec was compiled when loaded)."""
+    if isinstance(rule.compiled, ThresholdSpec):
         return _threshold
-    if rule.kind == "lexicon":
-        entries = rule.spec.get("entries")
-        if not isinstance(entries, list) or not entries:
-            raise DeclarativeRuleError(f"{rule.path}: lexicon rule needs spec.entries")
-        for e in entries:
-            try:
-                re.compile(e["pattern"])
-            except (KeyError, TypeError, re.error) as exc:
-                raise DeclarativeRuleError(f"{rule.path}: bad lexicon entry {e!r}: {exc}") from None
+    if isinstance(rule.compiled, LexiconSpec):
         return _lexicon
-    raise DeclarativeRuleError(
-        f"{rule.path}: kind must be python, threshold or lexicon, got {rule.kind!r}"
-    )
+    raise DeclarativeRuleError(f"{rule.path}: rule {rule.code} has no compiled declarative spec")
 
 
-def _validate_threshold(rule: Rule) -> None:
-    spec = rule.spec
-    for key in ("metric", "column", "op", "value", "message"):
-        if key not in spec:
-            raise DeclarativeRuleError(f"{rule.path}: threshold rule needs spec.{key}")
-    if spec["op"] not in OPS:
-        raise DeclarativeRuleError(f"{rule.path}: spec.op must be one of {', '.join(OPS)}")
+def declarative_problems(rules: Iterable[Rule]) -> list[Problem]:
+    """Threshold rules naming a metric table, column or message field that doesn't exist."""
+    problems = []
+    for rule in rules:
+        spec = rule.compiled
+        if not isinstance(spec, ThresholdSpec):
+            continue
+        where = str(rule.path)
+        if spec.metric not in TABLES:
+            problems.append(Problem(where, f"spec.metric {spec.metric!r} is not a metric table"
+                                    + _hint(spec.metric, TABLES), fix=_FIX))  # fmt: skip
+            continue
+        columns = TABLES[spec.metric]
+        named = [("spec.column", spec.column), *(("spec.where", k) for k, _ in spec.where)]
+        named += [("spec.message", f) for f in sorted(spec.message.fields - {"value"})]
+        for key, col in named:
+            if col not in columns:
+                problems.append(
+                    Problem(where, f"{key} names {col!r}, which is not a column of "
+                            f"{spec.metric}" + _hint(col, columns),
+                            fix=f"{spec.metric} has: {', '.join(columns)}")
+                )  # fmt: skip
+    return problems
+
+
+def _hint(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _threshold(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.rule is not None
-    spec = ctx.rule.spec
-    table = ctx.metric(spec["metric"])
-    if table.empty or spec["column"] not in table.columns:
+    assert ctx.rule is not None and isinstance(ctx.rule.compiled, ThresholdSpec)
+    spec = ctx.rule.compiled
+    table = ctx.metric(spec.metric)
+    if table.empty or spec.column not in table.columns:
         return
-    value = spec["value"]
-    if isinstance(value, str):
-        value = ctx.param(value)
-    for key, want in (spec.get("where") or {}).items():
+    value = float(ctx.param(spec.value)) if isinstance(spec.value, str) else spec.value
+    for key, want in spec.where:
         if key in table.columns:
             table = table[table[key] == want]
     if "suppressed" in table.columns:
         table = table[~table["suppressed"].fillna(False).astype(bool)]
-    col = pd.to_numeric(table[spec["column"]], errors="coerce")
-    hits = table[OPS[spec["op"]](col, float(value)) & col.notna()]
+    col = pd.to_numeric(table[spec.column], errors="coerce")
+    hits = table[OPS[spec.op](col, value) & col.notna()]
     for row in hits.to_dict(orient="records"):
-        fmt = {k: ("" if v is None else v) for k, v in row.items()}
-        message = spec["message"].format(value=value, **fmt)
-        subject = {
-            k: str(row[k])
-            for k in spec.get("subject", [])
-            if k in SUBJECT_KEYS and row.get(k) is not None
-        }
+        fields = {k: ("" if row.get(k) is None else row[k]) for k in spec.message.fields}
+        message = spec.message.render({**fields, "value": value})
+        subject = {k: str(row[k]) for k in spec.subject if row.get(k) is not None}
         yield ctx.hit(
             message,
             subject=subject,
-            evidence={spec["column"]: row[spec["column"]], "threshold": value, "op": spec["op"]},
+            evidence={spec.column: row[spec.column], "threshold": value, "op": spec.op},
         )
 
 
 def _lexicon(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.rule is not None
-    entries = [(re.compile(e["pattern"], re.IGNORECASE), e) for e in ctx.rule.spec["entries"]]
+    assert ctx.rule is not None and isinstance(ctx.rule.compiled, LexiconSpec)
+    entries = ctx.rule.compiled.entries
     for g in ctx.facts.get("guidelines", []):
         for lineno, line in enumerate(g.lines, 1):
-            for rx, e in entries:
-                m = rx.search(line)
+            for e in entries:
+                m = e.pattern.search(line)
                 if m:
                     yield ctx.hit(
-                        f"{g.name}:{lineno} mentions {m.group(0)!r}. {e.get('explanation', '')}".strip(),
+                        f"{g.name}:{lineno} mentions {m.group(0)!r}. {e.explanation}".strip(),
                         subject={"guideline": g.name, "line": lineno},
                         evidence={
                             "term": m.group(0),
                             "excerpt": line.strip()[:200],
-                            "alternative": e.get("alternative", ""),
+                            "alternative": e.alternative,
                         },
                     )

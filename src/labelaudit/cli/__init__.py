@@ -20,6 +20,7 @@ from labelaudit.cli.output import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, 
 from labelaudit.cli.parser import PULL_FLAGS, build_parser
 from labelaudit.errors import InputError
 from labelaudit.reproducible import run_timestamp
+from labelaudit.visible import one_line
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("LABELAUDIT_DEBUG"):
             raise
         say(
-            f"labelaudit: internal error: {type(exc).__name__}: {exc}\n"
+            f"labelaudit: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
             "  This is a bug in labelaudit; rerun with LABELAUDIT_DEBUG=1 for the traceback "
             "and report it."
         )

@@ -11,13 +11,19 @@ from __future__ import annotations
 import os
 import sys
 
+from labelaudit.visible import reveal
+
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def emit(text: str) -> None:
-    """Write ``text`` to stdout now; if the reader has gone, drop this and all later output."""
+    """Write ``text`` to stdout now; if the reader has gone, drop this and all later output.
+
+    Control, ANSI-escape and bidi-override characters from user data (names, messages)
+    are shown as ``[U+XXXX]``: a terminal must not run or reorder them.
+    """
     try:
-        sys.stdout.write(text)
+        sys.stdout.write(reveal(text))
         sys.stdout.flush()
     except BrokenPipeError:
         # point stdout at /dev/null so the interpreter's final flush can't fail either
@@ -27,5 +33,5 @@ def emit(text: str) -> None:
 
 
 def say(text: str) -> None:
-    """One line for the person watching (stderr)."""
-    print(text, file=sys.stderr)
+    """One line for the person watching (stderr), hidden-acting characters shown."""
+    print(reveal(text), file=sys.stderr)

@@ -106,7 +106,12 @@ def _pull_labelstudio(args: argparse.Namespace):
                         )
                     ]
                 ) from None
-        return read_export(args.export, label_config=config, annotators_file=args.annotators)
+        return read_export(
+            args.export,
+            label_config=config,
+            annotators_file=args.annotators,
+            label_config_name=str(args.label_config),
+        )
     if not args.url or args.project is None:
         raise InputError(
             [

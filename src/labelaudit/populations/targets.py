@@ -33,12 +33,11 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from labelaudit.errors import Problem
+from labelaudit.populations.joint import SHARE_TOLERANCE, joint_table
+from labelaudit.yamlio import YamlError, describe, load_yaml_file, load_yaml_text
 
-#: how far a distribution's shares may sum from 1 (CONTRACT section 1)
-SHARE_TOLERANCE = 0.01
 _KNOWN_KEYS = {"name", "source", "year", "attributes", "counts", "joint", "notes"}
 
 
@@ -140,7 +139,7 @@ def parse_target(
             attributes.setdefault(str(attr), parsed)
     joint = None
     if raw.get("joint") is not None:
-        joint = _joint(raw["joint"], where, problems, base_dir)
+        joint = joint_table(raw["joint"], where, problems, base_dir)
         if joint is not None:
             for attr in [c for c in joint.columns if c != "share"]:
                 if attr not in attributes:
@@ -184,21 +183,15 @@ def _preset(name: str, where: str, problems: list[Problem]) -> Target | None:
         )
         return None
     res = resources.files("labelaudit.populations").joinpath("presets", f"{name}.yaml")
-    raw = yaml.safe_load(res.read_text(encoding="utf-8"))
+    raw = load_yaml_text(res.read_text(encoding="utf-8"))
     return parse_target(raw, f"preset:{name}", problems, base_dir=Path(str(res)).parent)
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problems.append(
-            Problem(
-                str(path),
-                f"cannot read the target: {exc}",
-                fix="save target.yaml as valid UTF-8 YAML",
-            )
-        )
+        raw = load_yaml_file(path)
+    except YamlError as exc:
+        problems.append(Problem(str(path), f"cannot read the target: {describe(exc)}", fix=exc.fix))
         return None
     if not isinstance(raw, dict):
         problems.append(
@@ -308,112 +301,3 @@ def _number(value: object) -> float | None:
     else:
         return None
     return f if math.isfinite(f) else None
-
-
-def _joint(
-    spec: object, where: str, problems: list[Problem], base_dir: Path
-) -> pd.DataFrame | None:
-    def bad(msg: str, fix: str, setting: str = "joint") -> None:
-        problems.append(Problem(where, msg, setting=setting, fix=fix))
-
-    if not isinstance(spec, dict) or "file" not in spec:
-        bad(
-            "joint must be a mapping with at least `file`",
-            "write joint: {file: table.csv, format: wide, row_attribute: age, ...}",
-        )
-        return None
-    path = Path(str(spec["file"])).expanduser()
-    if not path.is_absolute():
-        path = base_dir / path
-    fmt = str(spec.get("format", "wide"))
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        bad(
-            f"cannot read joint table {str(path)!r}: {exc}",
-            "give a readable CSV file",
-            "joint.file",
-        )
-        return None
-    if fmt == "wide":
-        long = _wide_to_long(table, spec, bad)
-    elif fmt == "long":
-        long = _long(table, spec, bad)
-    else:
-        bad(f"joint format {fmt!r} is not wide or long", "write format: wide", "joint.format")
-        return None
-    if long is None:
-        return None
-    total = float(long["share"].sum())
-    if abs(total - 1.0) > SHARE_TOLERANCE:
-        bad(
-            f"joint shares in {path.name} sum to {total:.4g}, not 1",
-            "drop total rows/columns (drop_rows, drop_columns) or fix the table",
-        )
-        return None
-    long["share"] = long["share"] / total
-    return long.reset_index(drop=True)
-
-
-def _wide_to_long(table: pd.DataFrame, spec: dict, bad) -> pd.DataFrame | None:
-    row_attr = spec.get("row_attribute")
-    col_attrs = spec.get("column_attributes")
-    if not row_attr or not isinstance(col_attrs, list) or not col_attrs:
-        bad(
-            "a wide joint table needs row_attribute and column_attributes",
-            "write row_attribute: age and column_attributes: [race, sex]",
-        )
-        return None
-    sep = str(spec.get("separator", "_"))
-    table = table.rename(columns={table.columns[0]: str(row_attr)})
-    table[str(row_attr)] = table[str(row_attr)].astype(str).str.strip()
-    drop_rows = [str(r) for r in spec.get("drop_rows", []) or []]
-    table = table[~table[str(row_attr)].isin(drop_rows)]
-    drop_cols = [c for c in spec.get("drop_columns", []) or [] if c in table.columns]
-    table = table.drop(columns=drop_cols)
-    long = table.melt(id_vars=[str(row_attr)], var_name="_cell", value_name="share")
-    parts = long["_cell"].astype(str).str.split(sep, regex=False)
-    wrong = parts.map(len) != len(col_attrs)
-    if wrong.any():
-        bad(
-            f"column {long.loc[wrong, '_cell'].iloc[0]!r} does not split by {sep!r} into "
-            f"{len(col_attrs)} parts ({', '.join(map(str, col_attrs))})",
-            "list total columns under drop_columns or fix the separator",
-            "joint.separator",
-        )
-        return None
-    for i, attr in enumerate(col_attrs):
-        long[str(attr)] = parts.str[i]
-    long["share"] = pd.to_numeric(long["share"], errors="coerce")
-    if long["share"].isna().any() or (long["share"] < 0).any():
-        bad(
-            "the joint table has empty, non-numeric or negative cells",
-            "fill every cell with a non-negative share",
-            "joint.file",
-        )
-        return None
-    return long[[str(row_attr), *map(str, col_attrs), "share"]]
-
-
-def _long(table: pd.DataFrame, spec: dict, bad) -> pd.DataFrame | None:
-    share_col = str(spec.get("share_column", "share"))
-    attrs = spec.get("attributes") or [c for c in table.columns if c != share_col]
-    missing = [c for c in [*attrs, share_col] if c not in table.columns]
-    if missing:
-        bad(
-            f"the joint table lacks column(s) {', '.join(missing)}",
-            "name the attribute columns under attributes: and the share column under share_column:",
-        )
-        return None
-    long = table[[*attrs, share_col]].rename(columns={share_col: "share"})
-    for a in attrs:
-        long[a] = long[a].astype(str).str.strip()
-    long["share"] = pd.to_numeric(long["share"], errors="coerce")
-    if long["share"].isna().any() or (long["share"] < 0).any():
-        bad(
-            "the joint table has empty, non-numeric or negative shares",
-            "fill every share with a non-negative number",
-            "joint.file",
-        )
-        return None
-    return long

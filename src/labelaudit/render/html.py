@@ -30,6 +30,7 @@ from labelaudit.render.frameworks import frameworks_context
 from labelaudit.render.overview import covered, data_overview, group_attrs, lede, split_view
 from labelaudit.render.tables import table_view
 from labelaudit.result import AuditResult
+from labelaudit.visible import reveal
 from labelaudit.vocabulary import SEVERITIES
 
 CSP = (
@@ -57,6 +58,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
 
 
@@ -88,6 +90,13 @@ def _charts(
             schema = ctx.get("schema", {}) or {}
             out["label_shares"] = C.label_share_charts(tables["label_shares"], schema, k, sizes)
     return out
+
+
+def _shown(value: Any) -> Any:
+    """Every value printed: control and bidi-override characters as ``[U+XXXX]``."""
+    if isinstance(value, Markup):  # SVG from render.svg: the codes hold no markup
+        return Markup(reveal(str(value)))
+    return reveal(value) if isinstance(value, str) else value
 
 
 def _section_blocks(

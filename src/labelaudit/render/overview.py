@@ -6,6 +6,8 @@ what a split report (``--split-by``) covers, or which split reports a run has.
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -15,18 +17,31 @@ from labelaudit.render.sections import Block
 from labelaudit.render.tables import table_view
 from labelaudit.result import AuditResult
 
-#: folder name of a split report inside the main report's folder (report.write uses it)
-SPLIT_SAFE = "-_.="
 
+#: the folder of each split report inside the main report's folder (AuditReport.write)
+def split_folders(attribute: str, values: list[str]) -> dict[str, str]:
+    """A folder name per split value, never two the same (also on case-blind disks).
 
-def split_folder(attribute: str, value: str) -> str:
-    """The sub-folder a split report is written to, e.g. ``region=Asia``.
+    Names keep letters, digits and ``-_.=``; any other character becomes ``_`` and the
+    name is cut to 80 characters. A value whose name had to change that way, or whose
+    name would equal another's ignoring case, gets the first 8 hex digits of its SHA-256
+    appended, so ``A/B`` and ``A_B`` (or ``us`` and ``US``) write to different folders.
 
-    >>> split_folder("region", "Latin America & the Caribbean")
-    'region=Latin_America___the_Caribbean'
+    >>> split_folders("country", ["A/B", "A_B", "KE"])
+    {'A/B': 'country=A_B-998d3ed8', 'A_B': 'country=A_B', 'KE': 'country=KE'}
     """
-    safe = "".join(c if c.isalnum() or c in SPLIT_SAFE else "_" for c in f"{attribute}={value}")
-    return safe[:80]
+    plain = {v: _safe_name(f"{attribute}={v}") for v in values}
+    kept = Counter(name.lower() for v, name in plain.items() if name == f"{attribute}={v}")
+    out = {}
+    for v, name in plain.items():
+        if name != f"{attribute}={v}" or kept[name.lower()] > 1:
+            name = f"{name[:71]}-{hashlib.sha256(v.encode('utf-8')).hexdigest()[:8]}"
+        out[v] = name
+    return out
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() and c.isascii() or c in "-_.=" else "_" for c in name)[:80]
 
 
 def _schema_cell(key: str, value: object) -> object:
@@ -157,12 +172,13 @@ def split_view(result: AuditResult) -> dict[str, Any]:
         out["table"] = _comparison(result, ctx.get("whole") or {})
         out["back"] = "../report.html"
     attribute = str(ctx.get("split_by") or "split")
+    folders = split_folders(attribute, [str(v) for v in (ctx.get("splits") or {})])
     for value, sub in sorted((ctx.get("splits") or {}).items(), key=lambda kv: str(kv[0])):
         verdict = sub.verdict() if hasattr(sub, "verdict") else None
         out["links"].append(
             {
                 "name": f"{attribute} = {value}",
-                "href": f"{split_folder(attribute, str(value))}/report.html",
+                "href": f"{folders[str(value)]}/report.html",
                 "verdict": verdict.text() if verdict is not None else "",
                 "passed": verdict.passed if verdict is not None else True,
             }

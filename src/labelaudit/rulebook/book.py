@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,8 @@ from typing import Any
 from labelaudit.config import AuditConfig
 from labelaudit.errors import InputError, Problem
 from labelaudit.rulebook.floors import PayFloors, pay_floors
-from labelaudit.rulebook.rules import Rule, RuleFileError, load_rules
+from labelaudit.rulebook.rules import Rule, RuleFileError, RuleParam, load_rules
+from labelaudit.settings import shown
 
 _CODE = re.compile(r"[A-Z]{2,4}[0-9]{3}")
 
@@ -55,8 +57,8 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
     """Load the rules and resolve their parameters for ``cfg``; every problem in one error.
 
     Unknown rule codes in ``select``/``ignore``/``[rules]``, unknown parameters (with the
-    nearest known name) and parameter values of another type than the default's are bad
-    input (exit 2), reported together.
+    nearest known name) and parameters of the wrong type (checked against the parameter's
+    declared ``type``, else its YAML default's) are bad input (exit 2), reported together.
     """
     rules = read_rules(cfg.rules_dir)
     where = str(cfg.config_path or "command line")
@@ -97,9 +99,7 @@ def read_rules(extra_dirs) -> dict[str, Rule]:
     try:
         return load_rules(extra_dirs)
     except RuleFileError as exc:
-        raise InputError(
-            [Problem(str(exc).split(":")[0], str(exc), fix="fix the rule file")]
-        ) from None
+        raise InputError(exc.problems) from None
 
 
 def _unknown_codes(cfg: AuditConfig, rules: dict[str, Rule], where: str) -> list[Problem]:
@@ -156,15 +156,12 @@ def _parameter_problems(rule: Rule, body: dict[str, Any], where: str) -> list[Pr
                     "(and severity)",
                 )
             )
-        elif name != "severity" and (want := _kind(rule.parameters[name].default)) not in (
-            None,
-            _kind(value),
-        ):
+        elif name != "severity" and (wrong := param_type_problem(rule.parameters[name], value)):
             default = rule.parameters[name].default
             problems.append(
                 Problem(
                     where,
-                    f"rules.{rule.code}.{name} must be {want}, got {value!r}",
+                    f"rules.{rule.code}.{name} {wrong}",
                     setting=f"rules.{rule.code}.{name}",
                     fix=f"write {name} = {_toml(default)} (its default) or another value of that kind",
                 )
@@ -172,25 +169,46 @@ def _parameter_problems(rule: Rule, body: dict[str, Any], where: str) -> list[Pr
     return problems
 
 
-def _kind(value: Any) -> str | None:
-    """The kind of value a parameter takes, judged from its default (None: anything)."""
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return None
-
-
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return json.dumps(value) if isinstance(value, str | list | dict) else str(value)
+
+
+def param_type_problem(param: RuleParam, value: Any) -> str | None:
+    """What is wrong with ``value`` for ``param`` (by its declared type or its default's).
+
+    Examples
+    --------
+    >>> param_type_problem(RuleParam("tau", 0.8), [1, 2])
+    'must be a number, got a list [1, 2]'
+    >>> param_type_problem(RuleParam("min_items", 20), 2.5) is None, param_type_problem(
+    ...     RuleParam("tau", 0.8), 1) is None
+    (False, True)
+    """
+    kind = param.type or _kind_of(param.default)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "number" and not number:
+        return f"must be a number, got {shown(value)}"
+    if kind in ("number", "integer") and number and not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    if kind == "integer" and not (number and float(value).is_integer()):
+        return f"must be a whole number, got {shown(value)}"
+    expected = {"text": str, "boolean": bool, "list": list, "table": dict}.get(kind or "")
+    if expected is not None and not isinstance(value, expected):
+        wanted = {"text": "text", "boolean": "true or false", "list": "a list", "table": "a table"}
+        return f"must be {wanted[kind]}, got {shown(value)}"
+    return None
+
+
+def _kind_of(default: Any) -> str | None:
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, int):
+        return "integer"
+    if isinstance(default, float):
+        return "number"
+    return {str: "text", list: "list", dict: "table"}.get(type(default))
 
 
 def _skip_reason(rule: Rule, cfg: AuditConfig) -> str | None:

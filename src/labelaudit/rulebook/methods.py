@@ -11,16 +11,16 @@ template uses, is an error rather than a silently odd sentence.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from labelaudit.rulebook.templates import Template, TemplateError
+from labelaudit.rulebook.templates import parse_template as _parse_template
 from labelaudit.shipped import methods_dir
+from labelaudit.yamlio import YamlError, describe, load_yaml_file
 
 #: the keys of one methods note, in the order the report shows them
 NOTE_KEYS = ("title", "text", "reference", "limits")
@@ -33,42 +33,12 @@ class MethodsFileError(ValueError):
     """A methods file is malformed, or the values given to it do not match its fields."""
 
 
-@dataclass(frozen=True)
-class Template:
-    """One text with ``{field}`` slots, parsed once into literal and field chunks."""
-
-    chunks: tuple[tuple[str, str | None], ...]
-
-    @property
-    def fields(self) -> set[str]:
-        """The field names the text uses."""
-        return {name for _, name in self.chunks if name is not None}
-
-    def render(self, values: Mapping[str, Any]) -> str:
-        """The text with each field replaced by ``format(value, "")``, as an f-string does."""
-        return "".join(
-            text + ("" if name is None else format(values[name], "")) for text, name in self.chunks
-        )
-
-
 def parse_template(text: object, where: str) -> Template:
     """Parse ``text``; only ``{identifier}`` fields pass (no ``.attr``, ``[i]``, ``!r``, ``:spec``)."""
-    if not isinstance(text, str):
-        raise MethodsFileError(f"{where}: expected text, got {type(text).__name__}")
     try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise MethodsFileError(f"{where}: {exc} (write a literal brace as {{{{ or }}}})") from None
-    chunks = []
-    for literal, name, spec, conversion in parsed:
-        if name is not None and (not name.isidentifier() or spec or conversion):
-            raw = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            raise MethodsFileError(
-                f"{where}: field {{{raw}}} is not a plain name; templates take named fields "
-                "only, formatted by the analysis"
-            )
-        chunks.append((literal, name))
-    return Template(tuple(chunks))
+        return _parse_template(text, where)
+    except TemplateError as exc:
+        raise MethodsFileError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -239,9 +209,9 @@ def _entry(raw: object, where: str) -> Entry:
 def parse_methods_file(path: Path) -> MethodsFile:
     """Read and check one methods file (``entries`` list, optional ``pieces`` mapping)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MethodsFileError(f"{path.name}: cannot read: {exc}") from None
+        raw = load_yaml_file(path)
+    except YamlError as exc:
+        raise MethodsFileError(f"{path.name}: cannot read: {describe(exc)}") from None
     raw = _mapping(raw, {"entries", "pieces"}, path.name)
     if not isinstance(raw.get("entries"), list):
         raise MethodsFileError(f"{path.name}: 'entries' must be a list of notes")

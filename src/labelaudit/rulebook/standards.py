@@ -18,10 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from labelaudit.bundle.inputs import INPUTS
 from labelaudit.shipped import standards_file
+from labelaudit.yamlio import load_yaml_file
 
 _FRAMEWORK_KEYS = ("name", "document", "published", "year", "url", "applies")
 _ITEM_KEYS = ("framework", "section", "title", "quote", "about")
@@ -71,7 +70,7 @@ class VocabularyError(ValueError):
 def load_standards(path: Path | None = None) -> dict[str, Standard]:
     """Every framework item by identifier, in file order (framework by framework)."""
     path = path or standards_file()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml_file(path)  # the one bounded YAML reader
     if not isinstance(raw, dict) or set(raw) != {"frameworks", "standards"}:
         raise VocabularyError(f"{path}: expected the keys 'frameworks' and 'standards'")
     frameworks = raw["frameworks"]

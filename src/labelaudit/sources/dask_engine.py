@@ -155,6 +155,8 @@ def judgments_reader(cfg: AuditConfig, client: Any, normalise: Normaliser) -> Ju
                 if source is None:
                     return _read_locally(path, problems)
                 ddf = dd.read_parquet(source, split_row_groups=False)
+                if _inexact_ids(ddf.dtypes.to_dict(), rename, path, problems):
+                    return None
             elif path.suffix == ".csv":
                 ddf = dd.read_csv(
                     str(path), dtype=str, keep_default_na=False, na_values=[""], blocksize="64MB"
@@ -176,6 +178,27 @@ def judgments_reader(cfg: AuditConfig, client: Any, normalise: Normaliser) -> Ju
         )
 
     return read
+
+
+def _inexact_ids(dtypes: dict, rename: dict[str, str], path: Path, problems: list) -> bool:
+    """Float id columns, refused on the cluster (and a problem appended).
+
+    The local reader reads a float column of whole numbers below 2**53 exactly and
+    refuses the rest, value by value (:mod:`labelaudit.bundle.ids`); per partition on
+    workers that check can't report rows, so the Dask engine takes integer or text
+    ids only rather than turning 1.2345678901234568e+18 into one id for many raters.
+    """
+    for user, dtype in dtypes.items():
+        canon = rename.get(str(user), str(user))
+        if canon in ("item_id", "annotator_id") and pd.api.types.is_float_dtype(dtype):
+            problems.append(
+                Problem(str(path), f"{canon} is stored as floating-point numbers, which the "
+                        "Dask engine does not read as ids", column=str(user),
+                        fix="store ids as text or integers in the export, or read this "
+                        "bundle with --engine local (which reads exact whole floats)")
+            )  # fmt: skip
+            return True
+    return False
 
 
 def _parquet_source(path: Path) -> str | list[str] | None:

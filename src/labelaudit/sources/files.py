@@ -8,22 +8,20 @@ time, so the user sees every broken file in one run.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
-import yaml
 
 from labelaudit.config import AuditConfig
 from labelaudit.errors import Problem
 from labelaudit.sources.base import RawGuideline, RawTables
+from labelaudit.sources.tables import TABLE_EXTS, read_table
 from labelaudit.text.guideline_text import FORMATS as GUIDELINE_FORMATS
+from labelaudit.yamlio import YamlError, describe, load_yaml_file
 
-TABLE_EXTS = (".parquet", ".csv", ".jsonl")
 ROLES = ("judgments", "annotators", "items")
+__all__ = ["ROLES", "TABLE_EXTS", "locate", "read_files", "read_guidelines", "read_table"]
 
 
 def locate(cfg: AuditConfig, problems: list[Problem]) -> dict[str, Path | list[Path] | None]:
@@ -76,15 +74,18 @@ def locate(cfg: AuditConfig, problems: list[Problem]) -> dict[str, Path | list[P
                 )
         for role in ("schema", "target"):
             for ext in (".yaml", ".yml"):
-                if (folder / f"{role}{ext}").is_file():
-                    found[role] = folder / f"{role}{ext}"
+                p = folder / f"{role}{ext}"
+                if _usable_file(p, problems, f"the {role} file"):
+                    found[role] = p
         guides: list[Path] = []
         for p in sorted(folder.iterdir()):
-            if p.stem == "guidelines" and p.is_file():
-                guides.append(p)
-            elif p.name == "guidelines" and p.is_dir():
+            if p.name == "guidelines" and p.is_dir():
                 guides.extend(sorted(q for q in p.rglob("*") if q.is_file()))
+            elif p.stem == "guidelines" and _usable_file(p, problems, "a guideline file"):
+                guides.append(p)
         found["guidelines"] = guides
+        if not cfg.follow_symlinks:
+            _drop_links_out(found, folder, problems)
     for role in (*ROLES, "schema"):
         explicit = getattr(cfg, role)
         if explicit is not None:
@@ -93,7 +94,11 @@ def locate(cfg: AuditConfig, problems: list[Problem]) -> dict[str, Path | list[P
         found["target"] = cfg.target  # type: ignore[assignment]
     if cfg.guidelines:
         found["guidelines"] = list(cfg.guidelines)
-    if found["judgments"] is None and not any(p.where == str(cfg.bundle) for p in problems):
+    said = {str(cfg.bundle)} | {
+        str(cfg.bundle / n)
+        for n in ("judgments.csv", "judgments.jsonl", "judgments.parquet", "judgments")
+    }
+    if found["judgments"] is None and not any(p.where in said for p in problems):
         where = str(cfg.bundle) if cfg.bundle else "command line"
         problems.append(
             Problem(
@@ -107,142 +112,57 @@ def locate(cfg: AuditConfig, problems: list[Problem]) -> dict[str, Path | list[P
     return found
 
 
-def read_table(path: Path, role: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """Read one table; on failure append a Problem naming the file and return None."""
-    if not path.exists():
-        problems.append(Problem(str(path), f"{role} table not found", fix="check the path"))
-        return None
-    try:
-        if path.is_dir():
-            files = [p for p in path.rglob("*.parquet")]
-            if not files:
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"{role} folder holds no .parquet files",
-                        fix="a folder table must be a Parquet dataset",
-                    )
-                )
-                return None
-            dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
-            return _to_pandas(dataset.to_table(), role)
-        if path.suffix == ".parquet":
-            return _to_pandas(ds.dataset(str(path), format="parquet").to_table(), role)
-        if path.suffix == ".csv":
-            return pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
-            )
-        if path.suffix == ".jsonl":
-            rows = []
-            with path.open(encoding="utf-8") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        problems.append(
-                            Problem(
-                                str(path),
-                                f"line {lineno} is not valid JSON ({exc.msg})",
-                                rows=[lineno],
-                                fix="each line must be one JSON object",
-                            )
-                        )
-                        return None
-                    if not isinstance(obj, dict):
-                        problems.append(
-                            Problem(
-                                str(path),
-                                f"line {lineno} is not a JSON object",
-                                rows=[lineno],
-                                fix="each line must be one JSON object",
-                            )
-                        )
-                        return None
-                    rows.append(obj)
-            return pd.DataFrame(rows)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
-        kind = (
-            "Parquet"
-            if path.suffix == ".parquet" or path.is_dir()
-            else path.suffix.lstrip(".").upper()
-        )
-        msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+def _usable_file(path: Path, problems: list[Problem], what: str) -> bool:
+    """Whether ``path`` is a file to read; a folder or a broken link there is a problem."""
+    if path.is_dir():
         problems.append(
-            Problem(
-                str(path),
-                f"cannot read the {role} table as {kind}: {msg}",
-                fix=f"re-export {path.name} as valid {kind} (UTF-8 for text formats)",
-            )
-        )
-        return None
-    problems.append(
-        Problem(
-            str(path),
-            f"unsupported file type {path.suffix!r} for the {role} table",
-            fix=f"use {role}.parquet, {role}.csv or {role}.jsonl",
-        )
-    )
-    return None
+            Problem(str(path), f"{path.name} is a folder, but {what} must be a file",
+                    fix=f"replace the folder {path.name} by the file (guideline files may "
+                    "go in a folder named guidelines/)")
+        )  # fmt: skip
+        return False
+    if path.is_symlink() and not path.exists():
+        problems.append(
+            Problem(str(path), f"{path.name} is a link to a file that is not found",
+                    fix="fix or remove the link")
+        )  # fmt: skip
+        return False
+    return path.is_file()
 
 
-def _to_pandas(table: pa.Table, role: str) -> pd.DataFrame:
-    """Arrow table to pandas; judgments' text columns arrive dictionary-encoded.
+def _drop_links_out(found: dict, folder: Path, problems: list[Problem]) -> None:
+    """Refuse (and forget) files found in the bundle folder that link outside it.
 
-    Ids and labels repeat millions of times: as Categorical columns each distinct
-    string becomes one Python object instead of one per row (a 10M-row table would
-    otherwise hold ~40M string objects while it is normalised). The loader turns them
-    back into plain object columns of shared strings.
+    A bundle may come from someone else: a link named ``annotators.csv`` pointing at
+    ``~/.ssh/id_rsa`` or another project's data must not be read (and hashed, and shown
+    in a report) unless the user says so with ``follow_symlinks = true``.
     """
-    if role == "judgments":
-        for i, name in enumerate(table.column_names):
-            col = table.column(i)
-            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-                table = table.set_column(i, name, col.dictionary_encode())
-    return table.to_pandas()
+    root = folder.resolve()
 
+    def outside(p: Path) -> bool:
+        files = [q for q in p.rglob("*") if q.is_file()] if p.is_dir() else [p]
+        leaving = [q for q in [p, *files] if p.exists() and not q.resolve().is_relative_to(root)]
+        if leaving:
+            q = leaving[-1]
+            problems.append(
+                Problem(str(q), f"{q.name} links to {str(q.resolve())!r}, outside the "
+                        "bundle folder", fix="copy the file into the bundle folder, or set "
+                        "follow_symlinks = true in labelaudit.toml to read links that leave it")
+            )  # fmt: skip
+        return bool(leaving)
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: ``yes``/``no``/``on``/``off`` stay strings.
-
-    Label values such as ``[yes, no]`` must not turn into ``[True, False]``.
-    """
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def load_yaml_text(text: str) -> object:
-    """Parse YAML safely, with YAML 1.2 booleans."""
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 (a SafeLoader subclass)
+    for role in (*ROLES, "schema", "target"):
+        if isinstance(found[role], Path) and outside(found[role]):
+            found[role] = None
+    found["guidelines"] = [g for g in found["guidelines"] if not outside(g)]
 
 
 def read_yaml(path: Path, role: str, problems: list[Problem]) -> dict | None:
+    """Read a bundle's ``schema.yaml`` or ``target.yaml`` with the bounded YAML reader."""
     try:
-        raw = load_yaml_text(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(Problem(str(path), f"{role} file not found", fix="check the path"))
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problems.append(
-            Problem(
-                str(path),
-                f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-                fix="fix the YAML syntax (indentation, colons, quotes)",
-            )
-        )
-        return None
-    except UnicodeDecodeError:
-        problems.append(Problem(str(path), "not UTF-8 text", fix="save it as UTF-8"))
+        raw = load_yaml_file(path)
+    except YamlError as exc:
+        problems.append(Problem(str(path), f"cannot read the {role}: {describe(exc)}", fix=exc.fix))
         return None
     if not isinstance(raw, dict):
         problems.append(

@@ -8,6 +8,10 @@ words: the match may not start or end inside a word. An entry may carry ``contex
 second pattern that must also occur on the same line (used for ambiguous terms such as
 "football"). User lexicons are validated lazily: every problem of every file is
 collected and raised as one :class:`~labelaudit.errors.InputError`.
+
+The shipped lexicons, reviewed and tested with this project, run on Python's ``re`` (their
+look-arounds tell "prom night" from "promise"). User lexicons run on RE2
+(:mod:`labelaudit.text.patterns`): linear time, so no user pattern can hang an audit.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
 from labelaudit.errors import InputError, Problem
 from labelaudit.shipped import lexicons_dir
+from labelaudit.text.patterns import PatternError, UserPattern, compile_user_pattern
+from labelaudit.yamlio import YamlError, describe, load_yaml_file
 
 REQUIRED_KEYS = ("id", "pattern", "category", "explanation", "alternative")
 OPTIONAL_KEYS = ("region", "severity", "context", "case_sensitive")
@@ -29,16 +33,20 @@ ENTRY_SEVERITIES = ("medium", "low", "info")
 EXCERPT_CHARS = 160
 
 
+#: a compiled pattern: Python's ``re`` for the shipped lexicons, RE2 for the users'
+Pattern = re.Pattern[str] | UserPattern
+
+
 @dataclass(frozen=True)
 class LexiconEntry:
     id: str
-    regex: re.Pattern[str]
+    regex: Pattern
     category: str
     region: str
     explanation: str
     alternative: str
     severity: str | None = None  # None = the rule's default severity
-    context: re.Pattern[str] | None = None
+    context: Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -72,35 +80,29 @@ def builtin_lexicon_paths() -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def _compile(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+def _compile(pattern: object, case_sensitive: bool, trusted: bool) -> Pattern:
+    if not trusted:
+        return compile_user_pattern(pattern, case_sensitive=case_sensitive, whole_word=True)
     flags = 0 if case_sensitive else re.IGNORECASE
     # whole words only, also for patterns that start or end with punctuation ("$5", "401(k)")
     return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", flags)
 
 
-def parse_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
-    """Parse one lexicon file, appending every problem found to ``problems``."""
+def _matches_empty(rx: Pattern) -> bool:
+    return rx.matches_empty() if isinstance(rx, UserPattern) else rx.search("") is not None
+
+
+def parse_lexicon(path: Path, problems: list[Problem], *, trusted: bool = False) -> Lexicon | None:
+    """Parse one lexicon file, appending every problem found to ``problems``.
+
+    ``trusted`` (the shipped lexicons only) compiles with Python's ``re``; any other
+    file's patterns run on RE2.
+    """
     where = str(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        problems.append(
-            Problem(where, f"cannot read lexicon ({exc.strerror})", fix="check the lexicons path")
-        )
-        return None
-    except UnicodeDecodeError:
-        problems.append(Problem(where, "lexicon is not UTF-8 text", fix="re-save it as UTF-8"))
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        problems.append(
-            Problem(
-                where,
-                f"not valid YAML{at}",
-                fix="fix the YAML syntax (quote regexes in single quotes)",
-            )
-        )
+        raw = load_yaml_file(Path(path))
+    except YamlError as exc:
+        problems.append(Problem(where, f"cannot read the lexicon: {describe(exc)}", fix=exc.fix))
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("entries"), list):
         problems.append(
@@ -152,20 +154,28 @@ def parse_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
                 Problem(where, f"{at}: severity {sev!r} is not one of {', '.join(ENTRY_SEVERITIES)}",
                         fix="use low, or info for ambiguous terms")
             )  # fmt: skip
-        case = bool(e.get("case_sensitive", False))
-        try:
-            regex = _compile(str(e["pattern"]), case)
-            context = _compile(str(e["context"]), case) if e.get("context") else None
-        except re.error as exc:
+        case = e.get("case_sensitive", False)
+        if not isinstance(case, bool):
             problems.append(
-                Problem(
-                    where,
-                    f"{at}: pattern is not a valid regex ({exc})",
-                    fix="fix the regular expression",
-                )
-            )
+                Problem(where, f"{at}: case_sensitive must be true or false, got {case!r}",
+                        fix="write case_sensitive: true (or leave it out)")
+            )  # fmt: skip
             continue
-        if regex.search(""):
+        compiled: dict[str, Pattern | None] = {"pattern": None, "context": None}
+        for key in ("pattern", "context") if e.get("context") else ("pattern",):
+            try:
+                compiled[key] = _compile(e[key], case, trusted)
+            except PatternError as exc:
+                problems.append(Problem(where, f"{at}: the {key} {exc}", fix=exc.fix))
+            except re.error as exc:  # a shipped lexicon: the project's own bug, said plainly
+                problems.append(
+                    Problem(where, f"{at}: the {key} is not a valid regular expression ({exc})",
+                            fix="fix the regular expression")
+                )  # fmt: skip
+        regex, context = compiled["pattern"], compiled["context"]
+        if regex is None or (e.get("context") and context is None):
+            continue
+        if _matches_empty(regex):
             problems.append(
                 Problem(
                     where, f"{at}: pattern matches empty text", fix="make the pattern match a word"
@@ -194,8 +204,9 @@ def parse_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
 def load_lexicons(extra: Iterable[Path] = (), *, builtin: bool = True) -> list[Lexicon]:
     """Built-in lexicons plus user files; raise one ``InputError`` listing every problem."""
     problems: list[Problem] = []
-    paths = [*(builtin_lexicon_paths() if builtin else []), *map(Path, extra)]
-    out = [lex for p in paths if (lex := parse_lexicon(p, problems)) is not None]
+    shipped = builtin_lexicon_paths() if builtin else []
+    out = [lex for p in shipped if (lex := parse_lexicon(p, problems, trusted=True)) is not None]
+    out += [lex for p in map(Path, extra) if (lex := parse_lexicon(p, problems)) is not None]
     if problems:
         raise InputError(problems)
     return out

@@ -69,7 +69,7 @@ def detect_format(text: str) -> str:
         return "CSV"
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return "JSON"  # reported as malformed JSON by the reader
     records = data if isinstance(data, list) else [data]
     for rec in records:
@@ -86,6 +86,7 @@ def read_export(
     label_config: str | None = None,
     annotators_file: Path | None = None,
     instructions: str | None = None,
+    label_config_name: str = "label config",
 ) -> RawTables:
     """Read a Label Studio export file into raw tables.
 
@@ -96,6 +97,8 @@ def read_export(
     label_config : str, optional
         The project's label config XML; gives the exact schema and tells task data from
         control keys in JSON_MIN/CSV exports.
+    label_config_name : str
+        Where the label config came from (its file), for messages.
     annotators_file : Path, optional
         Annotator metadata (CSV/Parquet/JSONL) keyed by ``annotator_id``/``user_id``/``id``.
     instructions : str, optional
@@ -123,7 +126,16 @@ def read_export(
     try:
         config = parse_label_config(label_config) if label_config else None
     except ValueError as exc:
-        raise InputError([Problem("label config", str(exc))]) from None
+        raise InputError(
+            [
+                Problem(
+                    label_config_name,
+                    str(exc),
+                    fix="pass the project's label config XML "
+                    "(Settings > Labeling Interface > Code in Label Studio)",
+                )
+            ]
+        ) from None
     fmt = detect_format(text)
     where = str(path)
     emails = metadata_emails(annotators_file)
@@ -135,6 +147,12 @@ def read_export(
                 path,
                 f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
                 fix="re-export the project; the file may be truncated",
+            ) from None
+        except RecursionError:
+            raise _fail(
+                path,
+                "nested too deeply to read (far deeper than any Label Studio export)",
+                fix="re-export the project from Label Studio",
             ) from None
         tasks = data if isinstance(data, list) else [data]
         raw = tasks_to_raw(tasks, config=config, where=where, emails=emails)
@@ -181,7 +199,7 @@ def _csv_records(text: str) -> list[dict]:
                 rec[key] = val
                 continue
             if val[:1] in ("[", "{"):
-                with contextlib.suppress(json.JSONDecodeError):
+                with contextlib.suppress(json.JSONDecodeError, RecursionError):
                     val = json.loads(val)
             rec[key] = val
         out.append(rec)

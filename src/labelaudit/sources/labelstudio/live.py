@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from labelaudit.errors import InputError, Problem
+from labelaudit.reproducible import run_timestamp
 from labelaudit.sources.base import RawGuideline, RawTables
 from labelaudit.sources.labelstudio.annotators import attach_annotator_metadata
 from labelaudit.sources.labelstudio.convert import as_dict, tasks_to_raw
@@ -45,6 +45,53 @@ def public_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+_URL_FIX = "give the server's address, e.g. --url http://localhost:8080"
+
+
+def check_url(url: str) -> str:
+    """The server's base URL from ``--url``; ``InputError`` when it can't be one.
+
+    Credentials in the URL are refused: httpx would send them as HTTP basic auth in
+    place of the API key, and a URL is echoed in logs and messages. No message here
+    repeats the URL, so neither a password nor the key can leak through one.
+
+    >>> check_url(" http://localhost:8080/ ")
+    'http://localhost:8080'
+    >>> try:
+    ...     check_url("http://admin:hunter2@localhost:8080")
+    ... except InputError as exc:
+    ...     print("hunter2" in str(exc), exc.problems[0].message.split(";")[0])
+    False --url holds a user name or password
+    """
+
+    def fail(message: str, fix: str = _URL_FIX) -> InputError:
+        return InputError([Problem("--url", message, setting="url", fix=fix)])
+
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [
+        raise fail(f"--url is not a valid URL ({exc})") from None
+    if "@" in parts.netloc:
+        raise fail(
+            "--url holds a user name or password; labelaudit does not send them (they "
+            "would replace the API key)",
+            "remove them from --url and put the API key in LABEL_STUDIO_API_KEY",
+        )
+    if parts.scheme not in ("http", "https"):
+        raise fail("--url must start with http:// or https://")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise fail("--url has a port that is not a number from 1 to 65535")
+    host = parts.hostname or ""
+    if not host or any(c.isspace() or not c.isprintable() or c in "\\/" for c in host):
+        raise fail("--url names no valid host")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -190,19 +237,19 @@ def pull_project(
                 )
             ]
         )
-    session = _Session(url, project_id, api_key, timeout, retries)
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    base = check_url(url)
+    if isinstance(project_id, bool) or not isinstance(project_id, int) or project_id < 1:
         raise InputError(
             [
                 Problem(
-                    "--url",
-                    f"{session.url or url!r} is not an http(s) URL",
-                    fix="give the server's address, e.g. --url http://localhost:8080",
+                    "--project",
+                    f"--project must be a positive whole number, got {project_id!r}",
+                    setting="project",
+                    fix=_PROJECT_FIX,
                 )
             ]
         )
-    base = url.strip().rstrip("/")
+    session = _Session(base, project_id, api_key, timeout, retries)
     try:
         client = LabelStudio(base_url=base, api_key=api_key, timeout=timeout, max_retries=retries)
     except ApiError as exc:  # an expired personal access token fails here
@@ -246,7 +293,7 @@ def pull_project(
             "url": session.url,
             "project_id": int(project_id),
             "project_title": project.get("title"),
-            "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "pulled_at": run_timestamp(),  # SOURCE_DATE_EPOCH when set: reproducible bundles
             "sdk_version": _sdk_version(),
             "server_version": server_version,
             "notes": notes,
