@@ -18,6 +18,8 @@ from labelaudit.vocabulary import SEVERITIES
 
 CONFIG_NAME = "labelaudit.toml"
 AUDIENCES = ("internal", "vendor")
+#: a vendor report never shows groups smaller than this (``min_group_size`` can't go lower)
+VENDOR_MIN_GROUP_SIZE = 5
 ENGINES = ("local", "dask")
 DETECTORS = ("langdetect", "fast")
 PREFERENCE_UNITS = ("item", "model_pair")
@@ -86,6 +88,9 @@ class AuditConfig:
     engine: str = "local"
     scheduler: str | None = None
     kernel: str = "auto"  # hot loops: numba when installed ("auto"), or force numba/numpy
+    # privacy: the HMAC key of annotator pseudonyms (never written to any output); else
+    # LABELAUDIT_PSEUDONYM_KEY, else a key kept in the user's data directory
+    pseudonym_key: str | None = None
     # label studio
     labelstudio: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
@@ -98,7 +103,7 @@ class AuditConfig:
         """JSON-friendly view recorded in findings.json ``run.config`` (no secrets)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("quiet", "labelstudio", "config_path", "bundle", "out"):
+            if f.name in ("quiet", "labelstudio", "config_path", "bundle", "out", "pseudonym_key"):
                 continue
             v = getattr(self, f.name)
             if isinstance(v, Path):
@@ -275,6 +280,21 @@ def validate_settings(cfg: AuditConfig, where: str = "command line") -> None:
         )
     if cfg.min_group_size < 1:
         bad("min_group_size", "min_group_size must be at least 1", "use --min-group-size 5")
+    elif cfg.audience == "vendor" and cfg.min_group_size < VENDOR_MIN_GROUP_SIZE:
+        bad(
+            "min_group_size",
+            f"min_group_size = {cfg.min_group_size} is below {VENDOR_MIN_GROUP_SIZE}, "
+            "the floor for a vendor report",
+            f"set min_group_size to {VENDOR_MIN_GROUP_SIZE} or more, or make an internal report",
+        )
+    if cfg.pseudonym_key is not None and (
+        not isinstance(cfg.pseudonym_key, str) or not cfg.pseudonym_key.strip()
+    ):
+        bad(
+            "pseudonym_key",
+            "pseudonym_key must be a non-empty string",
+            'write pseudonym_key = "<a long random secret>"',
+        )
     if cfg.n_boot < 0 or cfg.n_permutations < 0:
         bad("n_boot", "n_boot and n_permutations must be >= 0", "use 1000 (0 turns them off)")
     if not 0.5 <= cfg.ci_level < 1:

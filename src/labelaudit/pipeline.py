@@ -1,7 +1,7 @@
 """The audit, end to end, one stage after another.
 
-config → sources (read) → bundle (validate) → rulebook → analyses → privacy → checks →
-result. Each stage only reads what the one before it produced; this module is the only
+config → sources (read) → bundle (validate) → rulebook → privacy plan → analyses → privacy
+release → checks → result. Each stage only reads what the one before it produced; this module is the only
 place that knows the order. Rendering the result (HTML, JSON files) is
 :mod:`labelaudit.report`'s job.
 """
@@ -9,13 +9,16 @@ place that knows the order. Rendering the result (HTML, JSON files) is
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from labelaudit import privacy
 from labelaudit.analyses.base import AnalysisOutput, registered_analyses
 from labelaudit.bundle.build import build_bundle
 from labelaudit.bundle.judgments import normalise_judgment_columns
@@ -23,14 +26,18 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.checks.declarative import declarative_check
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, registered_checks
-from labelaudit.config import CONFIG_NAME, AuditConfig, load_config, validate_settings
+from labelaudit.config import (
+    CONFIG_NAME,
+    VENDOR_MIN_GROUP_SIZE,
+    AuditConfig,
+    load_config,
+    validate_settings,
+)
 from labelaudit.errors import InputError, Problem
-from labelaudit.privacy import enforce, run_salt
-from labelaudit.progress import set_quiet, step
+from labelaudit.progress import notice, set_quiet, step
 from labelaudit.result import AuditResult
 from labelaudit.rulebook import Rulebook, build_rulebook
 from labelaudit.sources.read import read_inputs
-from labelaudit.stats.disclosure import hidden_groups
 from labelaudit.stats.kernel import resolve as resolve_kernel
 from labelaudit.text.lexicon import load_lexicons
 from labelaudit.version import __version__
@@ -68,12 +75,39 @@ def resolve_config(bundle_or_config: Any = None, **options: Any) -> AuditConfig:
             ]
         )
     cfg = cfg.with_overrides(**options)
+    origin = None
+    if not isinstance(bundle_or_config, AuditConfig) or "min_group_size" in options:
+        origin = (
+            "command line"
+            if "min_group_size" in options
+            else str(cfg.config_path or "the defaults")
+        )
+        _vendor_floor(cfg, origin)
     validate_settings(cfg)
+    if origin is not None and (line := privacy.k_notice(cfg, origin)):
+        notice(line)  # a lowered k is never silent, even with --quiet
     # "auto" becomes the kernel actually used, so findings.json records it
     cfg = cfg.with_overrides(kernel=resolve_kernel(cfg.kernel))
     if cfg.lexicons:  # a broken user lexicon is bad input now, not halfway through the audit
         load_lexicons(cfg.lexicons)
     return cfg
+
+
+def _vendor_floor(cfg: AuditConfig, origin: str) -> None:
+    """Refuse a vendor report below the default k, naming where the setting came from."""
+    if cfg.audience == "vendor" and 1 <= cfg.min_group_size < VENDOR_MIN_GROUP_SIZE:
+        raise InputError(
+            [
+                Problem(
+                    origin,
+                    f"min_group_size = {cfg.min_group_size} is below {VENDOR_MIN_GROUP_SIZE}, "
+                    "the floor for a vendor report",
+                    setting="min_group_size",
+                    fix=f"remove min_group_size (or set it to {VENDOR_MIN_GROUP_SIZE} or more) "
+                    f"in {origin}, or make an internal report",
+                )
+            ]
+        )
 
 
 def load_bundle(cfg: AuditConfig) -> Bundle:
@@ -90,7 +124,7 @@ def load_bundle(cfg: AuditConfig) -> Bundle:
 
 
 def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
-    """Load, validate and audit; returns the (privacy-enforced) result."""
+    """Load, validate and audit; returns the (privacy-released) result."""
     cfg = resolve_config(bundle_or_config, **options)
     set_quiet(cfg.quiet)
     step(f"reading {cfg.bundle or 'inputs'}")
@@ -98,58 +132,99 @@ def run_audit(bundle_or_config: Any = None, **options: Any) -> AuditResult:
     bundle = load_bundle(cfg)
     loaded = time.perf_counter() - t0
     peak_after_load = _peak_rss_mib()
-    result = audit_bundle(bundle, cfg)
-    # wall seconds per stage, for benchmarks; kept out of findings.json (not deterministic)
-    result.context["timings"] = {"load": loaded, **result.context.get("timings", {})}
-    result.context["peak_rss_mib"] = {
-        "load": peak_after_load,
-        **result.context.get("peak_rss_mib", {}),
-    }
-    if cfg.split_by:
+    t0 = time.perf_counter()
+    plan = privacy.make_plan(bundle, cfg)  # the whole run's: split reports read it too
+    planned = time.perf_counter() - t0
+    analysed = {None: _analyse(bundle, cfg, plan)}
+    analysed[None].timings = {"load": loaded, "privacy plan": planned, **analysed[None].timings}
+    analysed[None].peaks = {"load": peak_after_load, **analysed[None].peaks}
+    analysed.update(_split_analyses(bundle, cfg, plan))
+    results = _release_and_check(analysed, cfg)
+    result = results.pop(None)
+    if plan.split_by is not None:
+        overall = result.metrics.get("agreement", pd.DataFrame())
+        if not overall.empty:
+            overall = overall[overall["scope"] == "overall"]
+        comparison = {
+            "summary": result.summary,
+            "overall_agreement": overall.to_dict(orient="records"),
+        }
+        for sub in results.values():
+            sub.context["whole"] = comparison
         result.context["split_by"] = cfg.split_by
-        result.context["splits"] = _split_reports(bundle, cfg, result)
+        result.context["splits"] = results
     return result
 
 
-def _split_reports(bundle: Bundle, cfg: AuditConfig, whole: AuditResult) -> dict[str, AuditResult]:
-    """One result per value of ``cfg.split_by``, each carrying the whole run's key figures."""
-    attr = cfg.split_by
-    assert attr is not None and bundle.annotators is not None
-    values = bundle.annotators[attr]
-    overall = whole.metrics.get("agreement", pd.DataFrame())
-    if not overall.empty:
-        overall = overall[overall["scope"] == "overall"]
-    comparison = {
-        "summary": whole.summary,
-        "overall_agreement": overall.to_dict(orient="records"),
-    }
-    out: dict[str, AuditResult] = {}
+def _split_analyses(bundle: Bundle, cfg: AuditConfig, plan: privacy.Plan) -> dict[str, Any]:
+    """The analyses of one split report per shown value of ``cfg.split_by``.
+
+    A value the privacy plan hides (fewer than k raters, or hidden so a smaller group can't
+    be derived) gets no report; its cells were audited with the whole report's, and all
+    reports are released together.
+    """
+    attr = plan.split_by
+    if attr is None or bundle.annotators is None:
+        return {}
+    labels = bundle.attribute_values(attr)
     sub_cfg = cfg.with_overrides()
     sub_cfg.split_by = None
-    for value in sorted({str(v) for v in values.dropna()}):
-        ids = set(bundle.annotators.loc[values.astype(str) == value, "annotator_id"])
-        step(f"split {attr}={value}")
-        if len(ids) < cfg.min_group_size:
-            whole.context.setdefault("splits_suppressed", []).append(value)
+    ids_of = pd.Series(bundle.annotator_ids)
+    out: dict[str, Any] = {}
+    for value in plan.split_values:
+        if not plan.split_shown(value):
             continue
+        ids = set(ids_of[labels.eq(value).to_numpy()])
+        step(f"split {attr}={value}")
         sub = bundle.subset(ids, name=f"{bundle.name} [{attr}={value}]")
-        out[value] = audit_bundle(
-            sub,
-            sub_cfg,
-            context_extra={"split": {"attribute": attr, "value": value}, "whole": comparison},
-        )
+        extra = {"split": {"attribute": attr, "value": value}}
+        out[value] = _analyse(sub, sub_cfg, plan.for_split(value), extra)
     return out
 
 
+@dataclass
+class _Analysed:
+    """One report between its analyses and its release."""
+
+    bundle: Bundle
+    cfg: AuditConfig
+    rulebook: Rulebook
+    plan: privacy.Plan
+    tables: dict[str, pd.DataFrame]
+    facts: dict[str, Any]
+    methods: list[dict[str, str]]
+    timings: dict[str, float]
+    peaks: dict[str, float | None]
+    context_extra: dict
+
+
 def audit_bundle(
-    bundle: Bundle, cfg: AuditConfig, *, context_extra: dict | None = None
+    bundle: Bundle,
+    cfg: AuditConfig,
+    *,
+    context_extra: dict | None = None,
+    plan: privacy.Plan | None = None,
 ) -> AuditResult:
-    """Run every analysis and check over an already validated bundle."""
+    """Run every analysis and check over an already validated bundle (one report).
+
+    The privacy plan (which groups no output shows) is made from the group sizes before
+    any analysis runs; the release applies it to every table and fact before any check.
+    """
+    plan = plan if plan is not None else privacy.make_plan(bundle, cfg)
+    analysed = _analyse(bundle, cfg, plan, context_extra)
+    return _release_and_check({None: analysed}, cfg)[None]
+
+
+def _analyse(
+    bundle: Bundle, cfg: AuditConfig, plan: privacy.Plan, context_extra: dict | None = None
+) -> _Analysed:
     rulebook = build_rulebook(cfg)
+    # analyses that pool figures across groups leave the hidden ones out
+    bundle.disclosure = plan.hidden_groups()
+    timings: dict[str, float] = {}
     tables: dict[str, pd.DataFrame] = {}
     facts: dict[str, Any] = {}
     methods: list[dict[str, str]] = []
-    timings: dict[str, float] = {}
     peaks: dict[str, float | None] = {}  # process peak RSS after each stage (MiB)
     for a in registered_analyses():
         step(f"analysis: {a.name}")
@@ -163,16 +238,6 @@ def audit_bundle(
         tables.update(out.tables)
         facts.update(out.facts)
         methods.extend(out.methods)
-    t0 = time.perf_counter()
-    salt = run_salt(cfg.seed, [i.sha256 for i in bundle.inputs])
-    sizes = group_sizes(bundle, tables)
-    hidden = {
-        attr: h
-        for attr, counts in sizes.items()
-        if (h := hidden_groups(counts, cfg.min_group_size, complementary=cfg.audience == "vendor"))
-    }
-    tables = enforce(tables, k=cfg.min_group_size, salt=salt, audience=cfg.audience, hidden=hidden)
-    timings["privacy"] = time.perf_counter() - t0
     facts.update(
         schema=bundle.schema,
         guidelines=bundle.guidelines,
@@ -180,20 +245,42 @@ def audit_bundle(
         data_issues=bundle.issues,
         min_group_size=cfg.min_group_size,
         n_annotators=len(bundle.annotator_ids),
-        privacy={
-            "hidden": hidden,
-            "sizes": sizes,
-            "all_hidden": sorted(
-                a
-                for a, c in sizes.items()
-                if c and set(hidden.get(a, {})) >= {g for g, n in c.items() if n > 0}
-            ),
-        },
     )
-    step("checks")
+    return _Analysed(
+        bundle, cfg, rulebook, plan, tables, facts, methods, timings, peaks, context_extra or {}
+    )
+
+
+def _release_and_check(analysed: dict[Any, _Analysed], cfg: AuditConfig) -> dict[Any, AuditResult]:
+    """Release every report together (one gate), then run each report's checks on it."""
     t0 = time.perf_counter()
-    findings = run_checks(rulebook, tables, facts)
-    timings["checks"] = time.perf_counter() - t0
+    reports = {rid: privacy.Report(a.tables, a.facts, a.plan) for rid, a in analysed.items()}
+    released = privacy.release_reports(
+        reports, audience=cfg.audience, key=lambda: privacy.pseudonym_key(cfg.pseudonym_key)
+    )
+    internal = None
+    if cfg.audience == "vendor":  # only counted: what the internal edition would add
+        internal = privacy.release_reports(reports, audience="internal", key=lambda: b"count")
+    spent = (time.perf_counter() - t0) / max(len(analysed), 1)
+    results = {}
+    for rid, a in analysed.items():
+        if rid not in released:
+            continue  # a split report whose group the joint audit had to hide
+        rel = released[rid]
+        a.methods.extend(rel.methods)
+        a.timings["privacy"] = spent
+        step("checks")
+        t0 = time.perf_counter()
+        findings = run_checks(a.rulebook, rel.tables, rel.facts)
+        if internal is not None:
+            rel.summary["withheld"].update(_withheld_findings(internal[rid], a.cfg, findings))
+        a.timings["checks"] = time.perf_counter() - t0
+        results[rid] = _result(a, rel, findings)
+    return results
+
+
+def _result(a: _Analysed, rel: privacy.Release, findings: list[Finding]) -> AuditResult:
+    bundle, cfg = a.bundle, a.cfg
     summary = {
         "judgments": int(
             bundle.rows_read if bundle.rows_read is not None else len(bundle.judgments)
@@ -203,13 +290,14 @@ def audit_bundle(
         "fields": list(bundle.schema),
         "findings": severity_counts(f.severity for f in findings),
     }
-    context = _context(bundle, cfg, rulebook, findings, methods)
-    context.update(context_extra or {})
-    context["timings"] = timings
-    context["peak_rss_mib"] = peaks
+    context = _context(bundle, cfg, a.rulebook, findings, a.methods)
+    context["privacy"] = rel.summary
+    context.update(a.context_extra)
+    context["timings"] = a.timings
+    context["peak_rss_mib"] = a.peaks
     return AuditResult(
         summary=summary,
-        metrics=tables,
+        metrics=rel.tables,
         findings=findings,
         run={
             "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -223,20 +311,21 @@ def audit_bundle(
     )
 
 
-def group_sizes(bundle: Bundle, tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
-    """Pool size of every group of every attribute that some metric table reports on."""
-    attributes: set[str] = set()
-    for t in tables.values():
-        if "attribute" in t.columns and "group" in t.columns:
-            attributes |= {a for a in t["attribute"].dropna().unique() if isinstance(a, str)}
-    sizes: dict[str, dict[str, int]] = {}
-    for attr in sorted(attributes):
-        try:
-            values = bundle.attribute_values(attr)
-        except KeyError:  # an attribute an analysis derived itself (e.g. item language)
-            continue
-        sizes[attr] = {str(g): int(n) for g, n in values.dropna().value_counts().items()}
-    return sizes
+def _withheld_findings(
+    internal: privacy.Release, cfg: AuditConfig, shown: list[Finding]
+) -> dict[str, Any]:
+    """How many findings the internal edition of the same report has that this one leaves out.
+
+    Only counted, by rule: the internal edition is released (with a throwaway pseudonym
+    key) and checked, never written.
+    """
+    found = run_checks(
+        build_rulebook(cfg.with_overrides(audience="internal")), internal.tables, internal.facts
+    )
+    key = lambda f: (f.rule, json.dumps(f.subject, sort_keys=True, default=str))  # noqa: E731
+    seen = {key(f) for f in shown}
+    left = [f for f in found if key(f) not in seen]
+    return {"findings": len(left), "rules": sorted({f.rule for f in left})}
 
 
 def _peak_rss_mib() -> float | None:

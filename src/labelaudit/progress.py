@@ -1,4 +1,4 @@
-"""Progress on stderr for long steps (tqdm); silenced by ``--quiet``."""
+"""Progress on stderr for long steps (tqdm); silenced by ``--quiet``. Notices are not."""
 
 from __future__ import annotations
 
@@ -33,3 +33,8 @@ def step(message: str) -> None:
     """One line of progress on stderr: what the audit is doing now."""
     if not _quiet:
         print(f"labelaudit: {message}", file=sys.stderr, flush=True)
+
+
+def notice(message: str) -> None:
+    """A line on stderr the user must see (a weakened privacy setting), even when quiet."""
+    print(f"labelaudit: {message}", file=sys.stderr, flush=True)
