@@ -5,7 +5,8 @@ defaults, overridden by ``[rules.LAxxx]`` in ``labelaudit.toml``) before any ana
 runs. Analyses that compute a figure a rule judges (LA009's XRR cut-off, LA112's QC
 cut, LA501/LA503/LA504's timing and pay settings) read it from the same
 :class:`Rulebook` the checks read, so a user's setting changes both the figure and the
-verdict. Which rules run (``select``, ``ignore``, the audience) is decided here too.
+verdict. Which rules run (``select``, ``ignore``, the audience) is decided here too, and
+for the vendor edition each rule's remediation is its ``vendor_remediation``.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
     if problems:
         raise InputError(problems)
     active = tuple(code for code in sorted(rules) if _runs(rules[code], cfg))
+    if cfg.audience == "vendor":  # the vendor edition says what a vendor can do
+        rules = {code: rule.for_vendor() for code, rule in rules.items()}
     return Rulebook(
         rules=rules, params=params, severities=severities, active=active, pay_floors=floors
     )

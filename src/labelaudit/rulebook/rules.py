@@ -1,15 +1,16 @@
 """Rule metadata: ``rules/LAxxx.yaml`` (and user ``rules_dir`` files) parsed and checked.
 
 A rule file holds the code, title, category, default severity, parameters (each with
-its default and where that default comes from), rationale, remediation and reviewer
-questions; ``labelaudit rules CODE`` prints it. A malformed file is a
+its default and where that default comes from), rationale, remediation (and
+``vendor_remediation``: what a labeling vendor can do about it, the text of the vendor
+edition) and reviewer questions; ``labelaudit rules CODE`` prints it. A malformed file is a
 :class:`RuleFileError` naming the file and the key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,19 @@ class Rule:
     parameters: dict[str, RuleParam] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)
     audience: str = "all"  # "all" or "internal" (left out of vendor reports)
+    #: what a labeling vendor can do (recruitment, routing, pay, training, translation);
+    #: the vendor edition's "what to do", falling back to ``remediation`` when empty
+    vendor_remediation: str = ""
     kind: str = "python"  # python | threshold | lexicon (declarative user rules)
     spec: dict = field(default_factory=dict)  # declarative rule body
     path: str | None = None
 
     def defaults(self) -> dict[str, Any]:
         return {k: p.default for k, p in self.parameters.items()}
+
+    def for_vendor(self) -> Rule:
+        """This rule as the vendor edition states it: its "what to do" is the vendor's."""
+        return replace(self, remediation=self.vendor_remediation or self.remediation)
 
 
 class RuleFileError(ValueError):
@@ -101,6 +109,9 @@ def parse_rule(path: Path) -> Rule:
         raise RuleFileError(
             f"{path}: questions must be a list of strings (quote a question that contains ': ')"
         )
+    vendor = raw.get("vendor_remediation", "")
+    if not isinstance(vendor, str):
+        raise RuleFileError(f"{path}: vendor_remediation must be text (what a vendor can do)")
     params = {}
     for name, p in (raw.get("parameters") or {}).items():
         if not isinstance(p, dict) or "default" not in p:
@@ -124,6 +135,7 @@ def parse_rule(path: Path) -> Rule:
         parameters=params,
         references=[str(r) for r in raw.get("references", [])],
         audience=str(raw.get("audience", "all")),
+        vendor_remediation=vendor.strip(),
         kind=str(raw.get("kind", "python")),
         spec=dict(raw.get("spec") or {}),
         path=str(path),
