@@ -18,6 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from labelaudit.render import charts as C
+from labelaudit.render import edition as E
 from labelaudit.render import sections as S
 from labelaudit.result import AuditResult
 from labelaudit.vocabulary import SEVERITIES
@@ -170,10 +171,20 @@ def _covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
     else:
         lines.append("No target population was given, so representativeness was not measured.")
     k = ctx.get("min_group_size")
+    privacy = ctx.get("privacy") or {}
     if k and k > 1:
         lines.append(
-            f"Groups with fewer than {k} annotators are suppressed: their figures are not shown."
+            f"Groups with fewer than {k} raters are suppressed: no figure of theirs is shown, "
+            "and no name unless the target population gives it (the others are counted as "
+            f"\u201cother values\u201d)."
         )
+        n_comp = (privacy.get("hidden_groups") or {}).get("complementary", 0)
+        if n_comp:
+            lines.append(
+                f"{n_comp} larger group{'' if n_comp == 1 else 's'} "
+                f"{'is' if n_comp == 1 else 'are'} hidden too, so that a smaller group can't be "
+                "worked out by adding and subtracting the figures shown."
+            )
     elif k:
         lines.append("min_group_size is 1: no group is suppressed, even a single rater's figures.")
     return lines
@@ -214,12 +225,19 @@ def _split_lines(result: AuditResult) -> list[str]:
     splits = ctx.get("splits") or {}
     if splits:
         lines.append(f"Separate reports were written for: {', '.join(sorted(map(str, splits)))}.")
-    small = ctx.get("splits_suppressed") or []
-    if small:
-        lines.append(
-            "No separate report (fewer than the minimum group size): "
-            f"{', '.join(sorted(map(str, small)))}."
-        )
+    gone = (ctx.get("privacy") or {}).get("splits_not_written") or {}
+    named = [g.get("value") for g in gone.get("named") or []]
+    n_unnamed = int(gone.get("unnamed") or 0)
+    if named or n_unnamed:
+        parts = []
+        if named:
+            parts.append(
+                f"{', '.join(sorted(map(str, named)))} (hidden so that a smaller group can't "
+                "be derived)"
+            )
+        if n_unnamed:
+            parts.append(E.folded_split_text(n_unnamed, ctx.get("min_group_size")))
+        lines.append(f"No separate report for {' and '.join(parts)}.")
     return lines
 
 
@@ -285,7 +303,10 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "methods": list(ctx.get("methods") or []),
         "standing_limits": S.STANDING_LIMITS,
         "checklist": checklist,
-        "standing_questions": S.STANDING_QUESTIONS,
+        "standing_questions": (
+            E.VENDOR_STANDING_QUESTIONS if result.audience == "vendor" else S.STANDING_QUESTIONS
+        ),
+        "edition": E.edition_lines(result),
         "appendix": appendix,
         "rules": triggered_rules,
         "min_group_size": k,

@@ -102,7 +102,8 @@ STANDING_LIMITS = [
     "the data is about, and disagreement can be the signal rather than the noise.",
     "Groups are only the attributes the annotator table records, as self-reported or "
     "assigned by the vendor; they are coarse proxies for lived experience.",
-    "Small groups are suppressed to protect raters; an absent figure is not a zero.",
+    "Small groups are suppressed to protect raters, and some larger ones are hidden so that "
+    "a small one can't be worked out from the totals; an absent figure is not a zero.",
     "Representativeness is measured against the chosen target population; a different "
     "target gives different gaps. The choice of target is a judgment, not a fact.",
     "Lexicon matches on guidelines flag wording for a human to review; they cannot judge "
@@ -233,8 +234,15 @@ def _label(column: str) -> str:
     return column.replace("_", " ")
 
 
-def suppressed_text(k: int | None) -> str:
-    return f"suppressed (fewer than {k} annotators)" if k else "suppressed (group too small)"
+def suppressed_text(k: int | None, reason: Any = "small") -> str:
+    """Why a row shows no figure: too few raters, or hidden to protect a smaller group.
+
+    >>> suppressed_text(5), suppressed_text(5, "complementary")
+    ('suppressed: fewer than 5 raters', "hidden so that a smaller group can't be derived")
+    """
+    if reason == "complementary":
+        return "hidden so that a smaller group can't be derived"
+    return f"suppressed: fewer than {k} raters" if k else "suppressed: group too small"
 
 
 def _numeric_column(col: pd.Series) -> bool:
@@ -278,7 +286,11 @@ def table_view(
     order = ""
     if preview and len(df) > limit:
         df, order = preview_order(df)
-    cols = [c for c in (columns or list(df.columns)) if c in df.columns and c != "suppressed"]
+    cols = [
+        c
+        for c in (columns or list(df.columns))
+        if c in df.columns and c not in ("suppressed", "suppressed_reason")
+    ]
     ident = [c for c in cols if c in IDENTITY]
     figures = [c for c in cols if c not in IDENTITY]
     ordered = ident + figures
@@ -288,7 +300,8 @@ def table_view(
     for (_, row), is_sup in zip(df.head(limit).iterrows(), sup.head(limit), strict=True):
         if bool(is_sup) and figures:
             cells = [format_value(c, row[c]) for c in ident]
-            rows.append({"cells": cells, "span": (len(figures), suppressed_text(k))})
+            why = suppressed_text(k, row.get("suppressed_reason"))
+            rows.append({"cells": cells, "span": (len(figures), why)})
         else:
             rows.append({"cells": [format_value(c, row[c]) for c in ordered], "span": None})
     note = ""

@@ -46,6 +46,7 @@ class Bar:
     note: str = ""  # right-hand annotation (ratio, n)
     suppressed: bool = False
     highlight: bool = False  # drawn in the accent colour (e.g. significant after adjustment)
+    hidden_text: str = ""  # why a suppressed bar is empty, when not the chart's default
 
 
 @dataclass
@@ -54,6 +55,7 @@ class StackedBar:
     shares: dict[str, float] = field(default_factory=dict)  # value -> share, in order
     note: str = ""
     suppressed: bool = False
+    hidden_text: str = ""  # why a suppressed bar is empty, when not the chart's default
 
 
 def _attrs(attrs: dict[str, object]) -> str:
@@ -166,9 +168,12 @@ def share_bars(title: str, bars: Sequence[Bar], *, suppressed_text: str) -> str:
         y = top + i * (2 * _ROW_H - 6)
         body.append(_text(_LABEL_W - 6, y + 14, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, y + 14, suppressed_text, fill=GREY))
+            body.append(_text(_LABEL_W + 4, y + 14, b.hidden_text or suppressed_text, fill=GREY))
             body += _suppressed_note(b, y + 14)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            desc_parts.append(
+                f"{b.label}: {b.hidden_text or suppressed_text}"
+                + (f" ({b.note})" if b.note else "")
+            )
             continue
         if _finite(b.value):
             body.append(_rect(_LABEL_W, y + 3, x_of(b.value) - _LABEL_W, 14, OKABE_ITO[3]))
@@ -226,9 +231,12 @@ def dot_whisker(
         yc = y + _ROW_H / 2
         body.append(_text(_LABEL_W - 6, yc + 4, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, yc + 4, suppressed_text, fill=GREY))
+            body.append(_text(_LABEL_W + 4, yc + 4, b.hidden_text or suppressed_text, fill=GREY))
             body += _suppressed_note(b, yc + 4)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            desc_parts.append(
+                f"{b.label}: {b.hidden_text or suppressed_text}"
+                + (f" ({b.note})" if b.note else "")
+            )
             continue
         if _finite(b.low) and _finite(b.high):
             body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 4, OKABE_ITO[3], 2))
@@ -270,9 +278,12 @@ def ratio_bars(
         y = top + i * _ROW_H
         body.append(_text(_LABEL_W - 6, y + 15, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, y + 15, suppressed_text, fill=GREY))
+            body.append(_text(_LABEL_W + 4, y + 15, b.hidden_text or suppressed_text, fill=GREY))
             body += _suppressed_note(b, y + 15)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            desc_parts.append(
+                f"{b.label}: {b.hidden_text or suppressed_text}"
+                + (f" ({b.note})" if b.note else "")
+            )
             continue
         if _finite(b.value):
             colour = OKABE_ITO[4] if b.highlight else OKABE_ITO[1]
@@ -299,9 +310,12 @@ def stacked_shares(
         y = top + i * _ROW_H
         body.append(_text(_LABEL_W - 6, y + 15, _shorten(b.label), text_anchor="end"))
         if b.suppressed:
-            body.append(_text(_LABEL_W + 4, y + 15, suppressed_text, fill=GREY))
+            body.append(_text(_LABEL_W + 4, y + 15, b.hidden_text or suppressed_text, fill=GREY))
             body += _suppressed_note(b, y + 15)
-            desc_parts.append(f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else ""))
+            desc_parts.append(
+                f"{b.label}: {b.hidden_text or suppressed_text}"
+                + (f" ({b.note})" if b.note else "")
+            )
             continue
         x = float(_LABEL_W)
         parts = []
