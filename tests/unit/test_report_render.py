@@ -58,9 +58,9 @@ def test_self_contained_no_script_no_remote_loads(internal, vendor):
 def test_suppressed_rows_show_no_figures(internal):
     agreement = re.search(r'<table id="table-agreement">.*?</table>', internal, re.S).group(0)
     row = next(r for r in agreement.split("<tr>") if "<td>Oceania</td>" in r)
-    assert 'class="suppressed" colspan="6">suppressed (fewer than 5 annotators)</td>' in row
+    assert 'class="suppressed" colspan="6">suppressed: fewer than 5 raters</td>' in row
     assert re.search(r"\d\.\d", row) is None
-    assert "Oceania" in internal and internal.count("suppressed (fewer than 5 annotators)") >= 8
+    assert "Oceania" in internal and internal.count("suppressed: fewer than 5 raters") >= 8
 
 
 def test_raw_annotator_ids_never_appear_and_vendor_drops_pseudonyms(internal, vendor):
@@ -162,7 +162,7 @@ def test_table_view_keeps_identity_of_suppressed_rows():
     t = table_view("representation", df, k=5, limit=10)
     assert t.columns == ["attribute", "group", "ratio", "n annotators"]
     assert t.rows[0] == {"cells": ["r", "A", "0.50", "12"], "span": None}
-    assert t.rows[1] == {"cells": ["r", "B"], "span": (2, "suppressed (fewer than 5 annotators)")}
+    assert t.rows[1] == {"cells": ["r", "B"], "span": (2, "suppressed: fewer than 5 raters")}
 
 
 def test_minimal_result_renders():
@@ -233,10 +233,16 @@ def test_split_report_says_what_it_covers():
     assert "Whole pool, toxicity: alpha 0.61 (n=310 annotators, 2000 items)." in html
     whole = make_result()
     whole.context["splits"] = {"Europe": object(), "Asia": object()}
-    whole.context["splits_suppressed"] = ["Oceania"]
+    whole.context["privacy"] = {
+        "splits_not_written": {"named": [{"value": "Africa", "reason": "complementary"}],
+                               "unnamed": 1}
+    }  # fmt: skip
     html = render_html(whole)
     assert "Separate reports were written for: Asia, Europe." in html
-    assert "No separate report (fewer than the minimum group size): Oceania." in html
+    assert (
+        "No separate report for Africa (hidden so that a smaller group can&#39;t be derived) "
+        "and 1 other value (fewer than 5 raters)." in html
+    )
 
 
 def test_findings_of_one_rule_share_their_advice():
