@@ -24,6 +24,8 @@ from labelaudit.settings import LISTS, problems_of
 from labelaudit.stats.kernel import numba_available
 
 CONFIG_NAME = "labelaudit.toml"
+#: a vendor report never shows groups smaller than this (``min_group_size`` can't go lower)
+VENDOR_MIN_GROUP_SIZE = 5
 TABLE_ROLES = ("judgments", "annotators", "items")
 #: lower edges of the default age bands: US Census Bureau ACS groups (see bundle/ages.py)
 CENSUS_AGE_BANDS = (18, 25, 35, 45, 55, 65)
@@ -76,6 +78,9 @@ class AuditConfig:
     engine: str = "local"
     scheduler: str | None = None
     kernel: str = "auto"  # hot loops: numba when installed ("auto"), or force numba/numpy
+    # privacy: the HMAC key of annotator pseudonyms (never written to any output); else
+    # LABELAUDIT_PSEUDONYM_KEY, else a key kept in the user's data directory
+    pseudonym_key: str | None = None
     # label studio
     labelstudio: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
@@ -108,7 +113,7 @@ class AuditConfig:
         """JSON-friendly view recorded in findings.json ``run.config`` (no secrets)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("quiet", "labelstudio", "config_path", "bundle", "out"):
+            if f.name in ("quiet", "labelstudio", "config_path", "bundle", "out", "pseudonym_key"):
                 continue
             v = getattr(self, f.name)
             if isinstance(v, Path):

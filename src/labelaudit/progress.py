@@ -4,7 +4,8 @@ Every step is a ``logging`` record on the ``labelaudit`` logger (INFO), silent u
 caller configures logging. The command line asks for more (:func:`show`): one line per
 step and tqdm bars on stderr, unless ``--quiet``. A library call
 (``labelaudit.audit(...)``) prints nothing unless it passes ``progress=True``, which
-shows the bars (``tqdm.auto``: widgets in a notebook) and the step lines.
+shows the bars (``tqdm.auto``: widgets in a notebook) and the step lines. A notice (a
+weakened privacy setting) is printed always, ``--quiet`` or not.
 """
 
 from __future__ import annotations
@@ -73,3 +74,9 @@ def step(message: str) -> None:
     logger.info(message)
     if _lines:
         print(f"labelaudit: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+def notice(message: str) -> None:
+    """A line on stderr the user must see (a weakened privacy setting), even when quiet."""
+    logger.warning(message)
+    print(f"labelaudit: {one_line(message)}", file=sys.stderr, flush=True)

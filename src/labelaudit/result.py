@@ -3,8 +3,9 @@
 ``AuditResult`` is the snapshot of one run. ``findings.json`` is its serialisation
 (:meth:`AuditResult.to_json`), the renderers in :mod:`labelaudit.render` read it and
 nothing else, and ``labelaudit diff`` compares two of them.
-Privacy (small-group suppression, pseudonymised annotators) has already been applied
-by the time a result exists: see :mod:`labelaudit.privacy`.
+Privacy has already been applied by the time a result exists: its tables and the facts
+its findings came from are the privacy release's output (:mod:`labelaudit.privacy`), so
+every renderer reading it shows only what may be shown.
 """
 
 from __future__ import annotations
@@ -90,11 +91,13 @@ class AuditResult:
         metrics: dict[str, Any] = {}
         for name, cols in CONTRACT_TABLES.items():
             table = self.metrics.get(name)
-            metrics[name] = [] if table is None else records(table, cols)
+            # why a row is suppressed ("small" / "complementary"), added by the privacy release
+            extra = [c for c in ("suppressed_reason",) if table is not None and c in table.columns]
+            metrics[name] = [] if table is None else records(table, cols + extra)
         for name in sorted(self.metrics):
             if name not in CONTRACT_TABLES:
                 metrics[name] = records(self.metrics[name])
-        return {
+        out = {
             "schema_version": self.schema_version,
             "tool": self.tool,
             "run": jsonable(self.run),
@@ -102,6 +105,9 @@ class AuditResult:
             "metrics": metrics,
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.context.get("privacy"):  # what the release hid and withheld (counts only)
+            out["privacy"] = jsonable(self.context["privacy"])
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """findings.json: control and bidi-override characters shown as ``[U+XXXX]``."""

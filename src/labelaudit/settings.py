@@ -181,6 +181,12 @@ def age_edges(v: Any) -> str | None:
     return None if ok else f"must be increasing whole numbers of years (1-119), got {shown(v)}"
 
 
+def secret(v: Any) -> str | None:
+    """``pseudonym_key``: a non-empty string (never echoed in a message)."""
+    ok = isinstance(v, str) and bool(v.strip())
+    return None if ok else "must be a non-empty string (the value is not shown)"
+
+
 @dataclass(frozen=True)
 class Setting:
     """How one setting is checked, and an example value for the fix (TOML syntax)."""
@@ -235,6 +241,7 @@ SETTINGS: dict[str, Setting] = {
         no_answer_codes, '["skipped", "-99"] (or a table: gender = ["other/skip"])', optional=False
     ),
     "age_bands": Setting(age_edges, "[18, 25, 35, 45, 55, 65]", optional=False),
+    "pseudonym_key": Setting(secret, '"<a long random secret>" (or LABELAUDIT_PSEUDONYM_KEY)'),
 }
 #: settings a single text may give for a list of one
 LISTS = ("group_by", "select", "ignore", "guidelines", "lexicons", "rules_dir")

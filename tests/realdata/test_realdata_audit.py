@@ -69,7 +69,7 @@ AUDITS = {
     # 6 annotators in two groups of 3: below the default minimum group size of 5
     "hsbrexit": (hsbrexit_bundle, "", []),
     "hsbrexit_k3": (hsbrexit_bundle, "min_group_size = 3\n", []),
-    "hsbrexit_k3_vendor": (hsbrexit_bundle, "min_group_size = 3\n", ["--audience", "vendor"]),
+    "hsbrexit_vendor": (hsbrexit_bundle, "", ["--audience", "vendor"]),
 }
 
 
@@ -292,20 +292,28 @@ def test_multipico_small_nationalities_are_suppressed_everywhere(runs, shared_da
     small = {n for n, k in raters.items() if k < 5}
     assert small  # the data set has nationalities with 1-4 raters
     run = runs["multipico"]
+    folded = 0
     for name in ("representation", "group_association", "agreement_difference", "label_shares"):
         for row in run.table(name):
-            if row["attribute"] == "nationality" and row["group"] in small:
+            if row["attribute"] != "nationality":
+                continue
+            # a nationality held by fewer than 5 raters is never printed: one folded row
+            assert row["group"] not in small, (name, row)
+            if row["group"].endswith("(each fewer than 5 raters)"):
+                folded += 1
                 assert row["suppressed"] is True, (name, row)
                 figures = {k: v for k, v in row.items() if k in ("n_annotators", "alpha_group",
                            "irr", "gai", "pool_share", "share", "n_judgments")}  # fmt: skip
                 assert all(v is None for v in figures.values()), (name, row)
+    assert folded > 0
     # and no finding is about a suppressed group
     for f in run.doc["findings"]:
         assert f["subject"].get("group") not in small, f["message"]
     rep = {r["group"]: r for r in run.table("representation") if r["attribute"] == "nationality"}
     for group, n in raters.items():
-        if group not in small:
-            assert rep[group]["n_annotators"] == n
+        if group not in small:  # shown with its count, or hidden to protect the small ones
+            row = rep[group]
+            assert row["n_annotators"] == n or row["suppressed_reason"] == "complementary"
 
 
 # ------------------------------------------------------------------ HS-Brexit
@@ -365,7 +373,9 @@ def test_hsbrexit_groups_of_3_are_suppressed_at_the_default_size(runs):
     grouped = 0
     for name, rows in run.doc["metrics"].items():
         for row in rows:
-            if row.get("group") in ("target", "control"):
+            # held by 3 raters each: never named, folded into one row
+            assert row.get("group") not in ("target", "control"), (name, row)
+            if row.get("group") == "2 other values (each fewer than 5 raters)":
                 grouped += 1
                 assert row["suppressed"] is True, (name, row)
                 for key in ("alpha", "irr", "xrr", "gai", "share", "pool_share", "n_annotators"):
@@ -380,8 +390,23 @@ def test_hsbrexit_groups_of_3_are_suppressed_at_the_default_size(runs):
                 assert f"{row['alpha']:.3f}" not in run.html
 
 
+def test_a_vendor_report_refuses_a_lower_min_group_size(shared_data, tmp_path):
+    bundle = hsbrexit_bundle(shared_data, tmp_path / "bundle")
+    (bundle / "labelaudit.toml").write_text(FAST + "min_group_size = 3\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "labelaudit", "audit", str(bundle), "--out", str(tmp_path / "r")]
+        + ["--quiet", "--audience", "vendor"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "min_group_size = 3 is below 5, the floor for a vendor report" in proc.stderr
+    assert "labelaudit.toml" in proc.stderr and not (tmp_path / "r").exists()
+
+
 def test_hsbrexit_vendor_report_names_no_rater(runs):
-    run = runs["hsbrexit_k3_vendor"]
+    run = runs["hsbrexit_vendor"]
     doc = run.doc
     assert doc["run"]["config"]["audience"] == "vendor"
     for name, rows in doc["metrics"].items():
@@ -392,6 +417,6 @@ def test_hsbrexit_vendor_report_names_no_rater(runs):
         assert f'"Ann{k}"' not in text and f">Ann{k}<" not in text
     # same figures as the internal run: audience changes who sees what, not the numbers
     internal = {(r["field"], r["scope"], r["group"]): r["alpha"]
-                for r in runs["hsbrexit_k3"].table("agreement")}  # fmt: skip
+                for r in runs["hsbrexit"].table("agreement")}  # fmt: skip
     vendor = {(r["field"], r["scope"], r["group"]): r["alpha"] for r in run.table("agreement")}
     assert vendor == internal

@@ -16,7 +16,6 @@ import pandas as pd
 from labelaudit.bundle.ages import bin_ages
 from labelaudit.bundle.attributes import is_undisclosed
 from labelaudit.render.datacard import HEADINGS
-from labelaudit.stats.disclosure import hidden_groups
 
 #: columns that never form groups
 NOT_GROUPS = {"annotator_id", "languages", "hourly_pay", "currency"}
@@ -38,14 +37,19 @@ def pool_sizes(bundle: Path) -> dict[str, dict[str, int]]:
     return sizes
 
 
-def hidden_names(sizes: dict[str, dict[str, int]], k: int, vendor: bool) -> set[str]:
-    """Names of the groups the card must not give a figure for; a name that is a shown
-    group of another attribute is left out (a cell could then be either)."""
-    hidden, shown = set(), set()
-    for groups in sizes.values():
-        h = hidden_groups(groups, k, complementary=vendor)
-        hidden |= set(h)
-        shown |= {g for g in groups if g not in h}
+def hidden_names(sizes: dict[str, dict[str, int]], k: int, doc: dict) -> set[str]:
+    """Names of the groups the card must not give a figure for: every group with fewer
+    than k raters (counted here from the raw annotators table), and every group the
+    report itself hides (its findings.json rows marked suppressed). A name that is a
+    shown group of another attribute is left out (a cell could then be either)."""
+    hidden = {g for groups in sizes.values() for g, n in groups.items() if 0 < n < k}
+    shown: set[str] = set()
+    for row in doc["metrics"].get("representation") or []:
+        group = row.get("group")
+        if group is None:
+            continue
+        (hidden if row.get("suppressed") else shown).add(str(group))
+    shown |= {g for groups in sizes.values() for g, n in groups.items() if n >= k} - hidden
     return hidden - shown
 
 
@@ -67,7 +71,7 @@ def check_card(card: str, report_html: str, messages: list[str], hidden: set[str
             # findings are quoted verbatim: the card adds no figure to what findings.json says
             assert unescape(m["msg"]) in messages, line
         elif "not shown:" in line:
-            assert line.startswith("Suppressed (fewer than "), line
+            assert line.startswith(("Suppressed: fewer than ", "Hidden so that a smaller")), line
             named_in_folds |= {h for h in hidden if unescape(h) in unescape(line)}
         elif re.search(r"\d", line):
             words = set(re.findall(r"[\w-]+", unescape(line)))

@@ -43,7 +43,7 @@ def test_datacard_has_every_section_and_no_figure_for_a_small_group(bundle, writ
     audience, result, out = written
     card = (out / "datacard.md").read_text(encoding="utf-8")
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
-    hidden = hidden_names(pool_sizes(bundle), K, vendor=audience == "vendor")
+    hidden = hidden_names(pool_sizes(bundle), K, doc)
     check_card(
         card,
         (out / "report.html").read_text(encoding="utf-8"),
@@ -78,11 +78,12 @@ def test_vendor_edition_leaves_out_the_internal_only_parts(written):
     if audience == "vendor":
         assert "**Vendor edition.**" in card
         assert "rater-" not in card and "Internal edition only" not in card
-        assert (
-            "LA504 (pay below the floor or far below the others'): not checked: internal-only"
-            in card
+        # vendors set pay: the vendor edition has the pay findings, by region only
+        pay = [f for f in result.findings if f.rule == "LA504"]
+        assert pay and all(f.subject.get("attribute") in (None, "region") for f in pay)
+        assert re.search(
+            r"LA504 \(pay below the floor or far below the others'\): found \(\d+\)", card
         )
-        assert not [f for f in result.findings if f.rule == "LA504"]
     else:
         assert "Vendor edition" not in card
         assert re.search(r"Internal edition only: \d+ of \d+ raters", card)
@@ -105,9 +106,8 @@ def test_frameworks_table_lists_every_item_with_its_rules_outcomes(written):
     for fw in frameworks_view(result):
         for item in fw.items:
             assert f'id="{item.anchor}"' in html
-    if audience == "vendor":
-        la504 = next(r for r in views["ACL-D2"].rules if r.code == "LA504")
-        assert la504.text == "not checked: internal-only rule, not run for the vendor edition"
+    la504 = next(r for r in views["ACL-D2"].rules if r.code == "LA504")
+    assert la504.status == "found"  # both editions: vendors set pay, so they see it by region
 
 
 def test_every_finding_in_findings_json_carries_standards(written):

@@ -10,7 +10,7 @@ import functools
 import pandas as pd
 
 from labelaudit.checks.registry import CheckContext, registered_checks
-from labelaudit.privacy import enforce
+from labelaudit.privacy import release_tables
 from labelaudit.rulebook import load_rules
 
 CODES = ("LA110", "LA111", "LA112")
@@ -93,16 +93,20 @@ def test_after_privacy_step_small_groups_give_no_findings_and_no_examples():
         {"field": "t", "attribute": "region", "group": "Big", "n_items_compared": 100,
          "n_contested": 40, "share_contested": 0.4, "n_annotators": 12, "suppressed": False,
          "expected_share": 0.1, "p_value": 0.001, "p_adjusted": 0.002},
-        {"field": "t", "attribute": "region", "group": "Tiny", "n_items_compared": 100,
-         "n_contested": 60, "share_contested": 0.6, "n_annotators": 2, "suppressed": False,
-         "expected_share": 0.1, "p_value": 0.001, "p_adjusted": 0.002},
+        *({"field": "t", "attribute": "region", "group": g, "n_items_compared": 100,
+           "n_contested": 60, "share_contested": 0.6, "n_annotators": n, "suppressed": False,
+           "expected_share": 0.1, "p_value": 0.001, "p_adjusted": 0.002}
+          for g, n in (("Tiny", 2), ("Wee", 3))),
     ])  # fmt: skip
     examples = pd.DataFrame([
         {"field": "t", "attribute": "region", "group": g, "item_id": "i1", "text": "x",
          "n_annotators": n, "suppressed": False} for g, n in (("Big", 12), ("Tiny", 2))
     ])  # fmt: skip
-    safe = enforce({"contested_items": contested, "contested_examples": examples},
-                   k=5, salt=b"s", audience="vendor")  # fmt: skip
+    # two small groups protect each other, so Big stays shown (one alone would hide Big too)
+    safe = release_tables({"contested_items": contested, "contested_examples": examples},
+                          k=5, audience="vendor")  # fmt: skip
     hits = run("LA111", safe)
     assert [h.subject["group"] for h in hits] == ["Big"]
     assert safe["contested_examples"]["group"].tolist() == ["Big"]
+    groups = safe["contested_items"]["group"].tolist()
+    assert "Tiny" not in groups and "Wee" not in groups  # held by fewer than k: never named

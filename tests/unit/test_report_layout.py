@@ -91,7 +91,7 @@ def test_preview_puts_rows_behind_findings_first_marked_and_collapses_suppressed
     # a subject with a key the table lacks (field) marks no row
     assert all(r["finding"] is None for r in t.rows[1:])
     assert t.rows[-1] == {
-        "cells": [], "span": (5, "2 suppressed rows (fewer than 5 annotators): region B; region E"),
+        "cells": [], "span": (5, "2 rows suppressed: fewer than 5 raters: region B; region E"),
         "finding": None,
     }  # fmt: skip
     html = render_html(make_result())

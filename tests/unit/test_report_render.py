@@ -62,9 +62,9 @@ def test_self_contained_no_script_no_remote_loads(internal, vendor):
 def test_suppressed_rows_show_no_figures(internal):
     agreement = re.search(r'<table id="table-agreement">.*?</table>', internal, re.S).group(0)
     row = next(r for r in agreement.split("<tr>") if "<td>Oceania</td>" in r)
-    assert 'class="suppressed" colspan="6">suppressed (fewer than 5 annotators)</td>' in row
+    assert 'class="suppressed" colspan="6">suppressed: fewer than 5 raters</td>' in row
     assert re.search(r"\d\.\d", row) is None
-    assert "Oceania" in internal and internal.count("suppressed (fewer than 5 annotators)") >= 8
+    assert "Oceania" in internal and internal.count("suppressed: fewer than 5 raters") >= 8
 
 
 def test_raw_annotator_ids_never_appear_and_vendor_drops_pseudonyms(internal, vendor):
@@ -192,7 +192,7 @@ def test_table_view_keeps_identity_of_suppressed_rows():
     assert t.rows[0] == {"cells": ["r", "A", "0.50", "12"], "span": None, "finding": None}
     assert t.rows[1] == {
         "cells": ["r", "B"],
-        "span": (2, "suppressed (fewer than 5 annotators)"),
+        "span": (2, "suppressed: fewer than 5 raters"),
         "finding": None,
     }
 
@@ -273,7 +273,10 @@ def test_split_report_says_what_it_covers():
     whole = make_result()
     whole.context["split_by"] = "region"
     whole.context["splits"] = {"Europe": make_result(), "Latin America & co": make_result()}
-    whole.context["splits_suppressed"] = ["Oceania"]
+    whole.context["privacy"] = {
+        "splits_not_written": {"named": [{"value": "Africa", "reason": "complementary"}],
+                               "unnamed": 1}
+    }  # fmt: skip
     html = render_html(whole)
     assert '<a href="region=Europe/report.html">region = Europe</a>' in html
     assert (
@@ -281,8 +284,9 @@ def test_split_report_says_what_it_covers():
         '/report.html">region = Latin America &amp; co</a>' in html
     )
     assert "FAILED, 2 findings at or above high (7 in all)" in html  # each split's verdict
-    # a skipped split is named, never with its size
-    assert "Skipped, fewer raters than the minimum group size (5): region = Oceania." in html
+    # a complement is named as such; a split too small for a report is counted, never named
+    assert "region = Africa (hidden so that a smaller group can&#39;t be derived)" in html
+    assert "1 other value (fewer than 5 raters)" in html
 
 
 def test_findings_of_one_rule_share_their_advice():

@@ -6,8 +6,8 @@ import pytest
 from test_representation_metrics import _bundle
 
 from labelaudit.config import AuditConfig
-from labelaudit.pipeline import audit_bundle
 from labelaudit.populations.targets import Target
+from labelaudit.stages import audit_bundle
 
 
 def _findings(bundle, **cfg):

@@ -14,7 +14,7 @@ from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.populations.targets import Target
-from labelaudit.privacy import suppress_small_groups
+from labelaudit.privacy import release_tables
 
 TARGET = Target(
     name="test world",
@@ -124,8 +124,15 @@ def test_total_variation_distance_by_hand():
     assert row["field"] is None or (isinstance(row["field"], float) and math.isnan(row["field"]))
 
 
-def test_distance_pools_small_groups_into_one_bucket():
-    dist = _run(_bundle(), min_group_size=5).tables["representation_distance"]
+def test_distance_pools_hidden_groups_into_one_bucket():
+    from labelaudit.privacy import make_plan
+
+    bundle = _bundle()
+    cfg = AuditConfig(min_group_size=5)
+    # the pipeline hands the analyses the privacy plan's hidden groups before they run
+    bundle.disclosure = make_plan(bundle, cfg).hidden_groups()
+    assert set(bundle.hidden_groups("region")) == {"Asia", "Africa"}
+    dist = representation_analysis(bundle, cfg).tables["representation_distance"]
     row = dist[dist["attribute"] == "region"].iloc[0]
     # Asia (3) and Africa (1) are below k = 5: bucket p = .4 vs t = .7, judgments .7 vs .7
     assert row["tvd"] == pytest.approx(0.5 * (0.4 + 0.1 + 0.3))
@@ -271,8 +278,8 @@ def test_intersection_under_independence():
     assert len(cells) == 8 and cells.loc["Oceania×m", "n_annotators"] == 0
 
 
-def test_vendor_reports_suppress_a_second_group():
-    from labelaudit.pipeline import audit_bundle
+def test_every_edition_suppresses_a_second_group():
+    from labelaudit.stages import audit_bundle
 
     vendor = audit_bundle(
         _bundle(),
@@ -291,11 +298,15 @@ def test_vendor_reports_suppress_a_second_group():
     rep = _by_group(vendor.metrics["representation"])
     assert pd.isna(rep.loc["Asia", "n_annotators"]) and pd.isna(rep.loc["Africa", "pool_share"])
     assert not rep.loc["Europe", "suppressed"]
+    assert rep.loc["Asia", "suppressed_reason"] == "complementary"
+    assert rep.loc["Africa", "suppressed_reason"] == "small"
+    # the internal edition is protected the same way: nothing below k can be derived
     internal = audit_bundle(
         _bundle(), AuditConfig(min_group_size=2, n_boot=0, n_permutations=0, quiet=True)
     )
     rep = _by_group(internal.metrics["representation"])
-    assert rep.loc["Africa", "suppressed"] and not rep.loc["Asia", "suppressed"]
+    assert rep.loc["Africa", "suppressed"] and rep.loc["Asia", "suppressed"]
+    assert not rep.loc["Europe", "suppressed"]
 
 
 @pytest.mark.realdata
@@ -358,10 +369,16 @@ def test_us_census_intersections_count_cells_and_suppress_small_ones(shared_data
     assert pair.loc["White×Male", "target_share"] == pytest.approx(white_male)
     assert pair.loc["Asian×Female", "n_annotators"] == 4
 
-    final = _by_group(suppress_small_groups(rep, 5), "age×race×sex")
-    small = final.loc["65+ years old×Asian×Female"]
+    final = _by_group(
+        release_tables({"representation": rep}, k=5)["representation"], "age×race×sex"
+    )
+    small = final.loc["65+ years old×Asian×Female"]  # a target group: named, figures hidden
     assert small["suppressed"] and pd.isna(small["n_annotators"]) and pd.isna(small["pool_share"])
-    assert not final.loc["18-24 years old×Black×Female", "suppressed"]
+    assert small["suppressed_reason"] == "small"
+    # 30 + 6 + 4 = the disclosed total: the 4 would follow from the others, so the 6 goes too
+    other = final.loc["18-24 years old×Black×Female"]
+    assert other["suppressed"] and other["suppressed_reason"] == "complementary"
+    assert not final.loc["25-34 years old×White×Male", "suppressed"]
     empty = final[final["in_target"] & (final["n_annotators"] == 0)]
     assert len(empty) == 69 and not empty["suppressed"].any()
 

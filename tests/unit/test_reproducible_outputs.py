@@ -53,7 +53,7 @@ def _audit(bundle: Path, out: Path, hash_seed: str) -> None:
 
 @pytest.mark.slow
 def test_two_runs_are_byte_identical(tmp_path):
-    bundle = write_sample_bundle(tmp_path / "bundle", seed=3, n_items=100, n_annotators=40)
+    bundle = write_sample_bundle(tmp_path / "bundle", seed=3, n_items=100, n_annotators=120)
     (bundle / "labelaudit.toml").write_text("n_boot = 40\nn_permutations = 40\n")
     _audit(bundle, tmp_path / "a", "1")
     _audit(bundle, tmp_path / "b", "2")

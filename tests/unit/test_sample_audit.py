@@ -62,12 +62,14 @@ def test_findings_rank_by_how_far_they_miss_the_threshold(demo):
     _, result = demo
     from labelaudit.render.findings import finding_views
 
-    high = [v for v in finding_views(result.findings) if v.severity == "high"]
+    views = finding_views(result.findings)
+    high = [v for v in views if v.severity == "high"]
     order = [(v.rule, v.keys.get("group") or v.keys.get("field")) for v in high]
-    # the two worst: Asia at ratio 0.25 before Africa at 0.45, toxicity alpha
-    # 0.48 before offensiveness 0.53
-    assert order.index(("LA401", "Asia")) < order.index(("LA401", "Africa"))
+    # the worst first: toxicity alpha 0.48 before offensiveness 0.53; Asia's ratio (0.25)
+    # before Africa's, which the release can only give as a bound (a complement: medium)
     assert order.index(("LA101", "toxicity")) < order.index(("LA101", "offensiveness"))
+    la401 = [v.keys.get("group") for v in views if v.rule == "LA401"]
+    assert la401.index("Asia") < la401.index("Africa")
     measured = [f for f in result.findings if "measure" in f.evidence]
     assert len(measured) > len(result.findings) / 3
     assert all(f.breach() is not None and f.breach() >= 0 for f in measured)

@@ -59,7 +59,7 @@ def test_audit_refuses_the_same_inputs_before_any_statistic(broken, monkeypatch,
     def refuse(*a, **k):
         raise AssertionError("statistics ran on inputs validate refuses")
 
-    monkeypatch.setattr(labelaudit.pipeline, "audit_bundle", refuse)
+    monkeypatch.setattr(labelaudit.pipeline, "analyse", refuse)  # the first statistic
     assert main(["audit", "-c", str(broken), "--out", str(broken.parent / "out"), "--quiet"]) == 2
     assert capsys.readouterr().err.startswith("labelaudit: bad input or usage, 6 problems\n")
 

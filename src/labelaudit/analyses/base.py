@@ -86,11 +86,13 @@ def audited_attributes(
     ``cfg.group_by`` (default: every categorical attribute, see
     :meth:`Bundle.group_attributes`), then ``extra`` (e.g. the target's attributes), then
     the requested intersections as ``"a×b"``; attributes the annotators table lacks are
-    left out (the loader has already rejected explicitly named ones).
+    left out (the loader has already rejected explicitly named ones), and so are columns
+    that identify raters (:meth:`Bundle.identifier_columns`).
     """
     if bundle.annotators is None:
         return []
-    cols = set(bundle.annotators.columns)
+    # columns that identify raters are never groups, even when named (a data finding says so)
+    cols = set(bundle.annotators.columns) - set(bundle.identifier_columns())
     attrs = list(cfg.group_by) if cfg.group_by else bundle.group_attributes()
     attrs += list(extra or [])
     attrs += ["×".join(pair) for pair in cfg.intersections]

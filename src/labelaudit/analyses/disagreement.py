@@ -110,7 +110,9 @@ def disagreement(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analys
         for attr in attributes:
             codes, labels = bundle.group_codes(attr)
             strata = None if strat_attr in attr.split("×") else strata_codes
-            _shares_and_shift(coded, codes, labels, attr, cfg, strata, rows)
+            hidden = bundle.hidden_groups(attr)
+            shown = np.array([name not in hidden for name in labels], dtype=bool)
+            _shares_and_shift(coded, codes, labels, attr, cfg, strata, rows, shown)
             _contested(
                 coded, pooled, codes, labels, attr, cfg, bundle.item_ids, texts, rows,
                 baselines[u, attr],
@@ -148,7 +150,14 @@ def _shares_and_shift(
     cfg: AuditConfig,
     strata: np.ndarray | None,
     rows: dict[str, list[dict]],
+    shown: np.ndarray | None = None,
 ) -> None:
+    """Label shares of every group; the shift test over the groups the report shows.
+
+    Groups the privacy plan hides (``shown`` False) are left out of the test, so its counts
+    (judgments, annotators tested) and statistic are sums over shown groups only and give
+    no hidden group back.
+    """
     k = len(coded.values)
     jg = codes[coded.annotator_codes]  # group of each judgment (-1 = unknown)
     known = jg >= 0
@@ -170,6 +179,8 @@ def _shares_and_shift(
             })  # fmt: skip
     present = table.sum(axis=1) > 0
     tested = present & (n_ann >= cfg.min_group_size)
+    if shown is not None:
+        tested &= shown
     sub = table[tested][:, table[tested].sum(axis=0) > 0]
     row: dict[str, Any] = {
         "field": coded.field, "attribute": attr, "test": None, "n_judgments": int(sub.sum()),

@@ -27,7 +27,6 @@ from labelaudit.populations.m49 import regions_of, unrecognised
 from labelaudit.populations.targets import Target
 from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.methods import render_methods
-from labelaudit.stats.disclosure import hidden_groups
 from labelaudit.stats.proportions import wilson_interval
 from labelaudit.stats.representation import (
     effective_groups_per_item,
@@ -43,7 +42,7 @@ TOP_FRACTION = 0.1
 @analysis("representation", order=10)
 def representation_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOutput:
     """Representation, concentration, perspective diversity and metadata completeness."""
-    bundle, unknown_countries = _with_region(bundle)
+    bundle, unknown_countries = with_region(bundle)
     target = bundle.target
     j = bundle.judgments
     # integer codes the bundle computes once for every analysis (no string hashing here)
@@ -80,8 +79,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook
                 dist_target,
                 basis,
                 cfg.ci_level,
-                cfg.min_group_size,
-                secondary=cfg.audience == "vendor",
+                hidden=bundle.hidden_groups(attr),
             )
             if f is None:
                 rep.extend(rows)
@@ -119,7 +117,7 @@ def representation_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook
 
 
 # ------------------------------------------------------------- attributes
-def _with_region(bundle: Bundle) -> tuple[Bundle, list[str]]:
+def with_region(bundle: Bundle) -> tuple[Bundle, list[str]]:
     """Add M49 ``region`` (and ``subregion`` when the target asks for it) from ``country``."""
     ann = bundle.annotators
     if ann is None or "country" not in ann.columns:
@@ -157,17 +155,15 @@ def _compare(
     target: dict[str, float] | None,
     basis: str | None,
     level: float,
-    k: int = 1,
     *,
-    secondary: bool = False,
+    hidden: dict[str, str] | None = None,
 ) -> tuple[list[dict], dict | None]:
     """Rows of the representation table for one attribute and one pool, plus its distance.
 
-    Rows of groups with ``0 < n < k`` are left for the privacy step to suppress. When
-    exactly one group is that small, its count would follow from the pool total minus
-    the others; with ``secondary`` (vendor reports) the privacy step hides the smallest
-    remaining group too (:func:`labelaudit.stats.disclosure.hidden_groups`). The distances pool
-    every hidden group into one bucket, so they never reveal a suppressed share.
+    Rows of small groups are left for the privacy step to suppress. ``hidden`` are the
+    groups the privacy plan hides (small ones, and the complements that keep them from
+    being derived); the distances pool every hidden group into one bucket, so they never
+    reveal a hidden share.
     """
     disclosed = pool & values.notna().to_numpy()
     n_pool = int(disclosed.sum())
@@ -207,9 +203,9 @@ def _compare(
                 "target_basis": basis if t_share is not None else None,
             }
         )
-    # the groups the privacy step will hide (same rule), pooled so distances can't reveal them
-    hide = hidden_groups({r["group"]: r["n_annotators"] for r in rows}, k, complementary=secondary)
-    hidden = np.array([r["group"] in hide for r in rows])
+    # the groups the privacy step hides, pooled so distances can't reveal them
+    hide = hidden or {}
+    hidden_rows = np.array([r["group"] in hide for r in rows], dtype=bool)
     distance = {
         "attribute": attribute,
         "tvd": None,
@@ -222,10 +218,10 @@ def _compare(
         t = np.array([target.get(r["group"], 0.0) for r in rows])
         p = np.array([r["n_annotators"] for r in rows], dtype=float) / n_pool
         t = t / t.sum()
-        distance["tvd"] = total_variation_distance(*_bucketed(p, t, hidden))
+        distance["tvd"] = total_variation_distance(*_bucketed(p, t, hidden_rows))
         if j_total > 0:
             q = np.array([r["n_judgments"] for r in rows], dtype=float) / j_total
-            distance["tvd_judgments"] = total_variation_distance(*_bucketed(q, t, hidden))
+            distance["tvd_judgments"] = total_variation_distance(*_bucketed(q, t, hidden_rows))
         distance["n_groups_missing"] = sum(
             1 for r in rows if r["n_annotators"] == 0 and (r["target_share"] or 0) > 0
         )
@@ -275,14 +271,20 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
     Only items with at least two judgments by annotators who disclosed the attribute
     count (one judgment is single-group by construction). ``expected_single_group_share``
     is what random assignment from the same judgment shares would give:
-    the mean over items of ``sum_g p_g ** m`` (m judgments on the item).
+    the mean over items of ``sum_g p_g ** m`` (m judgments on the item). The groups the
+    privacy plan hides count as one group here (a sum of powers of their shares would give
+    their shares back).
     """
     item_codes, ann_codes = bundle.row_codes
     # scored rows of each field, ascending: the rows a boolean mask would select
     by_field = {f: (item_codes[r], ann_codes[r]) for f in fields for r in [bundle.field_rows(f)]}
     rows = []
     for attr in attrs:
-        codes, _ = pd.factorize(_values(bundle, attr), use_na_sentinel=True)
+        hidden = bundle.hidden_groups(attr)
+        values = _values(bundle, attr)
+        if hidden:
+            values = values.map(lambda v, h=hidden: "\0hidden" if v in h else v)
+        codes, _ = pd.factorize(values, use_na_sentinel=True)
         for f in fields:
             f_items, f_anns = by_field[f]
             g = codes[f_anns]

@@ -7,6 +7,8 @@ twice; ``"a×b"`` names the intersection of two attributes.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -167,20 +169,82 @@ def group_label(value: object) -> str | None:
 def candidate_attributes(annotators: pd.DataFrame | None) -> list[str]:
     """Categorical attribute columns of the annotators table, in column order.
 
+    Columns that identify raters (:func:`identifier_columns`) are never candidates.
+
     >>> t = pd.DataFrame({"annotator_id": ["a"], "region": ["Asia"], "languages": ["en"]})
     >>> candidate_attributes(t)
     ['region']
     """
     if annotators is None:
         return []
+    identifying = identifier_columns(annotators)
     out = []
     for col in annotators.columns:
-        if col in NON_GROUP_ATTRIBUTES:
+        if col in NON_GROUP_ATTRIBUTES or col in identifying:
             continue
         s = annotators[col]
         if pd.api.types.is_numeric_dtype(s) and s.nunique(dropna=True) > MAX_NUMERIC_GROUPS:
             continue  # continuous (age in years, pay): not a grouping attribute
         out.append(col)
+    return out
+
+
+#: a column named like this names raters, whatever its values
+_ID_NAMES = re.compile(
+    r"(^|[_\W])(e[-_]?mail|mail|uuid|guid|user[-_]?name|login|handle|phone|ip[-_]?address)"
+    r"($|[_\W])",
+    re.IGNORECASE,
+)
+#: ... and like this, when (nearly) every rater has their own value
+_ID_HINTS = re.compile(r"(^|[_\W])(id|ids|name|user|account|worker)($|[_\W])", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: codes like "w0042", "user-1838", hex digests, UUIDs
+_CODE = re.compile(r"^([A-Za-z]{0,12}[-_]?\d{3,}|[0-9a-fA-F]{8,}|[0-9a-fA-F-]{32,36})$")
+#: one distinct value per rater over at least this many raters identifies them
+MIN_RATERS_DISTINCT = 10
+
+
+def identifier_columns(annotators: pd.DataFrame | None) -> dict[str, str]:
+    """Columns that identify raters rather than group them -> why (for the data finding).
+
+    A column is identifying when its values look like e-mail addresses, when its name says
+    it holds e-mails, user names, logins, phone numbers or IP addresses, when every one of
+    at least 10 raters has their own value, or when nearly every rater has their own value
+    and the values look like codes (``w0042``, hex digests) or the name like an id.
+
+    >>> t = pd.DataFrame({"annotator_id": list("abcdef"),
+    ...                   "email": [f"{c}@x.org" for c in "abcdef"],
+    ...                   "worker": [f"w{i:04d}" for i in range(6)],
+    ...                   "gender": ["f", "m", "f", "m", "f", "m"]})
+    >>> identifier_columns(t)
+    {'email': 'its values are e-mail addresses', 'worker': 'nearly every rater has their own value'}
+    """
+    if annotators is None:
+        return {}
+    out: dict[str, str] = {}
+    for col in annotators.columns:
+        if col in NON_GROUP_ATTRIBUTES:
+            continue
+        s = annotators[col]
+        text = s.dropna().astype(str).str.strip()
+        text = text[text != ""]
+        if text.empty:
+            continue
+        distinct = text.nunique() / len(text)
+        if text.map(lambda v: bool(_EMAIL.match(v))).mean() >= 0.5:
+            out[col] = "its values are e-mail addresses"
+        elif _ID_NAMES.search(str(col)):
+            out[col] = "its name says it identifies raters"
+        elif len(text) >= MIN_RATERS_DISTINCT and distinct == 1.0:
+            out[col] = "every rater has their own value"
+        elif (
+            len(text) >= 5
+            and distinct >= 0.8
+            and (
+                _ID_HINTS.search(str(col)) or text.map(lambda v: bool(_CODE.match(v))).mean() >= 0.8
+            )
+        ):
+            out[col] = "nearly every rater has their own value"
     return out
 
 

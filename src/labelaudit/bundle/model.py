@@ -50,6 +50,9 @@ class Bundle:
     #: where each input came from (role -> path as the user would write it; guidelines
     #: as ``guideline:NAME``), for renderers that point at files (SARIF, annotations)
     files: dict[str, str] = field(default_factory=dict)
+    #: groups the privacy plan hides, by attribute: {group: reason}; set by the pipeline
+    #: before any analysis runs, so figures pooled across groups can leave them out
+    disclosure: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def subset(self, annotator_ids: set[str], name: str, split_by: str | None = None) -> Bundle:
         """The judgments of some annotators only (for ``--split-by`` slices).
@@ -250,6 +253,23 @@ class Bundle:
         """
         same = self._equivalent
         return [a for a in attrs.candidate_attributes(self.annotators) if a not in same]
+
+    def hidden_groups(self, attribute: str) -> dict[str, str]:
+        """Groups of ``attribute`` no output shows ({group: "small" | "complementary"}).
+
+        Figures that pool several groups (a test over the groups, a distance from the
+        target) must treat these as one bucket or leave them out, or the pooled figure
+        could give a hidden group back.
+        """
+        return self.disclosure.get(attribute, {})
+
+    @cached_property
+    def _identifiers(self) -> dict[str, str]:
+        return attrs.identifier_columns(self.annotators)
+
+    def identifier_columns(self) -> dict[str, str]:
+        """Annotator columns that identify raters (never group attributes) -> why."""
+        return dict(self._identifiers)
 
     @cached_property
     def _equivalent(self) -> dict[str, str]:

@@ -274,13 +274,16 @@ def permutation_resolution(ctx: CheckContext) -> Iterator[Finding]:
 
 def _few_relabellings(ctx: CheckContext, df, level: float) -> Iterator[Finding]:
     """With few raters there are few distinct relabellings, whatever the permutation count."""
-    sizes = (ctx.facts.get("privacy") or {}).get("sizes") or {}
+    # how many disclosed each attribute (released: a total, never a hidden group's size)
+    disclosed = (ctx.facts.get("privacy") or {}).get("disclosed") or {}
     seen: set[str] = set()
     for row in df.to_dict(orient="records"):
         attr, n = row.get("attribute"), _int(row.get("n_annotators"))
-        if attr in seen or attr not in sizes or n is None or _num(row.get("p_value")) is None:
+        if attr in seen or disclosed.get(attr) is None or n is None:
             continue
-        pool = sum(sizes[attr].values())
+        if _num(row.get("p_value")) is None or bool(row.get("suppressed")):
+            continue
+        pool = int(disclosed[attr])
         if not 0 < n < pool or _log_comb(pool, n) > math.log(2.0 / level):
             continue  # enough distinct relabellings (this also avoids huge integers)
         distinct = math.comb(pool, n)

@@ -51,20 +51,28 @@ def language_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     ):
         rate, speakers = num(r["mismatch_rate"]), num(r["n_annotators_speaking"])
         n_known = num(r.get("n_judgments_known"))
-        if rate is None or speakers in (None, 0.0) or r["language"] == "und":
+        # the release hides speaker counts below min_group_size (reason "small")
+        few = speakers is None and r.get("suppressed_reason") == "small"
+        if rate is None or (speakers in (None, 0.0) and not few) or r["language"] == "und":
             continue  # nobody speaks it: LA201 already reports the language
         if n_known is not None and n_known < ctx.param("min_judgments"):
             continue
         ctx.judged("languages")
         if rate > limit:
             n_txt = f" of {int(n_known)} annotator-item pairs" if n_known is not None else ""
+            k = ctx.facts.get("min_group_size")
+            declare = (
+                f"although fewer than {k} annotators declare it"
+                if few
+                else f"although {int(speakers)} annotators declare it"
+            )
             yield ctx.hit(
                 f"{pct(rate)}{n_txt} on '{r['language']}' items were made by annotators who do not "
                 f"declare '{r['language']}' (threshold {pct(limit)}, a labelaudit convention), "
-                f"although {int(speakers)} annotators declare it.",
+                f"{declare}.",
                 subject={"language": str(r["language"])},
                 evidence={"mismatch_rate": rate, "n_judgments_known": n_known,
-                          "n_annotators_speaking": int(speakers)},
+                          "n_annotators_speaking": None if few else int(speakers)},
                 measure="mismatch_rate", threshold=limit,
             )  # fmt: skip
 
@@ -76,6 +84,10 @@ def guideline_language(ctx: CheckContext) -> Iterator[Finding]:
         ctx.metric("guideline_stats"), ["guideline", "language", "share_not_reading"]
     ):
         share = num(r["share_not_reading"])
+        # fewer than min_group_size read it: the release shows only a lower bound
+        at_least = num(r.get("share_not_reading_at_least"))
+        if share is None and at_least is not None:
+            share = at_least
         if share is None:
             continue
         ctx.judged("guidelines")
@@ -83,8 +95,14 @@ def guideline_language(ctx: CheckContext) -> Iterator[Finding]:
             continue
         n_not, n_known = num(r.get("n_annotators_not_reading")), num(r.get("n_annotators_known"))
         counts = f" ({int(n_not)} of {int(n_known)})" if n_not is not None and n_known else ""
+        if at_least is not None and num(r["share_not_reading"]) is None:
+            k = ctx.facts.get("min_group_size")
+            counts = f" (all but fewer than {k} of {int(n_known)})" if n_known else ""
+            share_txt = f"at least {pct(share)}"
+        else:
+            share_txt = pct(share)
         yield ctx.hit(
-            f"Guideline {r['guideline']} is written in '{r['language']}', which {pct(share)} of "
+            f"Guideline {r['guideline']} is written in '{r['language']}', which {share_txt} of "
             f"annotators who declare their languages{counts} do not list (threshold {pct(limit)}, "
             "a labelaudit convention).",
             subject={"guideline": str(r["guideline"]), "language": str(r["language"])},

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
+from labelaudit.wording import counted, verb
 
 #: rule code -> what its validation step looked at (the subject count of the checks
 #: table), as (noun, fact holding the count)
@@ -61,11 +62,36 @@ def no_group_comparison(ctx: CheckContext) -> Iterator[Finding]:
     k = ctx.facts.get("min_group_size")
     ctx.judged("attributes", len(privacy.get("sizes") or {}))
     for attr in privacy.get("all_hidden") or []:
-        sizes = (privacy.get("sizes") or {}).get(attr, {})
-        n_groups = sum(1 for n in sizes.values() if n > 0)
+        reasons = list(((privacy.get("hidden") or {}).get(attr) or {}).values())
+        small = reasons.count("small") + int((privacy.get("unnamed") or {}).get(attr, 0))
+        other = len(reasons) - reasons.count("small")
+        n_groups = small + other
+        if other:
+            why = (
+                f"{counted(small, 'group')} of {attr} {verb(small, 'has', 'have')} fewer than "
+                f"{k} annotators and the other {other} {verb(other, 'is', 'are')} hidden so that "
+                "those can't be derived from the totals"
+            )
+        else:
+            why = f"every group of {attr} ({n_groups} groups) has fewer than {k} annotators"
         yield ctx.hit(
-            f"Every group of {attr} ({n_groups} groups) has fewer than {k} annotators, so all "
-            f"its figures are suppressed and no group comparison is possible for {attr}.",
+            f"{why[0].upper() + why[1:]}, so all its figures are suppressed and no group "
+            f"comparison is possible for {attr}.",
             subject={"attribute": attr},
             evidence={"groups": n_groups, "min_group_size": k},
+        )
+
+
+@check("LA020")
+def identifier_columns(ctx: CheckContext) -> Iterator[Finding]:
+    """A column that identifies raters (e-mails, ids) is never a group attribute: say so."""
+    columns = (ctx.facts.get("privacy") or {}).get("identifier_columns") or {}
+    ctx.judged("annotator columns", int(ctx.facts.get("n_annotator_columns") or len(columns)))
+    for column, why in sorted(columns.items()):
+        yield ctx.hit(
+            f"Column {column!r} of the annotators table identifies raters ({why}), so it was "
+            "left out of the group attributes: no figure is broken down by it, and none of "
+            "its values is printed.",
+            subject={"attribute": column},
+            evidence={"column": column, "reason": why},
         )

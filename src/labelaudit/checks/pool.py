@@ -181,6 +181,7 @@ def groups_not_in_target(ctx: CheckContext) -> Iterable[Finding]:
     """LA408: pool groups the target does not name (small ones counted, not named)."""
     named: dict[str, list[str]] = {}
     hidden: dict[str, int] = {}
+    unnamed = (ctx.facts.get("privacy") or {}).get("unnamed") or {}
     for r in table_rows(ctx.metric("representation")):
         if r.get("in_target") is not None:
             ctx.judged("groups")
@@ -190,8 +191,10 @@ def groups_not_in_target(ctx: CheckContext) -> Iterable[Finding]:
         if visible(r) and (_num(r, "n_annotators") or 0) > 0:
             named.setdefault(attr, []).append(str(r["group"]))
         elif not visible(r):
-            # small groups are counted, never named: their name plus "<k raters" singles people out
-            hidden[attr] = hidden.get(attr, 0) + 1
+            # small groups are counted, never named: the release folds them into one row
+            # ("N other values"), whose N the privacy facts carry
+            folded = r.get("suppressed_reason") == "small" and attr in unnamed
+            hidden[attr] = hidden.get(attr, 0) + (int(unnamed[attr]) if folded else 1)
     for attr in sorted(set(named) | set(hidden)):
         groups = named.get(attr, [])
         extra = hidden.get(attr, 0)

@@ -153,27 +153,49 @@ def _suppressed_under(
     high: float,
     floor: float,
 ) -> Finding | None:
-    """A suppressed group is under-represented even at its largest possible count, k - 1.
+    """A hidden group is under-represented even at its largest possible count.
 
-    The finding states only the bound (what "suppressed" already implies), never the count.
+    A group with fewer than k raters has at most k - 1. A group hidden so that a smaller
+    one can't be derived has k or more, and at most what the shown figures leave for it
+    (``facts["privacy"]["bounds"]``, what any reader can work out). The finding states
+    only that bound, never the count.
     """
     ts = _num(r, "target_share")
     if not isinstance(k, int) or k < 2 or not pool or ts is None or ts < floor:
         return None
     if is_false(r.get("in_target")):
         return None
-    hidden = ((ctx.facts.get("privacy") or {}).get("hidden") or {}).get(r.get("attribute"), {})
-    if hidden.get(r.get("group")) == "complementary":
-        return None  # hidden to protect a smaller group: it has k or more raters
-    most = (k - 1) / pool
+    privacy = ctx.facts.get("privacy") or {}
+    attr, group = r.get("attribute"), r.get("group")
+    reason = r.get("suppressed_reason") or ((privacy.get("hidden") or {}).get(attr) or {}).get(
+        group
+    )
+    if reason == "complementary":
+        if field is not None:
+            return None
+        upper = (((privacy.get("bounds") or {}).get(attr) or {}).get(group) or [None, None])[1]
+        if upper is None or not math.isfinite(upper):
+            return None
+        most_n = int(math.floor(upper + 1e-9))
+        why = (
+            f"has {k} or more raters but its figures are hidden so that a smaller group's "
+            f"can't be derived; the figures shown leave it at most {most_n} of the {int(pool)} "
+            f"raters who disclosed {attr}"
+        )
+    else:
+        most_n = k - 1
+        why = (
+            f"has fewer than {k} raters (figures suppressed for privacy) among {int(pool)} who "
+            f"disclosed {attr}"
+        )
+    most = most_n / pool
     bound = most / ts
     if bound >= tau:
         return None
     return ctx.hit(
-        f"{_where(field)}{r['attribute']}={r['group']} has fewer than {k} raters (figures "
-        f"suppressed for privacy) among {int(pool)} who disclosed {r['attribute']}: at most "
-        f"{pct(most)} of raters against {pct(ts)} of {_target_phrase(ctx)}, a ratio of at "
-        f"most {bound:.2f} < {tau} ({FOUR_FIFTHS}).",
+        f"{_where(field)}{attr}={group} {why}: at most {pct(most)} of raters against "
+        f"{pct(ts)} of {_target_phrase(ctx)}, a ratio of at most {bound:.2f} < {tau} "
+        f"({FOUR_FIFTHS}).",
         subject=_subject(r, field),
         evidence={"target_share": ts, "ratio_upper_bound": bound, "tau": tau, "min_group_size": k},
         severity="high" if bound < high else "medium",

@@ -71,17 +71,22 @@ def _drawn(title: str, about: Any, draw: Callable[..., str], collapsed: bool = F
     )
 
 
-def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
-    """One row per attribute for all its suppressed groups, where the first one stood.
+def hidden_text(r: Any, k: int | None) -> str:
+    """The reason a row's bar is empty: fewer than k raters, or protecting a smaller group."""
+    return suppressed_text(k, r.get("suppressed_reason")) if bool(r.get("suppressed")) else ""
 
-    Suppressed groups carry no figures, so a row each only adds length; their names are
-    kept in the folded row's label and text alternative. Groups without any judgment
-    (no figure to draw) are folded the same way.
+
+def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
+    """One row per attribute and reason for its suppressed groups, where the first one stood.
+
+    Suppressed groups carry no figures, so a row each only adds length; their names (only
+    ever the names the release lets through) are kept in the folded row's label and text
+    alternative. Groups without any judgment (no figure to draw) are folded the same way.
     """
 
     def kind(b: svg.Bar) -> str | None:
         if b.suppressed:
-            return "suppressed"
+            return "suppressed:" + b.hidden_text
         return "empty" if b.value is None and b.note == NO_JUDGMENTS else None
 
     hidden: dict[tuple, list[svg.Bar]] = {}
@@ -96,12 +101,30 @@ def fold_suppressed(bars: list[svg.Bar], attrs: list[Any]) -> list[svg.Bar]:
             continue
         same = hidden[(a, k)]
         if len(same) == 1:  # a suppressed row keeps its name and nothing else
-            out.append(b if k == "empty" else svg.Bar(label=b.label, value=None, suppressed=True))
+            if k == "empty":
+                out.append(b)
+            else:
+                out.append(
+                    svg.Bar(label=b.label, value=None, suppressed=True, hidden_text=b.hidden_text)
+                )
         elif same[0] is b:
-            what = "small groups" if k == "suppressed" else "groups without judgments"
+            if k == "empty":
+                what = "groups without judgments"
+            elif "can't be derived" in b.hidden_text:
+                what = "groups hidden to protect smaller ones"
+            else:
+                what = "small groups"
             label = f"{a}: {len(same)} {what}" if not is_missing(a) else f"{len(same)} {what}"
             names = ", ".join(x.label.split(": ", 1)[-1] for x in same)
-            out.append(svg.Bar(label=label, value=None, note=names, suppressed=k == "suppressed"))
+            out.append(
+                svg.Bar(
+                    label=label,
+                    value=None,
+                    note=names,
+                    suppressed=k != "empty",
+                    hidden_text=b.hidden_text,
+                )
+            )
     return out
 
 
@@ -137,6 +160,7 @@ def representation_charts(df: pd.DataFrame, k: int | None, sizes: Sizes) -> list
                     reference=target,
                     note=note,
                     suppressed=bool(r.get("suppressed", False)),
+                    hidden_text=hidden_text(r, k),
                 )
             )
         bars = fold_suppressed(bars, [attr] * len(bars))
@@ -180,6 +204,7 @@ def agreement_charts(df: pd.DataFrame, k: int | None, sizes: Sizes) -> list[Bloc
                     high=_num(r.get("ci_high")),
                     note=note,
                     suppressed=bool(r.get("suppressed", False)),
+                    hidden_text=hidden_text(r, k),
                 )
             )
         bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
@@ -220,6 +245,7 @@ def gai_charts(df: pd.DataFrame, k: int | None, sizes: Sizes) -> list[Block]:
                     note=note,
                     suppressed=bool(r.get("suppressed", False)),
                     highlight=p is not None and p < SIGNIFICANCE,
+                    hidden_text=hidden_text(r, k),
                 )
             )
         bars = fold_suppressed(bars, list(part.get("attribute", pd.Series(None, index=part.index))))
@@ -258,7 +284,8 @@ def label_share_charts(df: pd.DataFrame, schema: dict, k: int | None, sizes: Siz
             n_a = g["n_annotators"].max() if "n_annotators" in g.columns else None
             row = pd.Series({"attribute": attr, "group": grp})
             note = "" if sup else f"{raters(sizes, row, n_a, 'judged it')}, {_n(n_j)} judgments"
-            bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup))  # type: ignore[arg-type]
+            why = hidden_text(g.iloc[0], k) if sup else ""
+            bars.append(svg.StackedBar(str(grp) or "all", shares, note, sup, hidden_text=why))  # type: ignore[arg-type]
         title = f"{fld}: share of each label by {attr or 'group'}"
         blocks.append(
             _drawn(

@@ -68,20 +68,24 @@ def figure_table(
     line under the table naming them with the report's words ("suppressed (fewer than 5
     annotators)"), as the report's charts fold them.
     """
-    shown, folded = [], {}
+    shown: list = []
+    folded: dict[str, dict[str, list[str]]] = {}  # reason -> context -> names
     for row in rows:
         names = [cell(str(row.get(c))) if not is_missing(row.get(c)) else "–" for c in identity]
         if is_suppressed(row):
-            folded.setdefault(" / ".join(names[:-1]), []).append(names[-1])
+            reason = str(row.get("suppressed_reason") or "small")
+            by_where = folded.setdefault(reason, {})
+            by_where.setdefault(" / ".join(names[:-1]), []).append(names[-1])
             continue
         shown.append(names + [f(row) if callable(f) else value(f, row.get(f)) for f in figures])
     out = md_table(headers, shown) if shown else []
-    if folded:
+    for reason in sorted(folded):  # one line per reason, each saying its own
         # names may hold commas ("bisexual, transgender"): "; " between names, " · " between
         # the rows' contexts (field / attribute)
         parts = " · ".join(f"{where}: {'; '.join(n)}" if where else "; ".join(n)
-                           for where, n in folded.items())  # fmt: skip
-        out += ["", f"{cell(suppressed_text(k)).capitalize()}, not shown: {parts}."]
+                           for where, n in folded[reason].items())  # fmt: skip
+        why = cell(suppressed_text(k, reason))
+        out += ["", f"{why[0].upper() + why[1:]}, not shown: {parts}."]
     return out
 
 

@@ -73,13 +73,19 @@ def label(column: str) -> str:
 
 
 def suppressed_reason(k: int | None) -> str:
-    """Why a group's figures are withheld, naming the minimum group size when known."""
-    return f"fewer than {k} annotators" if k else "group too small"
+    """Why a small group's figures are withheld, naming the minimum group size when known."""
+    return f"fewer than {k} raters" if k else "group too small"
 
 
-def suppressed_text(k: int | None) -> str:
-    """What a suppressed cell says."""
-    return f"suppressed ({suppressed_reason(k)})"
+def suppressed_text(k: int | None, reason: object = "small") -> str:
+    """What a hidden cell says: too few raters, or hidden to protect a smaller group.
+
+    >>> suppressed_text(5), suppressed_text(5, "complementary")
+    ('suppressed: fewer than 5 raters', "hidden so that a smaller group can't be derived")
+    """
+    if reason == "complementary":
+        return "hidden so that a smaller group can't be derived"
+    return f"suppressed: {suppressed_reason(k)}"
 
 
 def numeric_column(col: pd.Series) -> bool:

@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from labelaudit.render import charts as C
+from labelaudit.render import edition as E
 from labelaudit.render import sections as S
 from labelaudit.render.checks_table import checks_table
 from labelaudit.render.findings import FindingView, finding_views, top_block
@@ -227,7 +228,10 @@ def build_view(result: AuditResult) -> dict[str, Any]:
         "methods": list(ctx.get("methods") or []),
         "standing_limits": S.STANDING_LIMITS,
         "checklist": checklist,
-        "standing_questions": S.STANDING_QUESTIONS,
+        "standing_questions": (
+            E.VENDOR_STANDING_QUESTIONS if result.audience == "vendor" else S.STANDING_QUESTIONS
+        ),
+        "edition": E.edition_lines(result),
         "appendix": appendix,
         "min_group_size": k,
         "frameworks": frameworks_context(result),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from labelaudit.render.edition import folded_split_text
 from labelaudit.render.formatting import format_value
 from labelaudit.render.sections import Block
 from labelaudit.render.tables import table_view
@@ -143,10 +144,20 @@ def covered(result: AuditResult, tables: dict[str, Any]) -> list[str]:
     elif not ctx.get("split"):
         lines.append("No target population was given, so representativeness was not measured.")
     k = ctx.get("min_group_size")
+    privacy = ctx.get("privacy") or {}
     if k and k > 1:
         lines.append(
-            f"Groups with fewer than {k} annotators are suppressed: their figures are not shown."
+            f"Groups with fewer than {k} raters are suppressed: no figure of theirs is shown, "
+            "and no name unless the target population gives it (the others are counted as "
+            "\u201cother values\u201d)."
         )
+        n_comp = (privacy.get("hidden_groups") or {}).get("complementary", 0)
+        if n_comp:
+            lines.append(
+                f"{n_comp} larger group{'' if n_comp == 1 else 's'} "
+                f"{'is' if n_comp == 1 else 'are'} hidden too, so that a smaller group can't be "
+                "worked out by adding and subtracting the figures shown."
+            )
     elif k:
         lines.append("min_group_size is 1: no group is suppressed, even a single rater's figures.")
     return lines
@@ -183,8 +194,14 @@ def split_view(result: AuditResult) -> dict[str, Any]:
                 "passed": verdict.passed if verdict is not None else True,
             }
         )
-    for value in sorted(map(str, ctx.get("splits_suppressed") or [])):
-        out["skipped"].append(f"{attribute} = {value}")
+    # splits with no report: complements named, small ones only counted (never named)
+    gone = (ctx.get("privacy") or {}).get("splits_not_written") or {}
+    for value in sorted(str(g.get("value")) for g in gone.get("named") or []):
+        out["skipped"].append(
+            f"{attribute} = {value} (hidden so that a smaller group can't be derived)"
+        )
+    if int(gone.get("unnamed") or 0):
+        out["skipped"].append(folded_split_text(int(gone["unnamed"]), ctx.get("min_group_size")))
     return out
 
 

@@ -92,7 +92,8 @@ STANDING_LIMITS = [
     "the data is about, and disagreement can be the signal rather than the noise.",
     "Groups are only the attributes the annotator table records, as self-reported or "
     "assigned by the vendor; they are coarse proxies for lived experience.",
-    "Small groups are suppressed to protect raters; an absent figure is not a zero.",
+    "Small groups are suppressed to protect raters, and some larger ones are hidden so that "
+    "a small one can't be worked out from the totals; an absent figure is not a zero.",
     "Representativeness is measured against the chosen target population; a different "
     "target gives different gaps. The choice of target is a judgment, not a fact.",
     "Lexicon matches on guidelines flag wording for a human to review; they cannot judge "

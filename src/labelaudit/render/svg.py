@@ -82,6 +82,7 @@ class Bar:
     note: str = ""  # the figures beside the bar (ratio, n)
     suppressed: bool = False
     highlight: bool = False  # drawn in the accent colour (e.g. significant after adjustment)
+    hidden_text: str = ""  # why a suppressed bar is empty, when not the chart's default
 
 
 @dataclass
@@ -90,6 +91,7 @@ class StackedBar:
     shares: dict[str, float] = field(default_factory=dict)  # value -> share, in order
     note: str = ""
     suppressed: bool = False
+    hidden_text: str = ""  # why a suppressed bar is empty, when not the chart's default
 
 
 def _attrs(attrs: dict[str, object]) -> str:
@@ -217,7 +219,8 @@ def _labels(layout: Layout, b: Bar | StackedBar, y: float, lines: int, plot_h: f
 
 def _desc(b: Bar | StackedBar, suppressed_text: str, figures: str | None = None) -> str:
     if b.suppressed:
-        return f"{b.label}: {suppressed_text}" + (f" ({b.note})" if b.note else "")
+        why = b.hidden_text or suppressed_text
+        return f"{b.label}: {why}" + (f" ({b.note})" if b.note else "")
     return f"{b.label}: {figures if figures is not None else b.note}"
 
 
@@ -248,7 +251,7 @@ def share_bars(
         body += _labels(layout, b, y, lines, 20)  # level with the pool bar
         desc_parts.append(_desc(b, suppressed_text))
         if b.suppressed:
-            body.append(_text(layout.x0 + 4, y + 14, suppressed_text, fill=GREY))
+            body.append(_text(layout.x0 + 4, y + 14, b.hidden_text or suppressed_text, fill=GREY))
             continue
         if _finite(b.value):
             body.append(_rect(layout.x0, y + 3, x_of(b.value) - layout.x0, 14, OKABE_ITO[3]))
@@ -303,7 +306,7 @@ def dot_whisker(
         body += _labels(layout, b, y, lines, _ROW_H)
         desc_parts.append(_desc(b, suppressed_text))
         if b.suppressed:
-            body.append(_text(layout.x0 + 4, yc + 4, suppressed_text, fill=GREY))
+            body.append(_text(layout.x0 + 4, yc + 4, b.hidden_text or suppressed_text, fill=GREY))
             continue
         if _finite(b.low) and _finite(b.high):
             body.extend(_whisker(x_of(b.low), x_of(b.high), yc, 4, OKABE_ITO[3], 2))  # type: ignore[arg-type]
@@ -342,7 +345,7 @@ def ratio_bars(
         body += _labels(layout, b, y, lines, _ROW_H)
         desc_parts.append(_desc(b, suppressed_text))
         if b.suppressed:
-            body.append(_text(layout.x0 + 4, y + 15, suppressed_text, fill=GREY))
+            body.append(_text(layout.x0 + 4, y + 15, b.hidden_text or suppressed_text, fill=GREY))
             continue
         if _finite(b.value):
             colour = OKABE_ITO[4] if b.highlight else OKABE_ITO[1]
@@ -375,7 +378,7 @@ def stacked_shares(
     for b, y, lines in rows:
         body += _labels(layout, b, y, lines, _ROW_H)
         if b.suppressed:
-            body.append(_text(layout.x0 + 4, y + 15, suppressed_text, fill=GREY))
+            body.append(_text(layout.x0 + 4, y + 15, b.hidden_text or suppressed_text, fill=GREY))
             desc_parts.append(_desc(b, suppressed_text))
             continue
         x = float(layout.x0)

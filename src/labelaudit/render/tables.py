@@ -19,7 +19,6 @@ from labelaudit.render.formatting import (
     is_missing,
     label,
     numeric_column,
-    suppressed_reason,
     suppressed_text,
 )
 
@@ -117,7 +116,11 @@ def table_view(
     if preview:
         ranks = {id(v): i for i, v in enumerate(views or [])}
         df, how = preview_order(df, behind, ranks)
-    cols = [c for c in (columns or list(df.columns)) if c in df.columns and c != "suppressed"]
+    cols = [
+        c
+        for c in (columns or list(df.columns))
+        if c in df.columns and c not in ("suppressed", "suppressed_reason")
+    ]
     ident = [c for c in cols if c in IDENTITY]
     figures = [c for c in cols if c not in IDENTITY]
     ordered = ident + figures
@@ -130,20 +133,28 @@ def table_view(
         finding = behind.get(idx)
         if bool(sup.get(idx, False)) and figures:
             cells = [format_value(c, row[c]) for c in ident]
-            rows.append(
-                {"cells": cells, "span": (len(figures), suppressed_text(k)), "finding": None}
-            )
+            why = suppressed_text(k, row.get("suppressed_reason"))
+            rows.append({"cells": cells, "span": (len(figures), why), "finding": None})
         else:
             rows.append({"cells": [format_value(c, row[c]) for c in ordered], "span": None,
                          "finding": finding})  # fmt: skip
     if len(hidden):
-        names = "; ".join(
-            " ".join(format_value(c, r[c]) for c in ident if not is_missing(r[c]))
-            for _, r in hidden.iterrows()
+        reasons = (
+            hidden["suppressed_reason"]
+            if "suppressed_reason" in hidden.columns
+            else pd.Series("small", index=hidden.index)
         )
-        many = "s" if len(hidden) > 1 else ""
-        text = f"{len(hidden)} suppressed row{many} ({suppressed_reason(k)}): {names}"
-        rows.append({"cells": [], "span": (len(ordered), text), "finding": None})
+        # one line per reason: too few raters, or hidden so a smaller group can't be derived
+        for reason in sorted({str(x) for x in reasons.fillna("small")}):
+            part = hidden[reasons.fillna("small").astype(str) == reason]
+            names = "; ".join(
+                " ".join(format_value(c, r[c]) for c in ident if not is_missing(r[c]))
+                for _, r in part.iterrows()
+            )
+            many = "s" if len(part) > 1 else ""
+            why = suppressed_text(k, reason)
+            text = f"{len(part)} row{many} {why}: {names}"
+            rows.append({"cells": [], "span": (len(ordered), text), "finding": None})
     n_visible = len(shown)
     note = ""
     if preview and n_visible > limit:

@@ -5,7 +5,8 @@ defaults, overridden by ``[rules.LAxxx]`` in ``labelaudit.toml``) before any ana
 runs. Analyses that compute a figure a rule judges (LA009's XRR cut-off, LA112's QC
 cut, LA501/LA503/LA504's timing and pay settings) read it from the same
 :class:`Rulebook` the checks read, so a user's setting changes both the figure and the
-verdict. Which rules run (``select``, ``ignore``, the audience) is decided here too.
+verdict. Which rules run (``select``, ``ignore``, the audience) is decided here too, and
+for the vendor edition each rule's remediation is its ``vendor_remediation``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def build_rulebook(cfg: AuditConfig) -> Rulebook:
         raise InputError(problems)
     skipped = {code: why for code in sorted(rules) if (why := _skip_reason(rules[code], cfg))}
     active = tuple(code for code in sorted(rules) if code not in skipped)
+    if cfg.audience == "vendor":  # the vendor edition says what a vendor can do
+        rules = {code: rule.for_vendor() for code, rule in rules.items()}
     return Rulebook(
         rules=rules,
         params=params,

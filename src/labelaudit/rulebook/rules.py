@@ -1,20 +1,21 @@
 """Rule metadata: ``rules/LAxxx.yaml`` (and user ``rules_dir`` files) parsed and checked.
 
 A rule file holds the code, title, category, default severity, parameters (each with
-its default and where that default comes from), rationale, remediation, reviewer
-questions, the framework items it speaks to and the inputs it needs (read by
-:mod:`labelaudit.rulebook.standards`); ``labelaudit rules CODE`` prints it. A malformed
-file is a :class:`RuleFileError` naming the file and the key; every problem of every
-file is collected first. User rules (``rules_dir``) are declarative (``kind: threshold``
-or ``kind: lexicon``, :mod:`labelaudit.rulebook.declarative`): their spec is checked
-and compiled here, so a broken user rule stops the run before anything is read.
+its default and where that default comes from), rationale, remediation (and
+``vendor_remediation``: what a labeling vendor can do about it, the text of the vendor
+edition), reviewer questions, the framework items it speaks to and the inputs it needs
+(read by :mod:`labelaudit.rulebook.standards`); ``labelaudit rules CODE`` prints it. A
+malformed file is a :class:`RuleFileError` naming the file and the key; every problem of
+every file is collected first. User rules (``rules_dir``) are declarative (``kind:
+threshold`` or ``kind: lexicon``, :mod:`labelaudit.rulebook.declarative`): their spec is
+checked and compiled here, so a broken user rule stops the run before anything is read.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,9 @@ class Rule:
     parameters: dict[str, RuleParam] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)
     audience: str = "all"  # "all" or "internal" (left out of vendor reports)
+    #: what a labeling vendor can do (recruitment, routing, pay, training, translation);
+    #: the vendor edition's "what to do", falling back to ``remediation`` when empty
+    vendor_remediation: str = ""
     kind: str = "python"  # python | threshold | lexicon (declarative user rules)
     spec: dict = field(default_factory=dict)  # declarative rule body, as written
     path: str | None = None
@@ -65,6 +69,10 @@ class Rule:
 
     def defaults(self) -> dict[str, Any]:
         return {k: p.default for k, p in self.parameters.items()}
+
+    def for_vendor(self) -> Rule:
+        """This rule as the vendor edition states it: its "what to do" is the vendor's."""
+        return replace(self, remediation=self.vendor_remediation or self.remediation)
 
 
 class RuleFileError(ValueError):
@@ -110,7 +118,7 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> dict[str, Rule]:
 
 _REQUIRED = ("code", "title", "category", "severity", "rationale", "remediation", "questions")
 _KEYS = (*_REQUIRED, "name", "summary", "parameters", "references", "audience", "kind", "spec",
-         "standards", "standards_note", "needs")  # fmt: skip
+         "standards", "standards_note", "needs", "vendor_remediation")  # fmt: skip
 _PARAM_KEYS = ("default", "description", "source", "type")
 
 
@@ -152,7 +160,7 @@ def parse_rule(path: Path, *, user: bool = False) -> Rule:
     if "severity" in raw and raw["severity"] not in SEVERITIES:
         bad(f"severity {raw['severity']!r} is not one of {', '.join(SEVERITIES)}",
             "use one of those severities")  # fmt: skip
-    for key in ("title", "rationale", "remediation", "summary", "name"):
+    for key in ("title", "rationale", "remediation", "summary", "name", "vendor_remediation"):
         if key in raw and not isinstance(raw[key], str):
             bad(f"{key} must be text", f"write {key}: followed by text")
     for key in ("questions", "references"):
@@ -197,6 +205,7 @@ def parse_rule(path: Path, *, user: bool = False) -> Rule:
         parameters=params,
         references=[str(r) for r in raw.get("references", [])],
         audience=str(raw.get("audience", "all")),
+        vendor_remediation=str(raw.get("vendor_remediation") or "").strip(),
         kind=str(kind),
         spec=dict(raw.get("spec") or {}),
         path=where,
