@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.analyses.agreement import agreement_analysis, prepare_unit
+from labelaudit.analyses.significance import id_order
 from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
@@ -96,7 +97,9 @@ class Clock:
 
 def labelaudit_bootstrap_only(bundle: Bundle, cfg: AuditConfig) -> None:
     """Like-for-like: overall + within-group alpha intervals only, via reweighting."""
-    unit = prepare_unit(bundle.coded("harm"), bundle.item_ids.size)
+    rank = np.empty(bundle.item_ids.size, dtype=np.int64)
+    rank[id_order(bundle.item_ids)] = np.arange(rank.size)  # items in id order, as the analysis
+    unit = prepare_unit(bundle.coded("harm"), bundle.item_ids.size, rank)
     m = indicator_matrix(unit.items, unit.values, unit.annotators, unit.n_items, 3,
                          bundle.annotator_ids.size)  # fmt: skip
     parts = [item_contributions(unit.total, "nominal", unit.numeric)]
@@ -122,7 +125,9 @@ def labelaudit_bootstrap_only(bundle: Bundle, cfg: AuditConfig) -> None:
 
 def krippendorff_alternative(bundle: Bundle, cfg: AuditConfig, n_timed: int) -> int:
     """krippendorff.alpha per group per replicate, n_timed replicates; returns the calls."""
-    unit = prepare_unit(bundle.coded("harm"), bundle.item_ids.size)
+    rank = np.empty(bundle.item_ids.size, dtype=np.int64)
+    rank[id_order(bundle.item_ids)] = np.arange(rank.size)  # items in id order, as the analysis
+    unit = prepare_unit(bundle.coded("harm"), bundle.item_ids.size, rank)
     group_counts = [unit.total]
     for attr in ("region", "gender", "age_band"):
         codes, labels = bundle.group_codes(attr)
@@ -184,9 +189,9 @@ def main() -> None:
     perms = int(assoc["n_permutations"].sum())
 
     rows = [
-        ("labelaudit: whole agreement analysis (alpha overall/within, kappa_x cross, "
-         "group-vs-rest difference, all with 1,000 bootstrap replicates; GRASP with up to "
-         f"1,000 permutations per group, {perms:,} group-permutations run)",
+        ("labelaudit: whole agreement analysis (alpha overall/within, kappa_x cross, all "
+         "with 1,000 bootstrap replicates; GRASP and the group-vs-rest difference tested by "
+         f"up to 1,000 relabellings per group, {perms:,} group-permutations run for GRASP)",
          full.wall, full.cpu, ""),
         ("labelaudit: like-for-like part (overall + within-group alpha intervals)",
          boot.wall, boot.cpu, ""),

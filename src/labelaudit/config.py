@@ -57,6 +57,9 @@ class AuditConfig:
     n_boot: int = 1000
     ci_level: float = 0.95
     n_permutations: int = 1000
+    # tests whose p sits at the resolution floor get more permutations, up to this many
+    # (n_permutations when it is smaller)
+    max_permutations: int = 20000
     stratify_by: str | None = None  # permutation within levels of this attribute
     early_stop: bool = True
     # pairwise preferences: resample/score by item, or by the pair of models compared

@@ -219,6 +219,9 @@ SETTINGS: dict[str, Setting] = {
     "n_boot": Setting(whole(0, 100_000), "1000 (0 turns the intervals off)", optional=False),
     "ci_level": Setting(number_between(0.5, 1.0), "0.95", optional=False),
     "n_permutations": Setting(whole(0, 1_000_000), "1000 (0 turns the tests off)", optional=False),
+    "max_permutations": Setting(
+        whole(0, 10_000_000), "20000 (the cap for tests at the resolution floor)", optional=False
+    ),
     "stratify_by": Setting(name, '"language"'),
     "early_stop": Setting(flag, "true", optional=False),
     "preference_unit": Setting(one_of(PREFERENCE_UNITS), '"item"', optional=False),

@@ -361,9 +361,11 @@ def test_hsbrexit_within_group_alpha_with_min_group_size_3(runs, shared_data):
     assert shares[("control", "hate")]["n_judgments"] == 688
     assert shares[("control", "hate")]["share"] == pytest.approx(688 / 3360, abs=1e-12)
     # alpha 0.58 vs 0.43 differ, but three raters per group describe individuals more than
-    # a group: LA102 needs 10 raters, and LA104 says no permutation test can decide here
-    rules = {f["rule"] for f in runs["hsbrexit_k3"].doc["findings"]}
-    assert "LA102" not in rules
+    # a group: LA102 needs 10 raters (its info line says so), and LA104 says no
+    # permutation test can decide here
+    la102 = [f for f in runs["hsbrexit_k3"].doc["findings"] if f["rule"] == "LA102"]
+    assert [f["severity"] for f in la102] == ["info"]
+    assert la102[0]["evidence"]["too_few_raters"] == 2 * len(HSB_FIELDS)
     la104 = [f for f in runs["hsbrexit_k3"].doc["findings"] if f["rule"] == "LA104"]
     assert la104 and la104[0]["evidence"]["distinct_relabellings"] == 20
 

@@ -133,12 +133,13 @@ def make_result(audience: str = "internal", payload: str | None = None) -> Audit
         "agreement_difference": table(
             "agreement_difference",
             {"field": fld, "attribute": attr, "group": africa, "alpha_group": 0.72,
-             "alpha_rest": 0.60, "difference": 0.12, "ci_low": 0.05, "ci_high": 0.19,
-             "n_annotators": 12, "suppressed": False},
+             "alpha_rest": 0.60, "difference": 0.12, "p_value": 0.002, "p_adjusted": 0.02,
+             "n_permutations": 2000, "family_size": 30, "n_annotators": 12,
+             "suppressed": False},
         ),
         "label_shift": table(
             "label_shift",
-            {"field": fld, "attribute": attr, "test": "chi2 (cluster permutation)",
+            {"field": fld, "attribute": attr, "test": "chi-square, raters relabelled",
              "statistic": 41.2, "dof": 6, "p_value": 0.0004, "p_adjusted": 0.0012,
              "cramers_v": 0.11, "n_judgments": 12000},
         ),

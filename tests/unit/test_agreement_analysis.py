@@ -136,9 +136,14 @@ def test_difference_table_and_la102(output):
     assert row["difference"] == pytest.approx(row["alpha_group"] - row["alpha_rest"])
     # two groups: north's rest is south
     assert row["alpha_rest"] == pytest.approx(tox.loc[("region", "south"), "alpha_group"])
-    assert row["ci_low"] <= row["difference"] <= row["ci_high"]
+    # tested by relabelling raters: the two regions are mirror images, the coin is null
+    assert row["p_value"] == pytest.approx(tox.loc[("region", "south"), "p_value"])
+    assert (tox.loc["coin", "p_adjusted"] > 0.05).all()
+    assert row["family_size"] == diff["p_value"].notna().sum() > 0
     hits = _findings(output, "LA102")
     assert all(h.subject["attribute"] != "coin" for h in hits if h.subject["field"] == "toxicity")
+    for h in hits:
+        assert {"p_value", "p_adjusted", "n_permutations", "family_size"} <= set(h.evidence)
 
 
 def test_excluded_items_counted_in_facts_and_la010(output):
@@ -201,7 +206,7 @@ def test_rest_of_a_near_total_group_is_not_described():
     diff = out.tables["agreement_difference"]
     big = diff[(diff["field"] == "toxicity") & (diff["group"] == "big")].iloc[0]
     assert big["n_annotators_rest"] == 2
-    assert np.isnan(big["alpha_rest"]) and np.isnan(big["ci_low"])
+    assert np.isnan(big["alpha_rest"]) and np.isnan(big["p_value"])
     small = diff[(diff["field"] == "toxicity") & (diff["group"] == "small")].iloc[0]
     assert small["n_annotators"] == 2  # the privacy step will suppress this row
     assoc = out.tables["group_association"]

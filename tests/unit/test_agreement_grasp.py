@@ -1,4 +1,4 @@
-"""GRASP pieces: sparse group counts, permutations, two-sided p, early stopping, BH."""
+"""GRASP pieces: sparse group counts, subsets, epsilon; the test on a planted group."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from labelaudit.stats.alpha import alpha_from_counts
-from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.counts import (
     first_judgments,
     group_value_counts,
@@ -15,30 +14,22 @@ from labelaudit.stats.counts import (
 )
 from labelaudit.stats.crossrep import kappa_x_from_counts
 from labelaudit.stats.grasp import association_index, irr_xrr
-from labelaudit.stats.grasp_permutation import grasp_test, permute_codes, two_sided_p
+from labelaudit.stats.grasp_statistic import GraspJudgments, GraspStatistic
+from labelaudit.stats.significance import Contrast, run_contrasts
 
 
-def test_benjamini_hochberg_hand_computed():
-    # sorted p: 0.005, 0.01, 0.03, 0.04, 0.20 (m = 5)
-    # p * m / rank: 0.025, 0.025, 0.05, 0.05, 0.20; step-up minimum from the top keeps them
-    p = np.array([0.04, 0.005, 0.20, 0.03, 0.01])
-    np.testing.assert_allclose(benjamini_hochberg(p), [0.05, 0.025, 0.20, 0.05, 0.025])
-    # monotonicity repair: 0.02*3/2 = 0.03 > 0.025*3/3 = 0.025 -> both 0.025
-    np.testing.assert_allclose(benjamini_hochberg(np.array([0.01, 0.02, 0.025])),
-                               [0.025, 0.025, 0.025])  # fmt: skip
-    out = benjamini_hochberg(np.array([np.nan, 0.5]))
-    assert np.isnan(out[0]) and out[1] == 0.5
-    with pytest.raises(ValueError):
-        benjamini_hochberg(np.array([1.5]))
-
-
-def test_two_sided_p_hand_computed():
-    null = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan])
-    # observed 5.5: 1 null value >= it, 8 <= it; p = 2 * (1 + 1) / (1 + 9)
-    assert two_sided_p(5.5, null) == pytest.approx(0.4)
-    # observed 2.0: 5 >= and 5 <=; p = 2 * 6 / 10 -> capped at 1
-    assert two_sided_p(2.0, null) == 1.0
-    assert np.isnan(two_sided_p(np.nan, null))
+def grasp_test(m, codes, n_groups, total, level, numeric, *, n_permutations, seed=0,
+               early_stop=True, test=None):  # fmt: skip
+    """GAI and its two-sided p-value per group, from the engine (one contrast)."""
+    stat = GraspStatistic(GraspJudgments(m, total, level, numeric), n_groups, 0.05)
+    tested = np.ones(n_groups, dtype=bool) if test is None else test
+    cols = np.concatenate([tested, np.zeros(n_groups, dtype=bool)])
+    c = Contrast("t", codes, np.arange(codes.size), stat, ["F"] * 2 * n_groups,
+                 ["two-sided"] * 2 * n_groups, cols)  # fmt: skip
+    (r,), _ = run_contrasts([c], {"F": 0.05}, n_permutations=n_permutations,
+                            max_permutations=n_permutations,
+                            stop_after=10 if early_stop else None, seed=seed)  # fmt: skip
+    return r.observed[:n_groups], r.p_value[:n_groups], r.n_permutations[:n_groups]
 
 
 def test_sparse_group_counts_equal_direct_counts():
@@ -76,18 +67,6 @@ def test_irr_xrr_equal_alpha_and_kappa_x_on_subsets(level):
         assert xrr[g] == pytest.approx(expected, abs=1e-12)
 
 
-def test_permutation_keeps_group_sizes_missing_and_strata():
-    codes = np.array([0, 0, 1, 1, 2, -1, 0, 1])
-    strata = np.array([0, 0, 0, 1, 1, 1, 1, 1])
-    rng = np.random.default_rng(5)
-    for _ in range(20):
-        out = permute_codes(codes, rng, strata)
-        assert out[5] == -1
-        for s in (0, 1):
-            sel = strata == s
-            assert sorted(out[sel]) == sorted(codes[sel])
-
-
 def test_association_index_epsilon():
     np.testing.assert_allclose(
         association_index(np.array([0.5, 0.5, np.nan]), np.array([0.25, -0.04, 0.3]), 0.05),
@@ -109,30 +88,32 @@ def _planted(n_items=80, n_ann=16, seed=0):
 
 def test_planted_group_is_significant_and_random_split_is_not():
     m, total, camp, rng = _planted()
-    res = grasp_test(m, camp, 2, total, "nominal", [0, 1], n_permutations=300, seed=0)
-    assert (res.gai > 1).all() and (res.p_value < 0.01).all()
+    gai, p, _ = grasp_test(m, camp, 2, total, "nominal", [0, 1], n_permutations=300, seed=0)
+    assert (gai > 1).all() and (p <= 0.025).all()  # clearly significant: stopped early
     random_split = rng.permutation(camp)
-    null = grasp_test(m, random_split, 2, total, "nominal", [0, 1], n_permutations=300, seed=0)
-    assert (null.p_value > 0.05).all()
+    _, p_null, _ = grasp_test(m, random_split, 2, total, "nominal", [0, 1], n_permutations=300)
+    assert (p_null > 0.05).all()
 
 
-def test_early_stopping_cuts_permutations_only_for_clear_nulls():
+def test_early_stopping_cuts_permutations_for_clear_nulls_and_clear_effects():
     m, total, camp, rng = _planted(seed=2)
     random_split = rng.permutation(camp)
-    full = grasp_test(m, random_split, 2, total, "nominal", [0, 1], n_permutations=1000,
-                      seed=1, early_stop=False)  # fmt: skip
-    early = grasp_test(m, random_split, 2, total, "nominal", [0, 1], n_permutations=1000,
-                       seed=1, early_stop=True)  # fmt: skip
-    assert (full.n_permutations == 1000).all()
-    assert (early.n_permutations < 1000).all()
-    assert (early.p_value > 0.1).all()
-    planted = grasp_test(m, camp, 2, total, "nominal", [0, 1], n_permutations=300, seed=1)
-    assert (planted.n_permutations == 300).all()
+    kw = {"n_permutations": 1000, "seed": 1}
+    _, _, full = grasp_test(m, random_split, 2, total, "nominal", [0, 1], early_stop=False, **kw)
+    _, p, early = grasp_test(m, random_split, 2, total, "nominal", [0, 1], **kw)
+    assert (full == 1000).all()
+    assert (early < 1000).all() and (p > 0.1).all()
+    # the planted split is at the floor: it stops once its p is below half the BH
+    # threshold (family of 2: 0.05 * 2 / 2), i.e. from 2 / (l + 1) <= 0.025
+    _, p, planted = grasp_test(m, camp, 2, total, "nominal", [0, 1], **kw)
+    assert (planted == 80).all() and p.tolist() == pytest.approx([2 / 81] * 2)
+    _, p, no_stop = grasp_test(m, camp, 2, total, "nominal", [0, 1], early_stop=False, **kw)
+    assert (no_stop == 1000).all() and p.tolist() == pytest.approx([2 / 1001] * 2)
 
 
 def test_untested_groups_get_no_p_value():
     m, total, camp, _ = _planted()
-    res = grasp_test(m, camp, 2, total, "nominal", [0, 1], n_permutations=50,
-                     test=np.array([True, False]))  # fmt: skip
-    assert np.isfinite(res.p_value[0]) and np.isnan(res.p_value[1])
-    assert np.isfinite(res.gai[1])
+    gai, p, used = grasp_test(m, camp, 2, total, "nominal", [0, 1], n_permutations=50,
+                              test=np.array([True, False]))  # fmt: skip
+    assert np.isfinite(p[0]) and np.isnan(p[1]) and used[1] == 0
+    assert np.isfinite(gai[1])

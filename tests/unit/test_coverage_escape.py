@@ -63,9 +63,12 @@ def test_group_that_overuses_the_escape_is_flagged():
         10,
     )
     assert x["escape_rate"] == 0.4 and x["rest_rate"] == 0.05 and x["ratio"] == pytest.approx(8.0)
-    # the observed split and its mirror are the 2 most extreme of C(20, 10) = 184756 splits,
-    # so the exact p is 1.1e-5; the (b + 1) / (B + 1) estimate with seed 0 draws one of them
-    assert x["p_value"] == pytest.approx(2 / 1000)
+    # the observed split is the most extreme of C(20, 10) = 184756 splits (exact one-sided
+    # p 5.4e-6), so no relabelling reaches it: the p sits at its floor 1 / (l + 1) and the
+    # test stops once that is at most half the BH threshold of the family of 2 (0.05 / 2),
+    # at the round of 80 permutations
+    assert x["n_permutations"] == 80 and x["family_size"] == 2
+    assert x["p_value"] == pytest.approx(1 / 81)
     again = coverage(b, AuditConfig(n_permutations=999, seed=0)).tables["escape_usage"]
     assert again["p_value"].tolist() == out.tables["escape_usage"]["p_value"].tolist()
     z = (0.4 - 0.05) / math.sqrt(0.225 * 0.775 * (2 / 200))
@@ -104,9 +107,12 @@ def test_field_without_escape_option_is_flagged():
     assert opts.loc["tox", "escape_values"] == "unsure" and bool(opts.loc["tox", "escape_inferred"])
     [hit] = run_rule("LA205", out.tables)
     assert hit.subject == {"field": "topic"} and "2 options" in hit.message
-    # without permutations the p-value falls back to the z-test
+    # without permutations nothing is tested: the z-test's p is shown for reference only
     t = out.tables["escape_usage"]
-    assert t["p_value"].tolist() == t["p_value_z"].tolist()
+    assert t["p_value"].isna().all() and t["p_value_z"].notna().all()
+    # one rater per group: below LA206's minimum support, which one info line says
+    [note] = run_rule("LA206", out.tables)
+    assert note.severity == "info" and note.evidence["too_few_raters"] == 2
 
 
 def test_declared_escape_values_win_and_multi_choice_counts_lists():

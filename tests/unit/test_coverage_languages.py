@@ -132,8 +132,10 @@ def test_language_nobody_declares_is_flagged_and_mismatch_counted():
     assert t.loc["fr", "n_judgments_known"] == 4 and t.loc["fr", "mismatch_rate"] == 0.75
     [hit] = run_rule("LA201", out.tables)
     assert hit.subject == {"language": "sw"} and hit.severity == "high"
-    assert run_rule("LA202", out.tables) == []  # fr has only 4 known pairs (< min_judgments 20)
-    [hit] = run_rule("LA202", out.tables, min_judgments=1)
+    # fr has only 2 items and 4 known pairs (< min_items 10, min_judgments 20): an info line
+    [note] = run_rule("LA202", out.tables)
+    assert note.severity == "info" and note.evidence["languages"] == ["fr"]
+    [hit] = run_rule("LA202", out.tables, min_judgments=1, min_items=1)
     assert hit.subject == {"language": "fr"} and "75%" in hit.message
 
 

@@ -39,12 +39,14 @@ SIX = {
     "i6": {"a1": OK, "a2": OK, "b1": T, "b2": T, "b3": T, "b4": T},  # pooled toxic; A flips
 }
 SIX_GROUPS = {"a1": "A", "a2": "A", "b1": "B", "b2": "B", "b3": "B", "b4": "B"}
+#: these hand-sized cases are far below the rules' minimum support: lift it
+TINY = {"LA110": {"min_annotators": 1, "min_judgments": 1}, "LA111": {"min_annotators": 1}}
 
 
 @pytest.fixture(scope="module")
 def six():
     items = pd.DataFrame({"item_id": list(SIX), "text": [f"post {i} " + "x" * 300 for i in SIX]})
-    cfg = AuditConfig(min_group_size=2, n_permutations=50, seed=0)
+    cfg = AuditConfig(min_group_size=2, n_permutations=50, seed=0, rules=TINY)
     return disagreement(make_bundle(SIX, SIX_GROUPS, items=items), cfg)
 
 
@@ -101,9 +103,10 @@ def test_label_shift_statistic_matches_scipy(six):
     assert row["statistic"] == pytest.approx(ref.statistic)
     assert row["dof"] == 1
     assert (row["n_groups_tested"], row["n_groups_excluded"], row["n_judgments"]) == (2, 0, 33)
-    assert row["test"] == "chi-square"  # every expected count >= 5
-    assert row["n_resamples"] == 50
-    assert 0 < row["p_value_annotators"] <= 1
+    assert row["test"] == "chi-square, raters relabelled"
+    assert row["p_value_judgments"] == pytest.approx(ref.pvalue)
+    assert 0 < row["n_permutations"] <= 50 and row["family_size"] == 1
+    assert 0 < row["p_value"] <= 1
 
 
 def test_methods_notes(six):
@@ -119,7 +122,7 @@ def test_small_groups_are_excluded_from_the_test_and_the_examples():
     for i in votes:  # a third region with two annotators who always say toxic
         votes[i].update(c1=T, c2=T)
     groups.update(c1="C", c2="C")
-    cfg = AuditConfig(min_group_size=3, n_permutations=20, seed=0)
+    cfg = AuditConfig(min_group_size=3, n_permutations=20, seed=0, rules=TINY)
     out = disagreement(make_bundle(votes, groups), cfg)
     shift = out.tables["label_shift"].iloc[0]
     assert (shift["n_groups_tested"], shift["n_groups_excluded"]) == (1, 2)
@@ -134,15 +137,17 @@ def test_small_groups_are_excluded_from_the_test_and_the_examples():
     assert pd.isna(contested.loc["C", "p_value"])
 
 
-def test_small_expected_counts_use_the_monte_carlo_exact_test():
-    votes = {f"i{k}": {"a1": T, "a2": T, "b1": OK, "b2": OK} for k in range(2)}
+def test_a_few_raters_give_a_coarse_p_whatever_their_judgments():
+    # 4 raters, two per group: of the C(4, 2) = 6 relabellings the observed split and its
+    # mirror give the largest chi-square, so the p with raters relabelled is 2/6 = 1/3, while the
+    # judgment-level test, blind to who judged, calls 40 judgments "significant"
+    votes = {f"i{k}": {"a1": T, "a2": T, "b1": OK, "b2": OK} for k in range(10)}
     out = disagreement(make_bundle(votes, {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}),
-                       AuditConfig(min_group_size=2, n_permutations=400, seed=1))  # fmt: skip
+                       AuditConfig(min_group_size=2, n_permutations=4000, seed=1,
+                                   early_stop=False, rules=TINY))  # fmt: skip
     row = out.tables["label_shift"].iloc[0]
-    assert row["test"] == "monte-carlo exact"
-    assert row["min_expected"] == 2.0
-    # Fisher: 4 toxic judgments all in group A among 8 -> 2 / C(8, 4) = 1 / 35
-    assert row["p_value"] == pytest.approx(2 / 70, abs=0.02)
+    assert row["p_value_judgments"] < 1e-8
+    assert row["p_value"] == pytest.approx(1 / 3, abs=5 * (2 / 9 / 4000) ** 0.5 + 1 / 4001)
     assert row["cramers_v"] == pytest.approx(1.0)
 
 
@@ -162,17 +167,24 @@ def _qc_bundle(minority_dissent: bool) -> Bundle:
     return make_bundle(votes, groups)
 
 
+#: the QC cases' groups hold 5 raters: LA112's support set to match
+QC_RULES = {"LA112": {"min_annotators": 5}}
+
+
 def test_qc_cut_falling_on_one_group():
-    out = disagreement(_qc_bundle(True), AuditConfig(n_permutations=0, seed=0))
+    out = disagreement(_qc_bundle(True), AuditConfig(n_permutations=1000, seed=0, rules=QC_RULES))
     qc = out.tables["qc_by_group"].set_index("group")
     # all 5 N annotators agree on 10 of 20 items, every M annotator on all 20
     assert qc.loc["N", ["n_annotators", "n_flagged"]].tolist() == [5, 5]
     assert qc.loc["N", "pool_share"] == pytest.approx(0.2)
     assert qc.loc["N", "share_of_flagged"] == 1.0
     assert qc.loc["N", "ratio"] == pytest.approx(5.0)
-    assert qc.loc["N", "p_value"] == pytest.approx(1 / 53130)  # 1 / C(25, 5)
+    # exact p 1 / C(25, 5) = 1 / 53130: no relabelling reaches it, so p sits at its floor
+    # 1 / (l + 1) until that is half the BH threshold of the family of 2, at l = 80
+    assert qc.loc["N", "p_value"] == pytest.approx(1 / 81)
+    assert qc.loc["N", "n_permutations"] == 80 and qc.loc["N", "family_size"] == 2
     assert qc.loc["M", "p_value"] == pytest.approx(1.0)
-    assert qc.loc["N", "p_adjusted"] == pytest.approx(2 / 53130)
+    assert qc.loc["N", "p_adjusted"] == pytest.approx(2 / 81)
     agree = out.tables["annotator_agreement"].set_index("annotator_id")
     assert agree.loc["n0", "agreement"] == 0.5 and agree.loc["m0", "agreement"] == 1.0
     hits = _run_check("LA112", out)
@@ -183,7 +195,7 @@ def test_qc_cut_falling_on_one_group():
 
 
 def test_even_qc_cut_is_not_flagged():
-    out = disagreement(_qc_bundle(False), AuditConfig(n_permutations=0, seed=0))
+    out = disagreement(_qc_bundle(False), AuditConfig(n_permutations=200, seed=0, rules=QC_RULES))
     qc = out.tables["qc_by_group"].set_index("group")
     assert qc.loc["N", "n_flagged"] == 1 and qc.loc["M", "n_flagged"] == 4
     assert qc.loc["N", "ratio"] == pytest.approx(1.0)

@@ -11,8 +11,19 @@ from scipy import stats
 
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
-from labelaudit.stats import majority_permutation as mp
 from labelaudit.stats.proportions import wilson_interval
+from labelaudit.stats.rater_sums import ChiSquare, GroupCount
+from labelaudit.stats.significance import Contrast, run_contrasts
+
+
+def _rater_test(stat, groups, n_cols, n=3000, seed=0, strata=None, sides="greater"):
+    """The engine's test of ``stat`` with raters relabelled (no early stopping)."""
+    groups = np.asarray(groups)
+    c = Contrast("t", groups, np.arange(groups.size), stat, ["F"] * n_cols, [sides] * n_cols,
+                 np.ones(n_cols, dtype=bool), strata)  # fmt: skip
+    (r,), _ = run_contrasts([c], {"F": 0.05}, n_permutations=n, max_permutations=n,
+                            stop_after=None, seed=seed)  # fmt: skip
+    return r
 
 
 @pytest.mark.parametrize("module", [ct, mj])
@@ -76,51 +87,62 @@ def test_cramers_v_is_zero_under_exact_independence():
     assert ct.cramers_v([[10, 20], [20, 40]]) == 0.0
 
 
-# ----------------------------------------------------------- permutation tests
-def test_monte_carlo_exact_matches_fisher_on_a_2x2():
-    # Fisher's two-sided p for [[3, 0], [0, 3]] is 2 / C(6, 3) = 0.1
-    p = ct.chi2_monte_carlo([[3, 0], [0, 3]], n_resamples=4000, seed=3)
-    assert p == pytest.approx(stats.fisher_exact([[3, 0], [0, 3]]).pvalue, abs=0.02)
+# ------------------------------------------- chi-square test, raters relabelled
+@pytest.mark.parametrize("seed", range(8))
+def test_rater_chi_square_equals_scipy_on_the_group_table(seed):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 6, (25, 4))
+    groups = rng.integers(0, 3, 25)
+    got = ChiSquare(counts, np.arange(3), 3)(groups[None], np.array([0]))[0, 0]
+    table = np.stack([counts[groups == g].sum(axis=0) for g in range(3)])
+    table = table[:, table.sum(axis=0) > 0]
+    want = stats.chi2_contingency(table, correction=False).statistic
+    assert got == pytest.approx(want, rel=1e-12)
 
 
-def test_monte_carlo_exact_is_seeded():
-    table = [[4, 1, 0], [1, 3, 2]]
-    a = ct.chi2_monte_carlo(table, n_resamples=300, seed=7)
-    b = ct.chi2_monte_carlo(table, n_resamples=300, seed=7)
-    assert a == b
-    assert 1 / 301 <= a <= 1
-
-
-def test_cluster_permutation_separated_groups():
+def test_rater_chi_square_separated_groups():
     # 3 vs 3 annotators who each label 4 items the same way; 2 of the C(6,3) = 20
     # relabellings separate them perfectly, so p is about 0.1
     counts = np.array([[4, 0]] * 3 + [[0, 4]] * 3)
-    stat, p = ct.chi2_cluster_permutation(counts, np.array([0, 0, 0, 1, 1, 1]),
-                                          n_resamples=3000, seed=1)  # fmt: skip
-    assert stat == pytest.approx(24.0)
-    assert p == pytest.approx(0.1, abs=0.02)
+    r = _rater_test(ChiSquare(counts, np.arange(2), 2), [0, 0, 0, 1, 1, 1], 1, seed=1)
+    assert r.observed[0] == pytest.approx(24.0)
+    assert r.p_value[0] == pytest.approx(0.1, abs=0.02)
 
 
-def test_cluster_permutation_is_not_fooled_by_one_prolific_annotator():
+def test_rater_chi_square_is_not_fooled_by_one_prolific_annotator():
     # group 0: one annotator with 200 judgments all "1" plus four balanced annotators;
     # group 1: five balanced annotators. Judgment-level chi-square sees a huge effect;
     # at annotator level it is one unusual person.
     counts = np.array([[0, 200]] + [[10, 10]] * 4 + [[10, 10]] * 5)
-    groups = np.array([0] * 5 + [1] * 5)
     table = np.array([[40, 240], [50, 50]])
     assert ct.chi2_independence(table).p_value < 1e-10
-    _, p = ct.chi2_cluster_permutation(counts, groups, n_resamples=2000, seed=0)
-    assert p > 0.3  # the prolific annotator lands in either group half of the time
+    r = _rater_test(ChiSquare(counts, np.arange(2), 2), [0] * 5 + [1] * 5, 1, n=2000)
+    assert r.p_value[0] > 0.3  # the prolific annotator lands in either group half of the time
 
 
-def test_cluster_permutation_respects_strata():
-    # within each stratum the groups are identical, so no permutation can change X^2
+def test_rater_chi_square_respects_strata():
+    # within each stratum the groups are identical, so no relabelling can change X^2
     counts = np.array([[5, 0], [5, 0], [0, 5], [0, 5]])
-    groups = np.array([0, 1, 0, 1])
-    stat, p = ct.chi2_cluster_permutation(counts, groups, n_resamples=200, seed=0,
-                                          strata=np.array([0, 0, 1, 1]))  # fmt: skip
-    assert stat == pytest.approx(0.0)
-    assert p == 1.0
+    r = _rater_test(ChiSquare(counts, np.arange(2), 2), [0, 1, 0, 1], 1, n=200,
+                    strata=np.array([0, 0, 1, 1]))  # fmt: skip
+    assert r.observed[0] == pytest.approx(0.0)
+    assert r.p_value[0] == 1.0
+
+
+@pytest.mark.parametrize(("flagged", "size"), [(4, 4), (3, 5), (2, 6), (1, 3)])
+def test_qc_count_test_equals_the_hypergeometric(flagged, size):
+    # a pool of 20 evaluated raters, 5 of them flagged; the group holds `size` raters,
+    # `flagged` of them flagged: the exact one-sided p is hypergeometric (one-sided Fisher)
+    group = np.array([0] * size + [1] * (20 - size))
+    flag = np.zeros(20)
+    flag[:flagged] = 1
+    flag[size : size + 5 - flagged] = 1
+    exact = stats.hypergeom.sf(flagged - 1, 20, size, 5)
+    n = 8000
+    r = _rater_test(GroupCount(flag, 2), group, 2, n=n, seed=flagged)
+    assert r.observed[0] == flagged
+    se = math.sqrt(exact * (1 - exact) / n)
+    assert abs(r.p_value[0] - exact) <= 5 * se + 1 / n
 
 
 # ------------------------------------------------------------------ proportions
@@ -144,23 +166,6 @@ def test_two_proportion_z_by_hand():
     assert ct.two_proportion_z(0, 10, 0, 20) == (0.0, 1.0)
 
 
-def test_hypergeom_over_p_equals_one_sided_fisher():
-    # all 4 flagged annotators come from a group of 4 in a pool of 10: 1 / C(10, 4)
-    assert ct.hypergeom_over_p(4, 10, 4, 4) == pytest.approx(1 / 210, rel=1e-12)
-    fisher = stats.fisher_exact([[3, 2], [4, 16]], alternative="greater").pvalue
-    # 25 annotators, 5 flagged, 7 in the group, 3 of them flagged
-    assert ct.hypergeom_over_p(3, 25, 7, 5) == pytest.approx(fisher, rel=1e-12)
-    assert ct.hypergeom_over_p(0, 25, 7, 5) == pytest.approx(1.0)
-
-
-def test_benjamini_hochberg_by_hand():
-    # sorted p 0.01, 0.02, 0.03, 0.5 -> 0.04, 0.04, 0.04, 0.5 (step-up minimum)
-    adj = ct.benjamini_hochberg([0.03, 0.5, 0.01, np.nan, 0.02])
-    assert adj[[0, 1, 2, 4]].tolist() == pytest.approx([0.04, 0.5, 0.04, 0.04])
-    assert np.isnan(adj[3])
-
-
-# --------------------------------------------------------------------- majority
 def test_plurality_needs_a_unique_winner():
     counts = np.array([[3, 1, 0], [2, 2, 1], [0, 0, 0], [0, 1, 4]])
     assert mj.plurality(counts).tolist() == [0, -1, -1, 2]
@@ -202,15 +207,3 @@ def test_low_agreement_flags_ties_and_no_spread():
     assert not mj.low_agreement_flags(np.full(8, 0.8)).any()
     with pytest.raises(ValueError):
         mj.low_agreement_flags(scores, bottom_share=1.5)
-
-
-def test_permutation_baseline_is_seeded():
-    rng = np.random.default_rng(2)
-    items, values = rng.integers(0, 20, 300), rng.integers(0, 2, 300)
-    groups = rng.integers(0, 3, 300)
-    pooled = mj.label_counts(items, values, 20, 2)
-    kw = {"n_groups": 3, "n_resamples": 50, "seed": 11}
-    a = mp.flips_permutation_baseline(items, values, groups, pooled, **kw)
-    b = mp.flips_permutation_baseline(items, values, groups, pooled, **kw)
-    np.testing.assert_array_equal(a[0], b[0])
-    np.testing.assert_array_equal(a[1], b[1])

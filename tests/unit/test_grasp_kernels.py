@@ -1,15 +1,18 @@
-"""GRASP permutation test: kernels against each other, statistics and p-values against
-oracles that share no code with the test.
+"""GRASP and group-vs-rest alpha under relabellings: kernels against each other,
+statistics and p-values against oracles that share no code with the test.
 
 - the kernels' statistics equal :func:`irr_xrr` (one sparse @ dense product of the
-  indicator with one-hot memberships, then closed forms per level) and their coincidence
-  sums equal per-group coincidence matrices; ``grasp_test`` gives identical p-values and
-  permutation counts with either kernel, on random data with missing group codes,
-  strata, groups absent from items and groups with one judgment on an item;
-- IRR against the ``krippendorff`` package and a hand-computed IRR / XRR / GAI case;
-- p-values against the exact permutation distribution: on tiny inputs (4-10 annotators)
-  every distinct relabelling is enumerated with ``itertools``, and the Monte Carlo
-  p-value must lie within a stated number of standard errors of the exact one;
+  indicator with one-hot memberships, then closed forms per level), their coincidence
+  sums equal per-group coincidence matrices, and the rest's coincidences equal those of
+  the rest's per-item counts; the engine gives identical p-values and permutation counts
+  with either kernel, on random data with missing group codes, strata, groups absent from
+  items and groups with one judgment on an item;
+- IRR and the rest's alpha against the ``krippendorff`` package, and a hand-computed
+  IRR / XRR / GAI case;
+- p-values of GAI and of the within-minus-rest difference against the exact permutation
+  distribution: on tiny inputs (4-10 annotators) every distinct relabelling is
+  enumerated with ``itertools``, and the Monte Carlo p-value must lie within a stated
+  number of standard errors of the exact one;
 - the Besag-Clifford rule against runs without stopping on the same draws.
 """
 
@@ -27,24 +30,45 @@ from labelaudit.stats.alpha import coincidences
 from labelaudit.stats.counts import indicator_matrix, value_counts
 from labelaudit.stats.grasp import _one_hot, association_index, irr_xrr
 from labelaudit.stats.grasp_kernels import grasp_sums
-from labelaudit.stats.grasp_permutation import (
-    _kernel,
-    grasp_test,
-    judgments_by_item,
-    permute_codes,
-)
+from labelaudit.stats.grasp_statistic import GraspJudgments, GraspStatistic, judgments_by_item
+from labelaudit.stats.significance import Contrast, draw_assignments, run_contrasts
 
 LEVELS = ["nominal", "ordinal", "interval", "ratio"]
 KERNELS = ["numba", "numpy"]
 
 
-def _data(seed: int, n_items: int = 120, n_annotators: int = 40, n_values: int = 4):
-    """Random judgments (2-8 per item, so groups often have 0 or 1 on an item), a planted
-    group that reads a quarter of the items differently, missing codes and strata."""
+def permute_codes(codes, rng, strata=None):
+    return draw_assignments(codes, np.arange(codes.size), rng, 1, strata)[0]
+
+
+def _run(indicator, codes, n_groups, total, level, numeric, *, kernel="auto", seed=0,
+         strata=None, test=None, n_permutations=1000, stop_after=10, early_stop=True,
+         max_permutations=None, diff=False):  # fmt: skip
+    """GAI (or, with ``diff``, within-minus-rest alpha) tested by the engine, one contrast."""
+    stat = GraspStatistic(GraspJudgments(indicator, total, level, numeric, kernel=kernel),
+                          n_groups, 0.05)  # fmt: skip
+    tested = np.ones(n_groups, dtype=bool) if test is None else np.asarray(test, dtype=bool)
+    cols = np.concatenate([np.zeros(n_groups, bool), tested]) if diff else np.concatenate(
+        [tested, np.zeros(n_groups, bool)])  # fmt: skip
+    c = Contrast("grasp", np.asarray(codes), np.arange(len(codes)), stat,
+                 ["F"] * (2 * n_groups), ["two-sided"] * (2 * n_groups), cols, strata)  # fmt: skip
+    (r,), _ = run_contrasts([c], {"F": 0.05}, n_permutations=n_permutations,
+                            max_permutations=max_permutations or n_permutations,
+                            stop_after=stop_after if early_stop else None, seed=seed)  # fmt: skip
+    at = slice(n_groups, None) if diff else slice(0, n_groups)
+    return r.observed[at], r.p_value[at], r.n_permutations[at]
+
+
+def _data(seed: int, n_items: int = 120, n_annotators: int = 40, n_values: int = 4,
+          per_item: tuple[int, int] = (2, 9)):  # fmt: skip
+    """Random judgments (2-8 per item by default, so groups often have 0 or 1 on an
+    item; many per item take the kernel's per-group count path instead of its pair
+    walk), a planted group that reads a quarter of the items differently, missing codes
+    and strata."""
     rng = np.random.default_rng(seed)
     items, anns = [], []
     for u in range(n_items):
-        who = rng.choice(n_annotators, size=rng.integers(2, 9), replace=False)
+        who = rng.choice(n_annotators, size=rng.integers(*per_item), replace=False)
         items += [u] * who.size
         anns += who.tolist()
     items, anns = np.array(items), np.array(anns)
@@ -71,8 +95,9 @@ def test_judgments_by_item_recovers_the_judgments():
     assert [a.tolist() for a in judgments_by_item(m, 2)] == [[0, 3], [1, 2, 2], [0, 1, 1]]
 
 
-def test_kernel_sums_equal_per_group_coincidences():
-    items, values, anns, indicator, total, codes, *_ = _data(1)
+@pytest.mark.parametrize("per_item", [(2, 9), (20, 40), (2, 40)])
+def test_kernel_sums_equal_per_group_coincidences(per_item):
+    items, values, anns, indicator, total, codes, *_ = _data(1, per_item=per_item)
     offsets, ann, val = judgments_by_item(indicator, total.shape[1])
     n_items, nv = total.shape
     m_max = int(np.diff(offsets).max())
@@ -81,13 +106,16 @@ def test_kernel_sums_equal_per_group_coincidences():
     mx, my = m[:, None], m[None, :]
     w_cross = np.where((mx >= 1) & (my >= 1), (mx + my) / np.maximum(mx * my, 1.0), 0.0)
     perms = np.stack([codes, permute_codes(codes, np.random.default_rng(0))])
-    o, cross, nc, xb, yb = grasp_sums(offsets, ann, val, perms, 4, nv, w_in, w_cross)
+    o, cross, nc, xb, yb, ro = grasp_sums(offsets, ann, val, perms, 4, nv, w_in, w_cross, True)
+    assert grasp_sums(offsets, ann, val, perms, 4, nv, w_in, w_cross, False)[5].shape[1] == 0
     for p, pc in enumerate(perms):
         for g in range(4):
             sel = pc[anns] == g
             x = value_counts(items[sel], values[sel], n_items, nv)
             y = total - x
             np.testing.assert_allclose(o[p, g], coincidences(x), rtol=1e-13, atol=1e-12)
+            np.testing.assert_allclose(coincidences(total) + ro[p, g], coincidences(y),
+                                       rtol=1e-13, atol=1e-12)  # fmt: skip
             np.testing.assert_array_equal(nc[p, g], x[x.sum(axis=1) >= 2].sum(axis=0))
             both = (x.sum(axis=1) >= 1) & (y.sum(axis=1) >= 1)
             np.testing.assert_array_equal(xb[p, g], x[both].sum(axis=0))
@@ -97,23 +125,30 @@ def test_kernel_sums_equal_per_group_coincidences():
             np.testing.assert_allclose(cross[p, g], want, rtol=1e-13, atol=1e-12)
 
 
+@pytest.mark.parametrize("per_item", [(2, 9), (25, 40)])
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("level", LEVELS)
-def test_kernel_statistics_equal_irr_xrr(level, kernel):
-    _, _, _, indicator, total, codes, numeric, strata = _data(2)
+def test_kernel_statistics_equal_irr_xrr(level, kernel, per_item):
+    _, _, _, indicator, total, codes, numeric, strata = _data(2, per_item=per_item)
     rng = np.random.default_rng(3)
     perms = np.stack([codes] + [permute_codes(codes, rng, strata) for _ in range(7)])
-    stats = _kernel(kernel, indicator, total, level, numeric)
-    irr, xrr = stats(perms, 4, np.arange(4))
-    ref_irr, ref_xrr = irr_xrr(
-        indicator, np.hstack([_one_hot(p, 4) for p in perms]), total, level, numeric
-    )
-    np.testing.assert_allclose(irr.ravel(), ref_irr, rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(xrr.ravel(), ref_xrr, rtol=1e-12, atol=1e-13)
+    data = GraspJudgments(indicator, total, level, numeric, kernel=kernel)
+    stat = GraspStatistic(data, 4, 0.05)
+    out = stat(perms, np.arange(8))
+    members = np.hstack([_one_hot(p, 4) for p in perms])
+    ref_irr, ref_xrr = irr_xrr(indicator, members, total, level, numeric)
+    rest_irr, _ = irr_xrr(indicator, 1.0 - members, total, level, numeric)
+    np.testing.assert_allclose(out[:, :4].ravel(), association_index(ref_irr, ref_xrr, 0.05),
+                               rtol=1e-11, atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(out[:, 4:].ravel(), ref_irr - rest_irr, rtol=1e-11, atol=1e-12)
+    irr, xrr, rest = stat.figures(codes)
+    np.testing.assert_allclose(irr, ref_irr[:4], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(xrr, ref_xrr[:4], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(rest, rest_irr[:4], rtol=1e-12, atol=1e-13)
     assert np.isfinite(irr).all() and np.isfinite(xrr).all()
     # a group nobody belongs to is undefined, as in the reference
-    irr5, xrr5 = stats(perms[:1], 5, np.arange(5))
-    assert np.isnan(irr5[0, 4]) and np.isnan(xrr5[0, 4])
+    irr5, xrr5, _ = GraspStatistic(data, 5, 0.05).figures(perms[0])
+    assert np.isnan(irr5[4]) and np.isnan(xrr5[4])
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -121,40 +156,41 @@ def test_kernel_statistics_equal_irr_xrr(level, kernel):
     "options",
     [
         {"n_permutations": 300},
-        {"n_permutations": 200, "early_stop": False, "max_cells": 5000},
-        {"n_permutations": 250, "stratify": True, "max_cells": 2000},
+        {"n_permutations": 200, "early_stop": False},
+        {"n_permutations": 250, "stratify": True},
         {"n_permutations": 150, "test": [True, False, True, True]},
-        {"n_permutations": 120, "stop_after": 3, "max_cells": 1},
+        {"n_permutations": 120, "stop_after": 3, "diff": True},
+        {"n_permutations": 100, "max_permutations": 800, "diff": True},
     ],
 )
-def test_grasp_test_kernels_give_identical_results(level, options):
+def test_engine_gives_identical_results_with_either_kernel(level, options):
     _, _, _, indicator, total, codes, numeric, strata = _data(4)
     opts = dict(options)
     if opts.pop("stratify", False):
         opts["strata"] = strata
-    if "test" in opts:
-        opts["test"] = np.array(opts["test"])
-    a, b = (grasp_test(indicator, codes, 4, total, level, numeric, seed=7, kernel=kernel, **opts)
+    a, b = (_run(indicator, codes, 4, total, level, numeric, seed=7, kernel=kernel, **opts)
             for kernel in KERNELS)  # fmt: skip
-    assert a.p_value[0] < 0.05  # the planted group is found: not all p-values are 1
-    for name in ("irr", "xrr", "gai"):
-        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12)
-    np.testing.assert_array_equal(a.p_value, b.p_value)
-    np.testing.assert_array_equal(a.n_permutations, b.n_permutations)
+    if not opts.get("diff"):
+        assert a[1][0] < 0.05  # the planted group is found: not all p-values are 1
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-12)
+    np.testing.assert_array_equal(a[1], b[1])
+    np.testing.assert_array_equal(a[2], b[2])
     if "test" in opts:
-        assert np.isnan(a.p_value[1]) and a.n_permutations[1] == 0
+        assert np.isnan(a[1][1]) and a[2][1] == 0
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_irr_equals_the_krippendorff_package(level):
+def test_irr_and_rest_alpha_equal_the_krippendorff_package(level):
     items, values, anns, indicator, total, codes, numeric, _ = _data(3)
-    res = grasp_test(indicator, codes, 4, total, level, numeric, n_permutations=0)
+    irr, _, rest = GraspStatistic(GraspJudgments(indicator, total, level, numeric), 4,
+                                  0.05).figures(codes)  # fmt: skip
     for g in range(4):
         sel = codes[anns] == g
-        counts = value_counts(items[sel], values[sel], *total.shape)
-        want = krippendorff.alpha(value_counts=counts[counts.sum(axis=1) >= 2],
-                                  value_domain=numeric, level_of_measurement=level)  # fmt: skip
-        assert res.irr[g] == pytest.approx(want, abs=1e-9), g
+        for got, pick in ((irr[g], sel), (rest[g], ~sel)):
+            counts = value_counts(items[pick], values[pick], *total.shape)
+            want = krippendorff.alpha(value_counts=counts[counts.sum(axis=1) >= 2],
+                                      value_domain=numeric, level_of_measurement=level)  # fmt: skip
+            assert got == pytest.approx(want, abs=1e-9), g
 
 
 def _hand_case():
@@ -181,13 +217,17 @@ def test_hand_computed_irr_xrr_gai():
     #   margins A (3, 5), B (3, 5): D_e = (8 * 8 - 3 * 3 - 5 * 5) / (8 * 8) = 30/64;
     #   kappa_x = 1 - (1/4) / (30/64) = 1 - 16/30 = 7/15.  GAI = (8/15) / (7/15) = 8/7.
     # B mirrors A (its split item 3 against A's split item 2): the same three numbers.
+    # The rest of A is B: its alpha is IRR(B) = 8/15, so both differences are 0.
     items, values, anns, indicator, total = _hand_case()
     for kernel in KERNELS:
-        res = grasp_test(indicator, np.array([0, 0, 1, 1]), 2, total, "nominal", [0, 1],
-                         n_permutations=0, kernel=kernel)  # fmt: skip
-        np.testing.assert_allclose(res.irr, [8 / 15, 8 / 15], rtol=1e-12)
-        np.testing.assert_allclose(res.xrr, [7 / 15, 7 / 15], rtol=1e-12)
-        np.testing.assert_allclose(res.gai, [8 / 7, 8 / 7], rtol=1e-12)
+        data = GraspJudgments(indicator, total, "nominal", [0, 1], kernel=kernel)
+        stat = GraspStatistic(data, 2, 0.05)
+        irr, xrr, rest = stat.figures(np.array([0, 0, 1, 1]))
+        np.testing.assert_allclose(irr, [8 / 15, 8 / 15], rtol=1e-12)
+        np.testing.assert_allclose(xrr, [7 / 15, 7 / 15], rtol=1e-12)
+        np.testing.assert_allclose(rest, [8 / 15, 8 / 15], rtol=1e-12)
+        got = stat(np.array([[0, 0, 1, 1]]), np.arange(4))[0]
+        np.testing.assert_allclose(got, [8 / 7, 8 / 7, 0.0, 0.0], rtol=1e-12, atol=1e-15)
     reference = krippendorff.alpha(reliability_data=[values[anns == 0], values[anns == 1]],
                                    level_of_measurement="nominal")  # fmt: skip
     assert reference == pytest.approx(8 / 15, abs=1e-12)
@@ -206,22 +246,27 @@ def _relabellings(codes, strata):
         yield out
 
 
-def _exact_two_sided(indicator, codes, n_groups, total, level, numeric, strata):
-    """Exact p = min(1, 2 min(P(GAI >= g), P(GAI <= g))) over every relabelling with a
-    defined GAI (values within 1e-9 of the observed count as equal), per group, and the
-    share of relabellings with a defined GAI."""
-    labellings = list(_relabellings(codes, strata))
-    members = np.hstack([_one_hot(lab, n_groups) for lab in labellings])
-    irr, xrr = irr_xrr(indicator, members, total, level, numeric)
-    null = association_index(irr, xrr, 0.05).reshape(len(labellings), n_groups)
-    observed = association_index(*irr_xrr(indicator, _one_hot(codes, n_groups), total, level,
-                                          numeric), 0.05)  # fmt: skip
+def _exact_two_sided(indicator, codes, n_groups, total, level, numeric, strata, diff=False):
+    """Exact p = min(1, 2 min(P(T >= t), P(T <= t))) over every relabelling with a defined
+    statistic T (GAI, or within minus rest alpha with ``diff``; values within 1e-9 of the
+    observed count as equal), per group, and the share of relabellings with a defined T."""
+
+    def statistic(labellings):
+        members = np.hstack([_one_hot(lab, n_groups) for lab in labellings])
+        irr, xrr = irr_xrr(indicator, members, total, level, numeric)
+        if diff:
+            rest, _ = irr_xrr(indicator, 1.0 - members, total, level, numeric)
+            return (irr - rest).reshape(len(labellings), n_groups)
+        return association_index(irr, xrr, 0.05).reshape(len(labellings), n_groups)
+
+    null = statistic(list(_relabellings(codes, strata)))
+    observed = statistic([codes])[0]
     out = []
     for g in range(n_groups):
         x = null[:, g][np.isfinite(null[:, g])]
         tie = 1e-9 * max(1.0, abs(observed[g]))
         hi, lo = np.mean(x >= observed[g] - tie), np.mean(x <= observed[g] + tie)
-        out.append((min(1.0, 2 * min(hi, lo)), min(hi, lo), x.size / len(labellings)))
+        out.append((min(1.0, 2 * min(hi, lo)), min(hi, lo), x.size / null.shape[0]))
     return observed, out
 
 
@@ -255,88 +300,91 @@ TINY = [
 ]
 
 
+@pytest.mark.parametrize("diff", [False, True])
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("case", range(len(TINY)))
-def test_p_values_match_exact_enumeration(kernel, case):
+def test_p_values_match_exact_enumeration(kernel, case, diff):
     indicator, codes, total, level, numeric, strata = TINY[case]
     n_groups = int(codes.max()) + 1
     observed, exact = _exact_two_sided(indicator, codes, n_groups, total, level, numeric,
-                                       strata)  # fmt: skip
+                                       strata, diff)  # fmt: skip
     n = 4000
-    res = grasp_test(indicator, codes, n_groups, total, level, numeric, n_permutations=n,
-                     seed=case, strata=strata, early_stop=False, kernel=kernel)  # fmt: skip
-    np.testing.assert_allclose(res.gai, observed, rtol=1e-12)
+    got, p_values, _ = _run(indicator, codes, n_groups, total, level, numeric, n_permutations=n,
+                            seed=case, strata=strata, early_stop=False, kernel=kernel,
+                            diff=diff)  # fmt: skip
+    np.testing.assert_allclose(got, observed, rtol=1e-10, atol=1e-12)
     for g, (p, tail, defined) in enumerate(exact):
-        if not np.isfinite(observed[g]):  # GAI undefined: not tested
-            assert np.isnan(res.p_value[g])
+        if not np.isfinite(observed[g]):  # statistic undefined: not tested
+            assert np.isnan(p_values[g])
             continue
         valid = defined * n
         # the smaller tail within 5 standard errors, doubled; (1 + b) / (1 + l) adds 1 / l
         se = math.sqrt(tail * (1 - tail) / valid)
-        assert abs(res.p_value[g] - p) <= 2 * (5 * se + 1 / valid) + 1e-12, (g, p)
-    if case < 4:
+        assert abs(p_values[g] - p) <= 2 * (5 * se + 1 / valid) + 1e-12, (g, p)
+    if case < 4 and not diff:
         assert exact[0][0] < 0.2  # the planted group stands out
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("stop_after", [1, 3, 10])
 def test_early_stop_reports_the_permutation_that_reached_stop_after(kernel, stop_after):
-    """With one permutation per batch (max_cells=1) the smaller tail reaches h exactly at
-    the permutation l where a group stops, so p = min(1, 2 h / v), v its permutations with
-    a defined GAI; the same draws without stopping give min(1, 2 (1 + h) / (1 + v)) after
-    l permutations and, one hit short, min(1, 2 h / (v - 1 + 1)) after l - 1."""
+    """A test that stops (Besag-Clifford) has its smaller tail reach h exactly at the
+    permutation l where it stops, so p = min(1, 2 h / v), v its permutations with a
+    defined GAI; the same draws without stopping give min(1, 2 (1 + h) / (1 + v)) after
+    l permutations and, one hit short, min(1, 2 h / (v - 1 + 1)) after l - 1. A test
+    that stopped as clearly significant has the p of a run without stopping as long."""
     _, _, _, indicator, total, codes, numeric, strata = _data(8, n_items=60, n_annotators=24)
     level = LEVELS[stop_after % 4]
     kw = {"strata": strata, "kernel": kernel, "seed": 2}
-    res = grasp_test(indicator, codes, 4, total, level, numeric, n_permutations=300,
-                     stop_after=stop_after, max_cells=1, **kw)  # fmt: skip
+    _, p_values, used_all = _run(indicator, codes, 4, total, level, numeric, n_permutations=300,
+                                 stop_after=stop_after, **kw)  # fmt: skip
     stopped = 0
-    for g in np.flatnonzero(np.isfinite(res.p_value)):
-        used = int(res.n_permutations[g])
-        full = grasp_test(indicator, codes, 4, total, level, numeric, n_permutations=used,
+    for g in np.flatnonzero(np.isfinite(p_values)):
+        used = int(used_all[g])
+        _, full, _ = _run(indicator, codes, 4, total, level, numeric, n_permutations=used,
                           early_stop=False, **kw)  # fmt: skip
-        if used == 300:  # not stopped: the (1 + b) / (1 + l) of the run without stopping
-            assert res.p_value[g] == full.p_value[g]
+        p = p_values[g]
+        if full[g] == p:  # ran to the end, or stopped as clearly significant
             continue
         stopped += 1
-        p = res.p_value[g]
         if p == 1.0:  # 2 h / v >= 1: v <= 2 h, and then 2 (1 + h) / (1 + v) > 1 as well
-            assert full.p_value[g] == 1.0
+            assert full[g] == 1.0
             continue
         v = round(2 * stop_after / p)
         assert p == pytest.approx(2 * stop_after / v, rel=1e-12) and v <= used
-        assert full.p_value[g] == pytest.approx(min(1.0, 2 * (1 + stop_after) / (1 + v)))
+        assert full[g] == pytest.approx(min(1.0, 2 * (1 + stop_after) / (1 + v)))
         if used > 1:
-            short = grasp_test(indicator, codes, 4, total, level, numeric,
+            _, short, _ = _run(indicator, codes, 4, total, level, numeric,
                                n_permutations=used - 1, early_stop=False, **kw)  # fmt: skip
-            assert short.p_value[g] == pytest.approx(p, rel=1e-12)
+            assert short[g] == pytest.approx(p, rel=1e-12)
     assert stopped >= 2
 
 
-def test_numba_counts_a_permutation_equal_to_the_observed_grouping_as_a_tie():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_permutation_equal_to_the_observed_grouping_counts_as_a_tie(kernel):
     # two members, both present: every permutation is the observed grouping, so every
     # null value equals the observed one exactly and neither tail is ever smaller
     _, _, _, indicator, total, _, numeric, _ = _data(5, n_annotators=10)
     codes = np.array([-1, 0, -1, 0, -1, -1, -1, -1, -1, -1])
-    res = grasp_test(indicator, codes, 1, total, "ordinal", numeric, n_permutations=200,
-                     max_cells=1, kernel="numba")  # fmt: skip
-    assert res.p_value[0] == 1.0 and res.n_permutations[0] == 10
+    _, p, used = _run(indicator, codes, 1, total, "ordinal", numeric, n_permutations=200,
+                      kernel=kernel)  # fmt: skip
+    assert p[0] == 1.0 and used[0] == 10  # both tails reach 10 at the tenth permutation
 
 
 def test_kernel_name_is_checked():
     _, _, _, indicator, total, codes, numeric, _ = _data(6)
     with pytest.raises(ValueError, match="kernel"):
-        grasp_test(indicator, codes, 4, total, "nominal", numeric, kernel="cuda")
+        GraspJudgments(indicator, total, "nominal", numeric, kernel="cuda")
 
 
 def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
     _, _, _, indicator, total, codes, numeric, _ = _data(7)
-    auto = grasp_test(indicator, codes, 4, total, "ordinal", numeric, n_permutations=40)
+    auto = _run(indicator, codes, 4, total, "ordinal", numeric, n_permutations=40)
     # a module set to None in sys.modules raises ImportError on import, as without numba
     monkeypatch.setitem(sys.modules, "labelaudit.stats.grasp_kernels", None)
-    fallback = grasp_test(indicator, codes, 4, total, "ordinal", numeric, n_permutations=40)
-    assert not _kernel("auto", indicator, total, "ordinal", numeric).chunked
-    np.testing.assert_allclose(fallback.gai, auto.gai, rtol=1e-12)
-    np.testing.assert_array_equal(fallback.p_value, auto.p_value)
+    fallback = _run(indicator, codes, 4, total, "ordinal", numeric, n_permutations=40)
+    assert not GraspJudgments(indicator, total, "ordinal", numeric).numba
+    np.testing.assert_allclose(fallback[0], auto[0], rtol=1e-12)
+    np.testing.assert_array_equal(fallback[1], auto[1])
     with pytest.raises(ImportError):
-        grasp_test(indicator, codes, 4, total, "ordinal", numeric, kernel="numba")
+        GraspJudgments(indicator, total, "ordinal", numeric, kernel="numba")

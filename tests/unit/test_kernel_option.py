@@ -51,7 +51,7 @@ def test_findings_json_records_the_resolved_kernel(tmp_path):
 
 def test_every_accelerated_analysis_follows_the_setting(tmp_path, monkeypatch):
     """--kernel numpy reaches each stats call that has a numba kernel."""
-    from labelaudit.analyses import agreement, disagreement, rlhf
+    from labelaudit.analyses import agreement, agreement_bootstrap, disagreement, rlhf
     from labelaudit.pipeline import load_bundle
     from labelaudit.sample.generate import write_sample_bundle
 
@@ -66,17 +66,17 @@ def test_every_accelerated_analysis_follows_the_setting(tmp_path, monkeypatch):
 
         monkeypatch.setattr(module, name, wrapper)
 
-    spy(agreement, "grasp_test")
-    spy(agreement, "bootstrap_pattern_counts")
-    spy(disagreement.mp, "flips_permutation_baseline")
-    spy(rlhf, "flip_share_permutation")
+    spy(agreement, "GraspJudgments")
+    spy(agreement_bootstrap, "bootstrap_pattern_counts")
+    spy(disagreement, "ContestedStatistic")
+    spy(rlhf, "FlipShareStatistic")
     cfg = resolve_config(write_sample_bundle(tmp_path / "demo", seed=0), quiet=True, kernel="numpy")
     bundle = load_bundle(cfg)
     for analysis in (agreement.agreement_analysis, disagreement.disagreement, rlhf.rlhf_analysis):
         analysis(bundle, cfg)
     assert seen == {
-        "grasp_test": {"numpy"},
+        "GraspJudgments": {"numpy"},
         "bootstrap_pattern_counts": {"numpy"},
-        "flips_permutation_baseline": {"numpy"},
-        "flip_share_permutation": {"numpy"},
+        "ContestedStatistic": {"numpy"},
+        "FlipShareStatistic": {"numpy"},
     }

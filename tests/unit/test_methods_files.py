@@ -136,30 +136,50 @@ def test_unknown_keys_and_missing_note_keys_are_refused(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_methods(tmp_path_factory):
+def demo_result(tmp_path_factory):
     bundle = write_sample_bundle(tmp_path_factory.mktemp("demo"), seed=0)
-    notes = labelaudit.audit(bundle, n_boot=200, quiet=True).context["methods"]
-    return {note["title"]: note for note in notes}
+    return labelaudit.audit(bundle, n_boot=200, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def demo_methods(demo_result):
+    return {note["title"]: note for note in demo_result.context["methods"]}
 
 
 @pytest.mark.slow
-def test_demo_methods_quote_the_run_settings(demo_methods) -> None:
-    """Sentences checked by hand against the demo's settings and data."""
-    assert len(demo_methods) == 26  # 25 from the analyses, 1 from the privacy release
+def test_demo_methods_quote_the_run_settings(demo_methods, demo_result) -> None:
+    """Sentences checked by hand against the demo's settings and data; family sizes
+    against the tested rows of each family's table."""
+    assert len(demo_methods) == 28  # 27 from the analyses, 1 from the privacy release
     text = {title: note["text"] for title, note in demo_methods.items()}
     assert text["Bootstrap intervals"].startswith(
-        "95% percentile intervals from 200 bootstrap replicates that resample pairable "
-        "items with replacement (seed 0). "
+        "95% percentile intervals of the overall, within and cross rows from 200 bootstrap "
+        "replicates that resample pairable items with replacement (seed 0; items are drawn "
+        "by position in the order of their ids"
     )
+    tests = text["Permutation tests and multiple testing (every group contrast)"]
+    assert "(each keeps their own judgments; group sizes are kept), drawn in the order " in tests
+    assert "Two-sided p = min(1, 2 (1 + b) / (1 + B)), b the smaller tail; one-sided " in tests
+    assert "(Besag & Clifford 1991; p = 2 x 10 / permutations used)" in tests
+    assert "Otherwise a test runs 1000 permutations, and more (doubling, up to 20000) " in tests
+
+    def tested(table: str) -> int:
+        return int(demo_result.metrics[table]["p_value"].notna().sum())
+
     grasp = text["Group association (GRASP)"]
-    assert "(null when |XRR| < 0.05). " in grasp
-    assert "(up to 1000 permutations; each annotator keeps their own judgments, group " in grasp
-    assert "group sizes are kept). Two-sided: " in grasp
-    assert "capped at 1. Permutations stop early for a group once both tails hold 10 " in grasp
-    assert "need no more precision. p_adjusted applies Benjamini-Hochberg " in grasp
+    assert "(null when |XRR| < 0.05), tested two-sided" in grasp
+    assert f"Family LA103: the {tested('group_association')} GRASP tests of this run." in grasp
+    assert (f"Family LA102: the {tested('agreement_difference')} difference tests of this run."
+            in text["Agreement within a group vs everyone else"])  # fmt: skip
+    assert (f"Family LA111: the {tested('contested_items')} contested-items tests of this run."
+            in text["Contested items"])  # fmt: skip
     assert (
-        "(every group keeps its number of judgments per item; at most 200 permutations)"
-        in (text["Contested items"])
+        f"Family LA112: the {tested('qc_by_group')} QC tests"
+        in (text["Annotator agreement and QC bias"])
+    )
+    assert (
+        f"(family LA505: the {tested('timing_by_group')} tests of this run)"
+        in (text["Time per judgment and fast judgments"])
     )
     assert (
         "simulated as the lowest-agreeing 10% of annotators (annotators with at least 5 "

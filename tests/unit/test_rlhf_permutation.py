@@ -1,15 +1,12 @@
-"""Preference-divergence permutation test, checked against oracles that share no code with it.
+"""Preference flips under rater relabellings, checked against oracles that share no code.
 
-- the null mean and p-value against the exact permutation distribution: on tiny inputs
-  (6-8 annotators) every group of the same size is enumerated with ``itertools`` and the
-  flip share of each computed from its definition; the Monte Carlo values must lie within
-  a stated number of standard errors of the exact ones;
-- the Besag-Clifford rule against runs without stopping on the same draws, and the
-  documented generator contract: the test leaves the generator where ``n_permutations``
-  (or, stopped, ``used``) ``rng.choice`` draws leave it - the divergence analysis draws
-  every group's test from one generator, so a single extra or missing draw would change
-  every later test;
-- properties: the numba and numpy kernels return identical numbers and generator states.
+- the null mean and p-value of the engine's test against the exact permutation
+  distribution: on tiny inputs (6-8 annotators) every group of the same size is
+  enumerated with ``itertools`` and the flip share of each computed from its definition;
+  the Monte Carlo values must lie within a stated number of standard errors of the exact
+  ones;
+- the observed flip share equals the definition (and group_decision_shift);
+- properties: the numba and numpy kernels return identical numbers.
 """
 
 from __future__ import annotations
@@ -22,11 +19,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from labelaudit.stats.preference_permutation import (
-    _flip_shares,
-    flip_share_permutation,
-    prepare_judgments,
-)
+from labelaudit.stats.preference import group_decision_shift
+from labelaudit.stats.preference_flips import FlipShareStatistic, _flip_shares, prepare_judgments
+from labelaudit.stats.significance import Contrast, draw_assignments, run_contrasts
 
 KERNELS = ["numba", "numpy"]
 
@@ -102,6 +97,12 @@ def _exact_null(case: int):
     return observed, mean, tail, math.sqrt(var)
 
 
+def _codes(member, eligible):
+    """Group 0 = the members, 1 = the other eligible raters, -1 = not relabelled."""
+    eligible = np.ones(member.size, bool) if eligible is None else eligible
+    return np.where(member, 0, np.where(eligible, 1, -1))
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("case", range(len(TINY)))
 def test_null_mean_and_p_value_match_exact_enumeration(kernel, case):
@@ -109,14 +110,18 @@ def test_null_mean_and_p_value_match_exact_enumeration(kernel, case):
     observed, mean, tail, sd = _exact_null(case)
     if case == 0:
         assert (observed, mean, tail) == (1, Fraction(1, 3), Fraction(1, 3))
+    data = prepare_judgments(items, dirs, who, member.size, int(items.max()) + 1)
+    codes = _codes(member, eligible)
     n = 20_000
-    got = flip_share_permutation(items, dirs, who, member, int(items.max()) + 1, n,
-                                 np.random.default_rng(case), eligible, kernel=kernel)  # fmt: skip
-    assert got.observed == float(observed)  # the observed share exactly
-    assert got.n_permutations == n
+    c = Contrast("tiny", codes, np.arange(codes.size), FlipShareStatistic(data, 2, kernel=kernel),
+                 ["F", "F"], ["greater"] * 2, np.array([True, False]))  # fmt: skip
+    (r,), _ = run_contrasts([c], {"F": 0.05}, n_permutations=n, max_permutations=n,
+                            stop_after=None, seed=case)  # fmt: skip
+    assert r.observed[0] == float(observed)  # the observed share exactly
+    assert r.n_permutations[0] == n
     # 5 standard errors of a mean of n draws; (1 + b) / (1 + n) adds at most 1 / n
-    assert abs(got.null_mean - float(mean)) <= 5 * sd / math.sqrt(n) + 1e-12
-    assert abs(got.p_value - float(tail)) <= 5 * math.sqrt(float(tail * (1 - tail)) / n) + 1 / n
+    assert abs(r.null_mean[0] - float(mean)) <= 5 * sd / math.sqrt(n) + 1e-12
+    assert abs(r.p_value[0] - float(tail)) <= 5 * math.sqrt(float(tail * (1 - tail)) / n) + 1 / n
 
 
 def test_enumeration_cases_are_not_degenerate():
@@ -125,64 +130,29 @@ def test_enumeration_cases_are_not_degenerate():
     assert all(inner), inner
 
 
-def _replayed(seed, pool_size, eligible, k, draws):
-    """A generator after ``draws`` documented draws: ``rng.choice(pool, size=k, replace=False)``."""
-    rng = np.random.default_rng(seed)
-    pool = np.flatnonzero(np.ones(pool_size, bool) if eligible is None else eligible)
-    for _ in range(draws):
-        rng.choice(pool, size=k, replace=False)
-    return rng.bit_generator.state
-
-
-@pytest.mark.parametrize("kernel", KERNELS)
-@pytest.mark.parametrize("stop_after", [None, 1, 3, 10])
-def test_early_stop_and_generator_follow_the_draw_by_draw_contract(kernel, stop_after):
-    """Stopped after l draws: the numbers of a run of l draws without stopping, except
-    p = h / l; the run of l - 1 draws is one hit short (p = h / l as well). Either way the
-    generator is left where l single draws leave it."""
-    stopped = 0
+def test_observed_share_follows_the_definition():
     for seed in range(40):
-        items, dirs, who, member, n_items, eligible, n_perm = _case(seed)
-        args = (items, dirs, who, member, n_items)
-        got = flip_share_permutation(*args, n_perm, np.random.default_rng(seed), eligible,
-                                     stop_after, kernel=kernel)  # fmt: skip
-        used = got.n_permutations
-        assert used <= n_perm
-        assert got.observed == float(_share_by_definition(
-            items, dirs, who, set(np.flatnonzero(member).tolist())))  # fmt: skip
-        rng = np.random.default_rng(seed)
-        flip_share_permutation(*args, n_perm, rng, eligible, stop_after, kernel=kernel)
-        assert rng.bit_generator.state == _replayed(seed, member.size, eligible,
-                                                    int(member.sum()), used), f"seed {seed}"  # fmt: skip
-        full = flip_share_permutation(*args, used, np.random.default_rng(seed), eligible,
-                                      kernel=kernel)  # fmt: skip
-        assert full.null_mean == got.null_mean, f"seed {seed}"
-        if stop_after is None or (used == n_perm and got.p_value == full.p_value):
-            assert got.p_value == full.p_value  # never stopped
+        items, dirs, who, member, n_items, eligible, _ = _case(seed)
+        data = prepare_judgments(items, dirs, who, member.size, n_items)
+        codes = _codes(member, eligible)
+        got = FlipShareStatistic(data, 2)(codes[None], np.array([0]))[0, 0]
+        members = set(np.flatnonzero(member).tolist())
+        if not members:
+            assert np.isnan(got)
             continue
-        stopped += 1
-        assert got.p_value == stop_after / used
-        assert full.p_value == pytest.approx((1 + stop_after) / (1 + used), rel=1e-12)
-        if used > 1:
-            short = flip_share_permutation(*args, used - 1, np.random.default_rng(seed),
-                                           eligible, kernel=kernel)  # fmt: skip
-            assert short.p_value == pytest.approx(stop_after / used, rel=1e-12)
-    if stop_after is not None:
-        assert stopped > 5  # some tests did stop early
+        assert got == float(_share_by_definition(items, dirs, who, members)), seed
+        s = group_decision_shift(items, dirs, member[who], n_items)
+        assert got == (s["n_flipped"] / s["n_items_compared"] if s["n_items_compared"] else 0.0)
 
 
-@pytest.mark.parametrize("stop_after", [None, 1, 3, 10])
-def test_kernels_return_identical_tests_on_random_inputs(stop_after):
+def test_kernels_return_identical_shares_under_relabellings():
     for seed in range(40):
-        items, dirs, who, member, n_items, eligible, n_perm = _case(seed)
-        a_rng, b_rng = np.random.default_rng(seed), np.random.default_rng(seed)
-        a, b = (
-            flip_share_permutation(items, dirs, who, member, n_items, n_perm, rng, eligible,
-                                   stop_after, kernel=kernel)
-            for rng, kernel in ((a_rng, "numba"), (b_rng, "numpy"))
-        )  # fmt: skip
-        assert tuple(a) == tuple(b), f"seed {seed}"
-        assert a_rng.bit_generator.state == b_rng.bit_generator.state, f"seed {seed}"
+        items, dirs, who, member, n_items, eligible, _ = _case(seed)
+        data = prepare_judgments(items, dirs, who, member.size, n_items)
+        codes = _codes(member, eligible)
+        rows = draw_assignments(codes, np.arange(codes.size), np.random.default_rng(seed), 20)
+        a, b = (FlipShareStatistic(data, 2, kernel=k)(rows, np.arange(2)) for k in KERNELS)
+        np.testing.assert_array_equal(a, b)
 
 
 def test_kernels_agree_on_a_block_of_draws():
@@ -197,10 +167,9 @@ def test_kernels_agree_on_a_block_of_draws():
 
 
 def test_unknown_kernel_is_rejected():
+    data = prepare_judgments(np.zeros(2, dtype=int), np.array([1, -1]), np.array([0, 1]), 2, 1)
     with pytest.raises(ValueError, match="kernel"):
-        flip_share_permutation(np.zeros(2, dtype=int), np.array([1, -1]), np.array([0, 1]),
-                               np.array([True, False]), 1, 5, np.random.default_rng(0),
-                               kernel="gpu")  # fmt: skip
+        FlipShareStatistic(data, 2, kernel="gpu")
 
 
 def test_bit_parallel_kernel_equals_numpy_on_many_draws_and_busy_items():

@@ -16,7 +16,6 @@ from labelaudit.stats.preference import (
     pairwise_directions,
     ranking_to_pairs,
 )
-from labelaudit.stats.preference_permutation import flip_share_permutation
 from labelaudit.stats.proportions import wilson_interval  # the one shared implementation
 
 
@@ -145,52 +144,3 @@ def test_group_decision_shift_hand_computed() -> None:
         "n_agree": 1,
         "n_decisive": 1,
     }
-
-
-def test_flip_share_permutation_counts_draws_exactly() -> None:
-    # rater 0 opposes raters 1 and 2 on both comparisons: only rater 0 ever flips,
-    # so a random one-rater group flips as often as rater 0 exactly when it is rater 0
-    items = np.array([0, 0, 0, 1, 1, 1])
-    dirs = np.array([1, -1, -1, -1, 1, 1])
-    who = np.array([0, 1, 2, 0, 1, 2])
-    member = np.array([True, False, False])
-    obs, null, p, used = flip_share_permutation(
-        items, dirs, who, member, 2, 50, np.random.default_rng(7)
-    )
-    replay = np.random.default_rng(7)
-    draws = np.array([replay.choice(np.arange(3), size=1, replace=False)[0] for _ in range(50)])
-    assert obs == 1.0
-    assert null == pytest.approx((draws == 0).mean())
-    assert p == pytest.approx((1 + (draws == 0).sum()) / 51)
-    assert used == 50
-    with pytest.raises(ValueError):
-        flip_share_permutation(items, dirs, who, member, 2, 0, np.random.default_rng(0))
-
-
-def test_flip_share_permutation_stops_early_besag_clifford() -> None:
-    items = np.array([0, 0, 0, 1, 1, 1])
-    dirs = np.array([1, -1, -1, -1, 1, 1])
-    who = np.array([0, 1, 2, 0, 1, 2])
-    _, _, p, used = flip_share_permutation(
-        items, dirs, who, np.array([True, False, False]), 2, 1000, np.random.default_rng(3),
-        stop_after=2,
-    )  # fmt: skip
-    replay = np.random.default_rng(3)
-    picks = [replay.choice(np.arange(3), size=1, replace=False)[0] for _ in range(1000)]
-    second_hit = [i for i, a in enumerate(picks) if a == 0][1] + 1
-    assert p == pytest.approx(2 / second_hit)
-    assert used == second_hit
-
-
-def test_flip_share_permutation_observed_equals_group_decision_shift() -> None:
-    rng = np.random.default_rng(5)
-    for _ in range(50):
-        n = 60
-        items = rng.integers(0, 12, n)
-        who = rng.integers(0, 8, n)
-        dirs = rng.integers(-1, 2, n)
-        member = rng.random(8) < 0.4
-        obs, _, _, _ = flip_share_permutation(items, dirs, who, member, 12, 1, rng)
-        s = group_decision_shift(items, dirs, member[who], 12)
-        want = s["n_flipped"] / s["n_items_compared"] if s["n_items_compared"] else 0.0
-        assert obs == pytest.approx(want)

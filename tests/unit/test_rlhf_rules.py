@@ -21,12 +21,15 @@ def test_position_bias_message_states_rate_n_interval_and_threshold() -> None:
 def test_flip_finding_beyond_chance_names_the_null_and_p_value() -> None:
     row = {"field": "pref", "attribute": "region", "group": "Asia", "n_items_compared": 200,
            "n_flipped": 24, "flip_share": 0.12, "decisive_share": 0.1,
-           "null_flip_share": 0.04, "p_value": 0.001, "suppressed": False}  # fmt: skip
+           "null_flip_share": 0.04, "p_value": 0.001, "p_adjusted": 0.006,
+           "n_permutations": 2000, "family_size": 12, "suppressed": False}  # fmt: skip
     (hit,) = run_case("LA602", {"metrics": {"preference_divergence": [row]}})
     assert hit.subject == {"field": "pref", "attribute": "region", "group": "Asia"}
     assert "on 12% of the 200 comparisons" in hit.message
-    assert "random groups of as many raters flip 4% on average" in hit.message
-    assert "p = 0.001" in hit.message and hit.evidence["n_flipped"] == 24
+    assert "against 4% for random groups of as many raters" in hit.message
+    assert "one-sided permutation p = 0.001 (2,000 relabellings of the raters)" in hit.message
+    assert "adjusted p = 0.006 over the 12 tests of family LA602" in hit.message
+    assert hit.evidence["n_flipped"] == 24 and hit.evidence["family_size"] == 12
 
 
 def test_tie_and_skip_findings_name_which_rate() -> None:

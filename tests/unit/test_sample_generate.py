@@ -331,7 +331,8 @@ def test_grasp_finds_the_planted_group_readings(loaded, field, group):
     import numpy as np
 
     from labelaudit.stats.counts import first_judgments, indicator_matrix, value_counts
-    from labelaudit.stats.grasp_permutation import grasp_test
+    from labelaudit.stats.grasp_statistic import GraspJudgments, GraspStatistic
+    from labelaudit.stats.significance import Contrast, run_contrasts
 
     b = loaded
     cf = b.coded(field)
@@ -340,19 +341,16 @@ def test_grasp_finds_the_planted_group_readings(loaded, field, group):
     n_items, n_values = len(b.item_ids), len(cf.values)
     m = indicator_matrix(items, vals, anns, n_items, n_values, len(b.annotator_ids))
     codes, labels = b.group_codes("region")
-    res = grasp_test(
-        m,
-        np.asarray(codes),
-        len(labels),
-        value_counts(items, vals, n_items, n_values),
-        cf.level,
-        cf.numeric,
-        n_permutations=200,
-        seed=0,
-    )
-    g = list(labels).index(group)
-    assert res.gai[g] > 2.0
-    assert res.p_value[g] < 0.02  # 200 permutations: the smallest two-sided p is ~0.01
+    data = GraspJudgments(m, value_counts(items, vals, n_items, n_values), cf.level, cf.numeric)
+    g = len(labels)
+    contrast = Contrast("grasp", np.asarray(codes), np.arange(codes.size),
+                        GraspStatistic(data, g, 0.05), ["LA103"] * g, ["two-sided"] * g,
+                        np.ones(g, dtype=bool))  # fmt: skip
+    (res,), _ = run_contrasts([contrast], {"LA103": 0.05}, n_permutations=200,
+                              max_permutations=200, stop_after=None, seed=0)  # fmt: skip
+    k = list(labels).index(group)
+    assert res.observed[k] > 2.0
+    assert res.p_value[k] < 0.02  # 200 permutations: the smallest two-sided p is ~0.01
 
 
 def test_smallest_bundle_keeps_the_planted_structure(tmp_path):

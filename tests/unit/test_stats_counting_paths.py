@@ -4,9 +4,10 @@
 cells with ``np.bincount`` when the code range is small and fall back to ``np.unique``
 otherwise: both are pinned to hand-computed cases and to the definition computed item
 by item (``collections.Counter``) on random inputs, and the two paths must agree
-exactly. The escape-gap permutation test totals groups with one bincount: its observed
-gaps are pinned by hand, and its p-values to the exact permutation distribution, every
-relabelling of 6-8 annotators enumerated with ``itertools``.
+exactly. The rate-gap statistic (escape use, fast judgments, judgments faster than the
+median) totals groups with one bincount: its observed gaps are pinned by hand, and the
+engine's p-values to the exact permutation distribution, every relabelling of 6-8
+annotators enumerated with ``itertools``, one-sided and two-sided.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from labelaudit.analyses.coverage import annotator_permutation_p
+from labelaudit.stats.rater_sums import RateGap
 from labelaudit.stats.representation import effective_groups_per_item
+from labelaudit.stats.significance import Contrast, run_contrasts
 from labelaudit.stats.timing import loo_majority_agreement
 
 
@@ -123,34 +125,59 @@ def _gaps(n, e, groups, codes):
     return out
 
 
-def _exact_p(n, e, groups):
-    """P(|permuted gap| >= |observed gap|) per group over every distinct relabelling."""
+def _exact_p(n, e, groups, sides="two-sided"):
+    """Exact permutation p per group over every distinct relabelling: one-sided
+    P(gap >= observed), two-sided min(1, 2 min(P(gap >= obs), P(gap <= obs)))."""
     codes = sorted(set(groups))
     observed = _gaps(n, e, groups, codes)
     relabellings = sorted(set(itertools.permutations(groups)))
-    hits = [0] * len(codes)
+    hi, lo, seen = [0] * len(codes), [0] * len(codes), [0] * len(codes)
     for perm in relabellings:
         for j, gap in enumerate(_gaps(n, e, perm, codes)):
-            hits[j] += observed[j] is not None and gap is not None and abs(gap) >= abs(observed[j])
-    return [None if o is None else Fraction(h, len(relabellings))
-            for o, h in zip(observed, hits, strict=True)]  # fmt: skip
+            if gap is None or observed[j] is None:
+                continue
+            seen[j] += 1
+            hi[j] += gap >= observed[j]
+            lo[j] += gap <= observed[j]
+    out = []
+    for j in range(len(codes)):
+        if observed[j] is None:
+            out.append(None)
+            continue
+        up, down = Fraction(hi[j], seen[j]), Fraction(lo[j], seen[j])
+        out.append(up if sides == "greater" else min(Fraction(1), 2 * min(up, down)))
+    return out
 
 
-def test_escape_permutation_by_hand():
+def _engine_p(n, e, groups, b, seed, sides="two-sided"):
+    """The engine's p-value per group code (ascending), no early stopping."""
+    groups = np.asarray(groups)
+    codes = np.unique(groups)
+    g = int(codes.max()) + 1
+    tested = np.isin(np.arange(g), codes)
+    c = Contrast("gap", groups, np.arange(groups.size), RateGap(n, e, g), ["F"] * g, [sides] * g,
+                 tested)  # fmt: skip
+    (r,), _ = run_contrasts([c], {"F": 0.05}, n_permutations=b, max_permutations=b,
+                            stop_after=None, seed=seed)  # fmt: skip
+    return r.p_value[codes]
+
+
+def test_rate_gap_by_hand():
     # 4 annotators, one judgment each; annotators 0, 1 (group 0) escaped, 2, 3 did not.
     # Observed gap of group 0: 2/2 - 0/2 = 1 (group 2: -1). A relabelling puts two of
-    # the four in group 0: {0, 1} or {2, 3} give |gap| = 1, the other four 1/2 - 1/2 = 0,
-    # so P(|gap| >= 1) = 2/6 = 1/3 for both groups.
+    # the four in group 0: {0, 1} gives gap 1, {2, 3} gap -1, the other four 0: so
+    # P(gap >= 1) = 1/6 and the two-sided p = 2 * 1/6 = 1/3 for both groups.
     n, e, groups = [1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 2, 2]
+    assert RateGap(np.array(n), np.array(e), 3)(np.array([groups]), np.array([0, 2])).tolist() \
+        == [[1.0, -1.0]]  # fmt: skip
     assert _exact_p(n, e, groups) == [Fraction(1, 3), Fraction(1, 3)]
-    p = annotator_permutation_p(np.array(n, float), np.array(e, float), np.array(groups), 3000,
-                                np.random.default_rng(0))  # fmt: skip
-    # 5 standard errors of a share of 3000 draws, plus the 1 / 3001 of (b + 1) / (B + 1)
-    assert np.abs(p - 1 / 3).max() <= 5 * math.sqrt(2 / 9 / 3000) + 1 / 3001
-    # one group holding everyone has no "rest": undefined
-    one = annotator_permutation_p(np.ones(3), np.ones(3), np.zeros(3, int), 10,
-                                  np.random.default_rng(0))  # fmt: skip
-    assert np.isnan(one).all()
+    assert _exact_p(n, e, groups, "greater") == [Fraction(1, 6), Fraction(1)]
+    p = _engine_p(np.array(n, float), np.array(e, float), groups, 3000, 0)
+    # 5 standard errors of a share of 3000 draws (doubled), plus 2 / 3001 of the +1
+    assert np.abs(p - 1 / 3).max() <= 2 * 5 * math.sqrt(1 / 6 * 5 / 6 / 3000) + 2 / 3001
+    # one group holding everyone has no "rest": undefined, so not tested
+    gap = RateGap(np.ones(3), np.ones(3), 1)(np.zeros((1, 3), dtype=int), np.array([0]))
+    assert np.isnan(gap).all()
 
 
 ESCAPE_CASES = [
@@ -161,39 +188,36 @@ ESCAPE_CASES = [
 ]
 
 
+@pytest.mark.parametrize("sides", ["two-sided", "greater"])
 @pytest.mark.parametrize("case", range(len(ESCAPE_CASES)))
-def test_escape_permutation_matches_exact_enumeration(case: int) -> None:
+def test_rate_gap_p_values_match_exact_enumeration(case: int, sides: str) -> None:
     n, e, groups = ESCAPE_CASES[case]
-    exact = _exact_p(n, e, groups)
+    exact = _exact_p(n, e, groups, sides)
     b = 4000
-    p = annotator_permutation_p(np.array(n, float), np.array(e, float), np.array(groups), b,
-                                np.random.default_rng(case))  # fmt: skip
+    p = _engine_p(np.array(n, float), np.array(e, float), groups, b, case, sides)
+    s = 2 if sides == "two-sided" else 1
     for got, want in zip(p, exact, strict=True):
         assert want is not None
-        se = math.sqrt(float(want * (1 - want)) / b)
-        assert abs(got - float(want)) <= 5 * se + 1 / (b + 1)
-        assert math.isclose(got * (b + 1) % 1, 0, abs_tol=1e-9)  # (count + 1) / (B + 1)
-    assert any(0 < w < 1 / 2 for w in exact)  # not a trivial distribution
+        tail = float(want) / s if want < 1 else 0.5
+        se = math.sqrt(tail * (1 - tail) / b)
+        assert abs(got - float(want)) <= s * (5 * se + 1 / (b + 1))
+    assert any(0 < w < 1 for w in exact)  # not a trivial distribution
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_escape_permutation_depends_on_the_grouping_not_on_the_codes(seed: int) -> None:
-    """Exact properties on random inputs: renaming the group codes (any order) moves each
-    group's p-value with its code; with two groups, each is the other's rest, so their
-    gaps are opposite and their p-values equal; every p is (count + 1) / (B + 1)."""
+def test_rate_gap_test_depends_on_the_grouping_not_on_the_codes(seed: int) -> None:
+    """Exact properties on random inputs: renaming the group codes moves each group's
+    p-value with it; with two groups, each is the other's rest, so their gaps are
+    opposite and their two-sided p-values equal."""
     rng = np.random.default_rng(seed)
     k = int(rng.integers(4, 60))
     n = rng.integers(1, 40, k).astype(float)
     e = np.minimum(rng.integers(0, 10, k), n).astype(float)
     groups = rng.choice(np.array([0, 2, 5, 9]), k)  # codes with gaps, as after dropping -1
-    p = annotator_permutation_p(n, e, groups, 60, np.random.default_rng(seed))
     codes = np.unique(groups)
-    renamed_codes = rng.permutation(np.array([1, 3, 4, 7, 8])[: codes.size])
-    renamed = renamed_codes[np.searchsorted(codes, groups)]
-    q = annotator_permutation_p(n, e, renamed, 60, np.random.default_rng(seed))
-    # q is ordered by the new codes: code c's p-value sits at rank(renamed_codes[c])
-    np.testing.assert_array_equal(q[np.searchsorted(np.sort(renamed_codes), renamed_codes)], p)
-    finite = np.isfinite(p)
-    np.testing.assert_allclose((p[finite] * 61) % 1, 0, atol=1e-9)
-    two = annotator_permutation_p(n, e, (groups > 2).astype(int), 60, np.random.default_rng(seed))
+    p = _engine_p(n, e, groups, 60, seed)
+    # an order-keeping renaming keeps every draw, so every p-value
+    renamed = np.array([1, 3, 4, 7])[: codes.size][np.searchsorted(codes, groups)]
+    np.testing.assert_array_equal(_engine_p(n, e, renamed, 60, seed), p)
+    two = _engine_p(n, e, (groups > 2).astype(int), 60, seed)
     assert two.size == 1 or two[0] == two[1]  # one group alone (all codes on one side)

@@ -7,7 +7,8 @@ Tables:
 - ``item_regions``: region, n_items, item_share, target_share, ratio.
 - ``escape_options``: field, level, kind, n_values, escape_values, escape_inferred, has_escape.
 - ``escape_usage``: field, attribute, group, n_judgments, escape_rate, rest_rate, ratio,
-  p_value, p_adjusted, p_value_z, n_annotators, suppressed.
+  p_value, p_adjusted, n_permutations, family_size (family LA206), p_value_z,
+  n_annotators, suppressed.
 
 Facts: ``facts["coverage"]`` with the language source, detector, text counts and the
 share of texts too short to detect.
@@ -22,13 +23,23 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.significance import (
+    Pending,
+    family_facts,
+    id_order,
+    rate_gap_contrast,
+    strata_for,
+    shown_groups,
+    supported,
+    test_rows,
+)
 from labelaudit.analyses.tables import metric_table
 from labelaudit.bundle.labels import map_distinct
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.methods import render_methods
-from labelaudit.stats.contingency import benjamini_hochberg, two_proportion_z
+from labelaudit.stats.contingency import two_proportion_z
 from labelaudit.text.escape import find_escape_values, normalise_value_name
 from labelaudit.text.langid import (
     MIN_LETTERS,
@@ -237,44 +248,18 @@ def _field_escape_flags(bundle: Bundle, rows: np.ndarray, escape: set[str]) -> n
     return table[row_labels[rows]]
 
 
-def annotator_permutation_p(
-    n: np.ndarray, e: np.ndarray, groups: np.ndarray, n_perm: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Two-sided permutation p-value per group for the escape-rate gap (group vs rest).
+def escape_usage_table(
+    bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook
+) -> tuple[pd.DataFrame, dict]:
+    """Escape rate of each annotator group vs everyone else, per field with an escape option.
 
-    Each annotator keeps all of their judgments (``n`` judgments, ``e`` escapes) and only
-    the group labels are shuffled across annotators, so the test respects the clustering
-    of judgments within annotators. Uses the (b + 1) / (B + 1) estimate.
+    Returns the table and its family (LA206): each group's rate minus the rest's, tested
+    one-sided (uses it more) by relabelling the field's raters.
     """
-    codes = np.unique(groups)
-    tot_n, tot_e = n.sum(), e.sum()
-
-    def gaps(assign: np.ndarray) -> np.ndarray:
-        # group totals of every permutation at once: one bincount over (permutation, group)
-        # cells instead of a masked product per group. n and e hold whole counts, so the
-        # sums are exact in any order and equal the products'.
-        n_rows, k = assign.shape[0], len(codes)
-        cell = np.searchsorted(codes, assign) + k * np.arange(n_rows)[:, None]
-        gn = np.bincount(cell.ravel(), weights=np.tile(n, n_rows), minlength=n_rows * k)
-        ge = np.bincount(cell.ravel(), weights=np.tile(e, n_rows), minlength=n_rows * k)
-        gn, ge = gn.reshape(n_rows, k), ge.reshape(n_rows, k)
-        rn = tot_n - gn
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return ge / gn - (tot_e - ge) / rn
-
-    observed = gaps(groups[None, :])[0]
-    perms = np.stack([rng.permutation(groups) for _ in range(n_perm)])
-    null = gaps(perms)
-    exceed = (np.abs(null) >= np.abs(observed)[None, :] - 1e-12).sum(axis=0)
-    p = (exceed + 1) / (n_perm + 1)
-    return np.where(np.isnan(observed), np.nan, p)
-
-
-def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
-    """Escape rate of each annotator group vs everyone else, per field with an escape option."""
     attrs = audited_attributes(bundle, cfg)
-    rows = []
-    rng = np.random.default_rng(cfg.seed)
+    rows: list[dict] = []
+    pending: list[Pending] = []
+    n_ann = len(bundle.annotator_ids)
     for field, values in field_escape_values(bundle).items():
         if not values:
             continue
@@ -283,47 +268,52 @@ def escape_usage_table(bundle: Bundle, cfg: AuditConfig) -> pd.DataFrame:
         if rows_f.size == 0:
             continue
         flags = _field_escape_flags(bundle, rows_f, escape)
-        # judgments and escapes per annotator, annotators in id order (as a groupby on the
-        # ids gives: the permutations below shuffle in that order)
         anns = bundle.row_codes[1][rows_f]
-        n_ann = len(bundle.annotator_ids)
-        size = np.bincount(anns, minlength=n_ann)
+        size = np.bincount(anns, minlength=n_ann).astype(float)
         esc = np.bincount(anns, weights=flags, minlength=n_ann)
-        who = np.flatnonzero(size)
-        who = who[np.argsort(bundle.annotator_ids[who], kind="stable")]
+        order = id_order(bundle.annotator_ids, np.flatnonzero(size))
         for attr in attrs:
             try:
                 codes, labels = bundle.group_codes(attr)
             except KeyError:
                 continue  # an attribute the annotators table lacks is reported by validation
-            g = codes[who]
-            known = g >= 0
-            if len(np.unique(g[known])) < 2:
-                continue
-            n = size[who].astype(float)[known]
-            e = esc[who][known]
-            gk = g[known]
-            p_perm = (
-                annotator_permutation_p(n, e, gk, cfg.n_permutations, rng)
-                if cfg.n_permutations > 0 else None
-            )  # fmt: skip
-            for j, code in enumerate(np.unique(gk)):
-                m = gk == code
-                gn, ge, rn, re_ = n[m].sum(), e[m].sum(), n[~m].sum(), e[~m].sum()
-                rate, rest = ge / gn, (re_ / rn if rn else None)
-                p_z = two_proportion_z(int(ge), int(gn), int(re_), int(rn))[1] if rn else None
-                rows.append(
-                    {
-                        "field": field, "attribute": attr, "group": labels[code],
-                        "n_judgments": int(gn), "escape_rate": rate, "rest_rate": rest,
-                        "ratio": rate / rest if rest else None,
-                        "p_value": float(p_perm[j]) if p_perm is not None else p_z,
-                        "p_value_z": p_z, "n_annotators": int(m.sum()), "suppressed": False,
-                    }
-                )  # fmt: skip
-    out = metric_table("escape_usage", rows)
-    out["p_adjusted"] = benjamini_hochberg(out["p_value"].to_numpy(dtype=float))
-    return out
+            g = len(labels)
+            c = codes[order]
+            known = order[c >= 0]
+            raters = np.bincount(codes[known], minlength=g)
+            gn = np.bincount(codes[known], weights=size[known], minlength=g)
+            ge = np.bincount(codes[known], weights=esc[known], minlength=g)
+            tot_n, tot_e = size.sum(), esc.sum()
+            out: list[dict | None] = []
+            tested = np.zeros(g, dtype=bool)
+            for k in range(g):
+                if gn[k] == 0:
+                    out.append(None)
+                    continue
+                rn, re_ = tot_n - gn[k], tot_e - ge[k]
+                rate, rest = ge[k] / gn[k], (re_ / rn if rn else None)
+                p_z = two_proportion_z(int(ge[k]), int(gn[k]), int(re_), int(rn))[1] if rn else None
+                tested[k] = (
+                    bool(rn)
+                    and raters[k] >= cfg.min_group_size
+                    and supported(
+                        rulebook, "LA206", n_annotators=int(raters[k]), n_judgments=float(gn[k])
+                    )
+                )
+                row = {
+                    "field": field, "attribute": attr, "group": labels[k],
+                    "n_judgments": int(gn[k]), "escape_rate": rate, "rest_rate": rest,
+                    "ratio": rate / rest if rest else None, "p_value_z": p_z,
+                    "n_annotators": int(raters[k]), "suppressed": False,
+                }  # fmt: skip
+                rows.append(row)
+                out.append(row)
+            tested &= shown_groups(bundle, attr, labels)
+            pending.append((rate_gap_contrast(
+                f"escape|{field}|{attr}", "LA206", "greater", codes, order, size, esc, tested,
+                strata_for(bundle, cfg, attr)), out))  # fmt: skip
+    families = test_rows(pending, {"LA206": float(rulebook.param("LA206", "alpha"))}, cfg)
+    return metric_table("escape_usage", rows), family_facts(families)
 
 
 # ----------------------------------------------------------------- analysis
@@ -341,11 +331,13 @@ def coverage(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> AnalysisOu
         tables["item_regions"] = regions
         facts["coverage"].update(region_facts)
     options = escape_options_table(bundle)
+    family = 0
     if not options.empty:
         tables["escape_options"] = options
-        usage = escape_usage_table(bundle, cfg)
+        usage, families = escape_usage_table(bundle, cfg, rulebook)
+        facts["coverage"]["families"] = families
+        family = families.get("LA206", {}).get("size", 0)
         if not usage.empty:
             tables["escape_usage"] = usage
-    return AnalysisOutput(
-        tables=tables, facts=facts, methods=render_methods("coverage", {"min_letters": MIN_LETTERS})
-    )
+    methods = render_methods("coverage", {"min_letters": MIN_LETTERS, "la206_family": family})
+    return AnalysisOutput(tables=tables, facts=facts, methods=methods)

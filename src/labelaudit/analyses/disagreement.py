@@ -15,14 +15,27 @@ decisions (what is a finding) are made in :mod:`labelaudit.checks.disagreement`.
 
 from __future__ import annotations
 
-import zlib
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.disagreement_qc import MIN_OTHERS as MIN_OTHERS_QC
+from labelaudit.analyses.disagreement_qc import (
+    QC_PARAMETERS,
+    annotator_agreement,
+    describe_qc,
+    qc_by_group,
+)
+from labelaudit.analyses.significance import (
+    Pending,
+    family_facts,
+    id_order,
+    strata_for,
+    supported,
+    test_rows,
+)
 from labelaudit.analyses.tables import metric_table
 from labelaudit.bundle.model import Bundle
 from labelaudit.bundle.types import CodedField
@@ -31,25 +44,19 @@ from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats import contingency as ct
 from labelaudit.stats import majority as mj
-from labelaudit.stats import majority_permutation as mp
+from labelaudit.stats.contested import ContestedStatistic
 from labelaudit.stats.proportions import wilson_interval
+from labelaudit.stats.rater_sums import ChiSquare
+from labelaudit.stats.significance import Contrast
 
 #: scales with more distinct values than this are continuous: plurality labels and
 #: chi-square tables make no sense there (alpha covers them)
 MAX_VALUES = 20
 #: a group's majority on an item needs at least this many of its judgments
 MIN_GROUP_JUDGMENTS = 2
-#: leave-one-out agreement needs at least this many other judgments on the item
-MIN_OTHERS = 2
-#: cap on the permutations behind the contested-items chance baseline (each one
-#: recomputes every group's majority on every item it judged)
-MAX_CONTESTED_PERMUTATIONS = 200
-#: Besag-Clifford early stopping of the contested-items baseline (with ``early_stop``):
-#: a group's test stops once this many permuted shares reached the observed one
-STOP_AFTER = 10
-#: LA112's parameters that define the simulated QC cut (defaults and sources in its YAML)
-QC_PARAMETERS = ("qc_bottom_share", "qc_min_agreement", "qc_min_items")
 TEXT_CHARS = 280
+#: the families tested here and the rule parameter that sets each one's level
+FAMILIES = {"LA110": "max_p_adjusted", "LA111": "max_p_adjusted", "LA112": "max_p_adjusted"}
 
 #: the tables this analysis builds (columns in :mod:`labelaudit.analyses.tables`)
 TABLE_NAMES = (
@@ -62,9 +69,16 @@ TABLE_NAMES = (
 )
 
 
-def _rng(cfg: AuditConfig, *key: str) -> np.random.Generator:
-    # keyed by what is tested, so a result does not depend on which other tests ran first
-    return np.random.default_rng([cfg.seed, zlib.crc32("|".join(key).encode())])
+@dataclass
+class _Unit:
+    """What every test of one scored unit shares: its judgments, the raters' order."""
+
+    coded: CodedField
+    pooled: np.ndarray  # (U, V) label counts of every judgment
+    order: np.ndarray  # the unit's annotators in id order (relabellings shuffle these)
+    strata: np.ndarray | None
+    per_rater: np.ndarray  # (n_annotators, V) label counts of each rater
+    contested: ContestedStatistic  # prepared once, re-grouped per attribute
 
 
 def _unscorable(coded: CodedField) -> str | None:
@@ -89,11 +103,7 @@ def disagreement(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analys
     qc = {k: rulebook.param("LA112", k) for k in QC_PARAMETERS}
     skipped: list[dict] = []
     texts = _item_texts(bundle)
-    strat_attr = cfg.stratify_by
-    strata_codes = None
-    if strat_attr and bundle.annotators is not None and strat_attr in bundle.annotators.columns:
-        strata_codes = bundle.group_codes(strat_attr)[0]
-    units: list[tuple[CodedField, np.ndarray]] = []
+    pending: list[Pending] = []
     for field, option in bundle.scored_units():
         coded = bundle.coded(field, option)
         reason = _unscorable(coded)
@@ -101,63 +111,63 @@ def disagreement(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analys
             skipped.append({"field": coded.field, "reason": reason})
             continue
         k = len(coded.values)
-        units.append(
-            (coded, mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k))
-        )
-    baselines = _contested_baselines(bundle, units, attributes, cfg)
-    for u, (coded, pooled) in enumerate(units):
-        flagged = _annotator_agreement(bundle, coded, pooled, qc, rows["annotator_agreement"])
+        pooled = mj.label_counts(coded.item_codes, coded.value_codes, coded.n_items, k)
+        order = id_order(bundle.annotator_ids, np.unique(coded.annotator_codes))
+        flagged = annotator_agreement(bundle, coded, pooled, qc, rows["annotator_agreement"])
+        per_rater = mj.label_counts(coded.annotator_codes, coded.value_codes,
+                                    len(bundle.annotator_ids), k)  # fmt: skip
+        contested = ContestedStatistic(coded.item_codes, coded.value_codes, coded.annotator_codes,
+                                       pooled, 1, MIN_GROUP_JUDGMENTS, kernel=cfg.kernel)  # fmt: skip
         for attr in attributes:
             codes, labels = bundle.group_codes(attr)
-            strata = None if strat_attr in attr.split("×") else strata_codes
+            unit = _Unit(coded, pooled, order, strata_for(bundle, cfg, attr), per_rater, contested)
             hidden = bundle.hidden_groups(attr)
             shown = np.array([name not in hidden for name in labels], dtype=bool)
-            _shares_and_shift(coded, codes, labels, attr, cfg, strata, rows, shown)
-            _contested(
-                coded, pooled, codes, labels, attr, cfg, bundle.item_ids, texts, rows,
-                baselines[u, attr],
-            )  # fmt: skip
-            _qc_by_group(coded.field, flagged, codes, labels, attr, cfg, rows["qc_by_group"])
+            pending.append(_shares_and_shift(unit, codes, labels, attr, cfg, rulebook, rows, shown))
+            contested_test = _contested(unit, codes, labels, attr, cfg, rulebook,
+                                        bundle.item_ids, texts, rows)  # fmt: skip
+            contested_test[0].tested &= shown
+            pending.append(contested_test)
+            rows_q, contrast = qc_by_group(unit.coded.field, flagged, codes, labels, attr, cfg,
+                                           rulebook, bundle.annotator_ids, unit.strata)  # fmt: skip
+            contrast.tested &= shown
+            rows["qc_by_group"] += [r for r in rows_q if r is not None]
+            pending.append((contrast, rows_q))
+    alphas = {code: float(rulebook.param(code, name)) for code, name in FAMILIES.items()}
+    families = test_rows(pending, alphas, cfg, null_column="expected_share")
     tables = {name: metric_table(name, rows[name]) for name in TABLE_NAMES}
-    shift = tables["label_shift"]
-    shift["p_adjusted"] = ct.benjamini_hochberg(shift["p_value"].to_numpy(float))
-    shift["p_adjusted_annotators"] = ct.benjamini_hochberg(
-        shift["p_value_annotators"].to_numpy(float)
-    )
-    contested = tables["contested_items"]
-    contested["p_adjusted"] = ct.benjamini_hochberg(contested["p_value"].to_numpy(float))
-    qc_table = tables["qc_by_group"]
-    qc_table["p_adjusted"] = ct.benjamini_hochberg(qc_table["p_value"].to_numpy(float))
     facts = {
         "disagreement": {
             "attributes": attributes,
             "skipped_fields": skipped,
-            "n_resamples": cfg.n_permutations,
-            "contested_stop_after": STOP_AFTER if cfg.early_stop else None,
+            "n_permutations": cfg.n_permutations,
             "min_group_judgments": MIN_GROUP_JUDGMENTS,
             "qc": {**qc, "description": describe_qc(qc)},
+            "families": family_facts(families),
         }
     }
-    return AnalysisOutput(tables=tables, facts=facts, methods=methods_notes(cfg, qc))
+    sizes = {code: f.size for code, f in families.items()}
+    return AnalysisOutput(tables=tables, facts=facts, methods=methods_notes(cfg, qc, sizes))
 
 
 # ------------------------------------------------------------ label shares / shift
 def _shares_and_shift(
-    coded: CodedField,
+    unit: _Unit,
     codes: np.ndarray,
     labels: list[str],
     attr: str,
     cfg: AuditConfig,
-    strata: np.ndarray | None,
+    rulebook: Rulebook,
     rows: dict[str, list[dict]],
     shown: np.ndarray | None = None,
-) -> None:
+) -> Pending:
     """Label shares of every group; the shift test over the groups the report shows.
 
     Groups the privacy plan hides (``shown`` False) are left out of the test, so its counts
     (judgments, annotators tested) and statistic are sums over shown groups only and give
     no hidden group back.
     """
+    coded = unit.coded
     k = len(coded.values)
     jg = codes[coded.annotator_codes]  # group of each judgment (-1 = unknown)
     known = jg >= 0
@@ -179,35 +189,38 @@ def _shares_and_shift(
             })  # fmt: skip
     present = table.sum(axis=1) > 0
     tested = present & (n_ann >= cfg.min_group_size)
+    tested &= np.array([supported(rulebook, "LA110", n_annotators=int(n_ann[g]),
+                                  n_judgments=float(table[g].sum())) for g in range(len(labels))],
+                       dtype=bool)  # fmt: skip
     if shown is not None:
         tested &= shown
     sub = table[tested][:, table[tested].sum(axis=0) > 0]
+    # a group's label share against everyone else's, the per-group effect size: an
+    # omnibus V dilutes one small group's shift among many
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mine = table / table.sum(axis=1, keepdims=True)
+        rest = (col_tot[None, :] - table) / (col_tot.sum() - table.sum(axis=1, keepdims=True))
+    gaps = np.abs(mine - rest)[tested]
     row: dict[str, Any] = {
         "field": coded.field, "attribute": attr, "test": None, "n_judgments": int(sub.sum()),
         "n_groups_tested": int(tested.sum()), "n_groups_excluded": int((present & ~tested).sum()),
-        "n_resamples": 0, "n_annotators_tested": int(n_ann[tested].sum()),
+        "n_annotators_tested": int(n_ann[tested].sum()),
+        "max_share_gap": float(np.nanmax(gaps)) if np.isfinite(gaps).any() else np.nan,
     }  # fmt: skip
-    if sub.shape[0] >= 2 and sub.shape[1] >= 2:
+    ok = sub.shape[0] >= 2 and sub.shape[1] >= 2
+    if ok:
         res = ct.chi2_independence(sub)
-        row.update(
-            statistic=res.statistic,
-            dof=res.dof,
-            p_value=res.p_value,
-            min_expected=res.min_expected,
-            cramers_v=ct.cramers_v(sub),
-            test="chi-square",
-        )
-        if res.min_expected < 5 and cfg.n_permutations > 0:
-            row["test"] = "monte-carlo exact"
-            row["p_value"] = ct.chi2_monte_carlo(
-                sub, n_resamples=cfg.n_permutations, seed=_rng(cfg, "exact", coded.field, attr)
-            )
-        if cfg.n_permutations > 0:
-            row["p_value_annotators"] = _annotator_permutation(
-                coded, codes, tested, attr, cfg, strata
-            )
-            row["n_resamples"] = cfg.n_permutations
+        row.update(statistic=res.statistic, dof=res.dof, p_value_judgments=res.p_value,
+                   min_expected=res.min_expected, cramers_v=ct.cramers_v(sub),
+                   test="chi-square, raters relabelled")  # fmt: skip
     rows["label_shift"].append(row)
+    groups = np.flatnonzero(tested)
+    # raters of untested groups stay out of the table and of the relabellings
+    order = unit.order[np.isin(codes[unit.order], groups)]
+    stat = ChiSquare(unit.per_rater, groups, len(labels))
+    contrast = Contrast(f"label_shift|{coded.field}|{attr}", codes, order, stat, ["LA110"],
+                        ["greater"], np.array([ok]), unit.strata, stat.block)  # fmt: skip
+    return (contrast, [row])
 
 
 def _annotators_per_group(ann_codes: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -216,96 +229,48 @@ def _annotators_per_group(ann_codes: np.ndarray, codes: np.ndarray, n_groups: in
     return np.bincount(g[g >= 0], minlength=n_groups)
 
 
-def _annotator_permutation(
-    coded: CodedField,
-    codes: np.ndarray,
-    tested: np.ndarray,
-    attr: str,
-    cfg: AuditConfig,
-    strata: np.ndarray | None,
-) -> float:
-    per_ann = mj.label_counts(
-        coded.annotator_codes, coded.value_codes, coded.n_annotators, len(coded.values)
-    )
-    keep = (per_ann.sum(axis=1) > 0) & (codes >= 0)
-    keep &= tested[np.where(codes >= 0, codes, 0)]
-    remap = np.cumsum(tested) - 1  # tested group code -> 0..G'-1
-    _, p = ct.chi2_cluster_permutation(
-        per_ann[keep], remap[codes[keep]], n_resamples=cfg.n_permutations,
-        seed=_rng(cfg, "annotators", coded.field, attr),
-        strata=None if strata is None else strata[keep],
-    )  # fmt: skip
-    return p
-
-
 # ------------------------------------------------------------------ contested items
-def _contested_baselines(
-    bundle: Bundle,
-    units: list[tuple[CodedField, np.ndarray]],
-    attributes: list[str],
-    cfg: AuditConfig,
-) -> dict[tuple[int, str], mp.FlipBaseline]:
-    """The chance baseline of every (unit, attribute), two at a time.
-
-    Each one draws from its own generator (keyed by field and attribute), so running
-    them side by side gives exactly the sequential results; the numba kernel releases
-    the GIL, so the two threads use both cores. All units are queued at once: one
-    attribute's baseline can take most of a unit's time, and two such run together.
-    """
-    n_perm = min(cfg.n_permutations, MAX_CONTESTED_PERMUTATIONS)
-
-    def one(task: tuple[int, str]) -> mp.FlipBaseline:
-        coded, pooled = units[task[0]]
-        codes, labels = bundle.group_codes(task[1])
-        return mp.flips_permutation_baseline(
-            coded.item_codes, coded.value_codes, codes[coded.annotator_codes], pooled,
-            n_groups=len(labels), n_resamples=n_perm,
-            seed=_rng(cfg, "contested", coded.field, task[1]),
-            min_group_judgments=MIN_GROUP_JUDGMENTS,
-            stop_after=STOP_AFTER if cfg.early_stop else None,
-            kernel=cfg.kernel,
-        )  # fmt: skip
-
-    for attr in attributes:  # cached group codes, built before the threads share them
-        bundle.group_codes(attr)
-    tasks = [(u, attr) for u in range(len(units)) for attr in attributes]
-    if len(tasks) < 2:
-        return {t: one(t) for t in tasks}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(tasks, pool.map(one, tasks), strict=True))
-
-
 def _contested(
-    coded: CodedField,
-    pooled: np.ndarray,
+    unit: _Unit,
     codes: np.ndarray,
     labels: list[str],
     attr: str,
     cfg: AuditConfig,
+    rulebook: Rulebook,
     item_ids: np.ndarray,
     texts: dict[str, str],
     rows: dict[str, list[dict]],
-    baseline: mp.FlipBaseline,
-) -> None:
+) -> Pending:
+    coded, pooled = unit.coded, unit.pooled
     k = len(coded.values)
     jg = codes[coded.annotator_codes]
     n_ann = _annotators_per_group(coded.annotator_codes, codes, len(labels))
-    expected, p_values, used, n_cmp_all, n_flip_all = baseline
+    stat = unit.contested.regrouped(len(labels))
+    n_cmp_all, n_flip_all = stat.counts(codes)
     candidates: list[dict] = []
+    out: list[dict | None] = []
+    tested = np.zeros(len(labels), dtype=bool)
     for g, name in enumerate(labels):
         mine = jg == g
         if not mine.any():
+            out.append(None)
             continue
         n_cmp, n_flip = int(n_cmp_all[g]), int(n_flip_all[g])
         lo, hi = wilson_interval(n_flip, n_cmp, cfg.ci_level) if n_cmp else (np.nan, np.nan)
         small = n_ann[g] < cfg.min_group_size
-        rows["contested_items"].append({
+        tested[g] = (
+            n_cmp > 0
+            and not small
+            and supported(rulebook, "LA111", n_annotators=int(n_ann[g]), n_items=n_cmp)
+        )
+        row = {
             "field": coded.field, "attribute": attr, "group": name, "n_items_compared": n_cmp,
             "n_contested": n_flip, "share_contested": n_flip / n_cmp if n_cmp else np.nan,
             "n_annotators": int(n_ann[g]), "suppressed": False, "ci_low": lo, "ci_high": hi,
-            "expected_share": expected[g], "p_value": np.nan if small else p_values[g],
-            "p_adjusted": np.nan, "n_resamples": int(used[g]),
-        })  # fmt: skip
+            "expected_share": np.nan,
+        }  # fmt: skip
+        rows["contested_items"].append(row)
+        out.append(row)
         if small or n_flip == 0:
             continue
         gc = mj.label_counts(coded.item_codes[mine], coded.value_codes[mine], coded.n_items, k)
@@ -330,6 +295,10 @@ def _contested(
     for r in candidates[: max(cfg.max_examples, 0)]:
         r["text"] = texts.get(r["item_id"])
         rows["contested_examples"].append(r)
+    g = len(labels)
+    contrast = Contrast(f"contested|{coded.field}|{attr}", codes, unit.order, stat,
+                        ["LA111"] * g, ["greater"] * g, tested, unit.strata, stat.block)  # fmt: skip
+    return (contrast, out)
 
 
 def _count_dict(values: list, counts: np.ndarray) -> dict[str, int]:
@@ -350,89 +319,20 @@ def _item_texts(bundle: Bundle) -> dict[str, str]:
     return {k: str(v)[:TEXT_CHARS] for k, v in s.dropna().items()}
 
 
-# ----------------------------------------------------------------------- QC bias
-def _annotator_agreement(
-    bundle: Bundle, coded: CodedField, pooled: np.ndarray, qc: dict[str, Any], out: list[dict]
-) -> pd.DataFrame:
-    """Per-annotator agreement with the others' majority, and the QC flag; returns the rows."""
-    comparable, agrees = mj.leave_one_out_agreement(
-        coded.item_codes, coded.value_codes, pooled, min_others=MIN_OTHERS
-    )
-    n = np.bincount(coded.annotator_codes[comparable], minlength=coded.n_annotators)
-    hits = np.bincount(coded.annotator_codes[agrees], minlength=coded.n_annotators)
-    ann = np.flatnonzero(n > 0)
-    agreement = hits[ann] / n[ann]
-    evaluated = n[ann] >= int(qc["qc_min_items"])
-    flagged = np.zeros(len(ann), dtype=bool)
-    flagged[evaluated] = mj.low_agreement_flags(
-        agreement[evaluated], bottom_share=qc["qc_bottom_share"], below=qc["qc_min_agreement"]
-    )
-    frame = pd.DataFrame({
-        "annotator_id": bundle.annotator_ids[ann].astype(str), "field": coded.field,
-        "n_items": n[ann], "agreement": agreement, "flagged": flagged, "evaluated": evaluated,
-        "annotator_code": ann,
-    })  # fmt: skip
-    out.extend(frame.drop(columns="annotator_code").to_dict(orient="records"))
-    return frame
-
-
-def _qc_by_group(
-    field: str,
-    frame: pd.DataFrame,
-    codes: np.ndarray,
-    labels: list[str],
-    attr: str,
-    cfg: AuditConfig,
-    out: list[dict],
-) -> None:
-    ev = frame[frame["evaluated"].to_numpy()]
-    g = codes[ev["annotator_code"].to_numpy()]
-    known = g >= 0
-    g, flagged = g[known], ev["flagged"].to_numpy()[known]
-    total, total_flagged = len(g), int(flagged.sum())
-    size = np.bincount(g, minlength=len(labels))
-    n_flag = np.bincount(g[flagged], minlength=len(labels))
-    for i, name in enumerate(labels):
-        if size[i] == 0:
-            continue
-        pool_share = size[i] / total
-        share_flagged = n_flag[i] / total_flagged if total_flagged else np.nan
-        p = np.nan
-        if total_flagged and size[i] >= cfg.min_group_size:
-            p = ct.hypergeom_over_p(int(n_flag[i]), total, int(size[i]), total_flagged)
-        out.append({
-            "field": field, "attribute": attr, "group": name, "n_annotators": int(size[i]),
-            "n_flagged": int(n_flag[i]), "flagged_share": n_flag[i] / size[i],
-            "pool_share": pool_share, "share_of_flagged": share_flagged,
-            "ratio": share_flagged / pool_share, "p_value": p, "p_adjusted": np.nan,
-            "suppressed": False,
-        })  # fmt: skip
-
-
-def describe_qc(qc: dict[str, Any]) -> str:
-    """The QC cut in words, for messages and the methods section."""
-    if qc["qc_min_agreement"] is not None:
-        cut = f"agreement with the others' majority below {qc['qc_min_agreement']:g}"
-    else:
-        cut = f"the lowest-agreeing {qc['qc_bottom_share']:.0%} of annotators"
-    return f"{cut} (annotators with at least {qc['qc_min_items']} comparable items)"
-
-
-def methods_notes(cfg: AuditConfig, qc: dict[str, Any]) -> list[dict[str, str]]:
+def methods_notes(
+    cfg: AuditConfig, qc: dict[str, Any], sizes: dict[str, int]
+) -> list[dict[str, str]]:
     """Methods section entries (words in ``rules/methods/disagreement.yaml``)."""
     return render_methods(
         "disagreement",
         {
             "min_group_size": cfg.min_group_size,
-            "n_permutations": cfg.n_permutations,
-            "stratify_by": cfg.stratify_by,
-            "stratified": bool(cfg.stratify_by),
-            "early_stop": bool(cfg.early_stop),
             "max_values": MAX_VALUES,
             "min_group_judgments": MIN_GROUP_JUDGMENTS,
-            "max_contested_permutations": MAX_CONTESTED_PERMUTATIONS,
-            "stop_after": STOP_AFTER,
-            "min_others": MIN_OTHERS,
+            "min_others": MIN_OTHERS_QC,
             "qc_cut": describe_qc(qc),
+            "la110_family": sizes.get("LA110", 0),
+            "la111_family": sizes.get("LA111", 0),
+            "la112_family": sizes.get("LA112", 0),
         },
     )

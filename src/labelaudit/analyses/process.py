@@ -15,17 +15,15 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.process_timing import scored_codes, timing_tables
 from labelaudit.analyses.tables import metric_table
-from labelaudit.bundle.labels import map_distinct
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.floors import PayFloors
 from labelaudit.rulebook.methods import render_methods
 from labelaudit.stats.timing import (
-    fast_mask,
     loo_majority_agreement,
-    median_iqr,
     session_durations,
     sessions,
 )
@@ -43,149 +41,6 @@ def _rows(keys: dict, **figures: Any) -> dict:
     return {**keys, **figures, "suppressed": False}
 
 
-# ---------------------------------------------------------------- timing
-def _timing_tables(
-    bundle: Bundle, p: dict[str, Any], attrs: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    floor_s, rel = float(p["min_seconds"]), float(p["relative_to_median"])
-    lead = bundle.judgments["lead_time_s"].to_numpy(dtype=float)
-    row_anns = bundle.row_codes[1]
-    n_ann = len(bundle.annotator_ids)
-    groups = {attr: bundle.group_codes(attr) for attr in attrs}
-    timing: list[dict] = []
-    fast: list[dict] = []
-    for name, spec in bundle.schema.items():
-        # every judgment of the field with a time, skipped ones included
-        rows = bundle.field_rows(name, scored_only=False)
-        rows = rows[~np.isnan(lead[rows])]
-        if rows.size == 0:
-            continue
-        t_all = lead[rows]
-        ann_all = row_anns[rows]
-        med, q1, q3 = median_iqr(t_all)
-        base = {"field": name, "attribute": None, "group": None}
-        timing.append(
-            _rows(
-                base,
-                n_judgments=int(rows.size),
-                median_s=med,
-                q1_s=q1,
-                q3_s=q3,
-                iqr_s=q3 - q1,
-                n_annotators=_n_distinct(ann_all, n_ann),
-            )
-        )
-        scored, items, values, n_values = _scored_codes(bundle, name)
-        if spec.kind == "text" or scored.size == 0:
-            continue
-        agree = loo_majority_agreement(items, values, n_values)
-        timed = ~np.isnan(lead[scored])
-        t = lead[scored][timed]
-        ann_timed = row_anns[scored][timed]
-        is_fast = fast_mask(t, floor_s, rel)
-        a = agree[timed]
-        fast.append(_fast_row(base, ann_timed, n_ann, is_fast, a, None))
-        n_fast = int(is_fast.sum())
-        for attr in attrs:
-            codes, labels = groups[attr]
-            # each group's rows as one slice of a sort by group (not a mask per group);
-            # every figure below is order-free (quantiles, counts, means of 0/1 values)
-            by_t = _group_slices(codes[ann_all], len(labels))
-            by_f = _group_slices(codes[ann_timed], len(labels))
-            for gi, label in enumerate(labels):
-                keys = {"field": name, "attribute": attr, "group": label}
-                sel = by_t[gi]
-                if sel.size:
-                    med, q1, q3 = median_iqr(t_all[sel])
-                    timing.append(
-                        _rows(
-                            keys,
-                            n_judgments=int(sel.size),
-                            median_s=med,
-                            q1_s=q1,
-                            q3_s=q3,
-                            iqr_s=q3 - q1,
-                            n_annotators=_n_distinct(ann_all[sel], n_ann),
-                        )
-                    )
-                sel_f = by_f[gi]
-                if sel_f.size:
-                    row = _fast_row(keys, ann_timed[sel_f], n_ann, is_fast[sel_f], a[sel_f], None)
-                    # share of fast judgments among everyone else: whole counts, exact
-                    n_rest = is_fast.size - sel_f.size
-                    row["rest_fast_share"] = (
-                        float(np.float64(n_fast - row["n_fast"]) / n_rest) if n_rest else np.nan
-                    )
-                    fast.append(row)
-    return (
-        metric_table("timing_by_group", timing),
-        metric_table("fast_judgments", fast),
-    )
-
-
-def _group_slices(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
-    """Row positions of each group 0..n_groups-1 (-1 = no group is left out), ascending."""
-    g = group_of_row.astype(np.int16 if n_groups < 2**15 - 1 else np.int64)
-    order = np.argsort(g, kind="stable")  # radix sort on small codes
-    ends = np.cumsum(np.bincount(g + 1, minlength=n_groups + 1))
-    return [order[ends[k] : ends[k + 1]] for k in range(n_groups)]
-
-
-def _n_distinct(codes: np.ndarray, n: int) -> int:
-    """Distinct codes in [0, n) (annotators of a selection): a bincount, not a hash."""
-    return int(np.count_nonzero(np.bincount(codes, minlength=n)))
-
-
-def _scored_codes(bundle: Bundle, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Scored rows of a field, their item codes, label-key codes and the number of keys.
-
-    Labels are keyed (:func:`_label_key`) once per distinct label through the bundle's
-    label codes; only equality of keys and of items matters to the agreement figures.
-    """
-    rows = bundle.field_rows(name)
-    items = bundle.row_codes[0][rows]
-    coded = bundle.label_codes
-    if coded is None:  # list labels: key them row by row
-        keys = map_distinct(bundle.judgments["label"].iloc[rows], _label_key)
-        values, distinct = pd.factorize(keys)
-        return rows, items, values, int(len(distinct))
-    row_labels, uniques = coded
-    key_codes, distinct = pd.factorize(np.array([_label_key(u) for u in uniques], dtype=object))
-    return rows, items, key_codes[row_labels[rows]], int(len(distinct))
-
-
-def _label_key(v: object) -> str:
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return "|".join(sorted(str(x) for x in v))
-    return str(v)
-
-
-def _mean(x: np.ndarray) -> float:
-    x = x[np.isfinite(x)]
-    return float(x.mean()) if x.size else float("nan")
-
-
-def _fast_row(
-    keys: dict,
-    annotators: np.ndarray,
-    n_ann: int,
-    is_fast: np.ndarray,
-    agree: np.ndarray,
-    rest: np.ndarray | None,
-) -> dict:
-    n = int(annotators.size)
-    return _rows(
-        keys,
-        n_judgments=n,
-        n_fast=int(is_fast.sum()),
-        fast_share=float(is_fast.mean()) if n else np.nan,
-        fast_agreement=_mean(agree[is_fast]),
-        other_agreement=_mean(agree[~is_fast]),
-        rest_fast_share=float(rest.mean()) if rest is not None and rest.size else np.nan,
-        n_annotators=_n_distinct(annotators, n_ann),
-    )
-
-
 # -------------------------------------------------------------- sessions
 def _session_tables(
     bundle: Bundle, p: dict[str, Any], attrs: list[str]
@@ -201,7 +56,7 @@ def _session_tables(
     fatigue: list[dict] = []
     starts = np.array([b[0] for b in FATIGUE_BUCKETS])
     for name, spec in bundle.schema.items():
-        scored, items, values, n_values = _scored_codes(bundle, name)
+        scored, items, values, n_values = scored_codes(bundle, name)
         if spec.kind == "text" or scored.size == 0:
             continue
         agree = loo_majority_agreement(items, values, n_values)
@@ -326,16 +181,20 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> An
     }  # fmt: skip
     p1, p3 = rulebook.params["LA501"], rulebook.params["LA503"]
     tables: dict[str, pd.DataFrame] = {}
+    families: dict = {}
     if have["lead_time_s"]:
-        tables["timing_by_group"], tables["fast_judgments"] = _timing_tables(bundle, p1, attrs)
+        tables["timing_by_group"], tables["fast_judgments"], families = timing_tables(
+            bundle, cfg, rulebook, attrs
+        )
     if have["created_at"]:
         tables["session_fatigue"], tables["session_lengths"] = _session_tables(bundle, p3, attrs)
     if have["hourly_pay"]:
         tables["pay_by_group"] = _pay_table(bundle, rulebook.pay_floors, attrs)
+    sizes = {k: f["size"] for k, f in families.items()}
     if not any(have.values()):
         return AnalysisOutput(
             facts={"process": {"columns": have}},
-            methods=_methods(have, p1, p3),
+            methods=_methods(have, p1, p3, sizes),
         )
     settings = {
         "fast_min_seconds": float(p1["min_seconds"]),
@@ -345,12 +204,14 @@ def process_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> An
     }
     return AnalysisOutput(
         tables=tables,
-        facts={"process": {"columns": have, "settings": settings}},
-        methods=_methods(have, p1, p3),
+        facts={"process": {"columns": have, "settings": settings, "families": families}},
+        methods=_methods(have, p1, p3, sizes),
     )
 
 
-def _methods(have: dict[str, bool], p1: dict[str, Any], p3: dict[str, Any]) -> list[dict]:
+def _methods(
+    have: dict[str, bool], p1: dict[str, Any], p3: dict[str, Any], sizes: dict[str, int]
+) -> list[dict]:
     # the rule parameters are quoted as given, so the note reads like the user's setting
     return render_methods(
         "process",
@@ -361,5 +222,7 @@ def _methods(have: dict[str, bool], p1: dict[str, Any], p3: dict[str, Any]) -> l
             "relative_to_median": p1["relative_to_median"],
             "session_gap_minutes": p3["session_gap_minutes"],
             "long_session_minutes": p3["long_session_minutes"],
+            "la502_family": sizes.get("LA502", 0),
+            "la505_family": sizes.get("LA505", 0),
         },
     )

@@ -14,6 +14,8 @@ Tables (figures first; verdicts are the checks' job, suppression the privacy ste
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -300,7 +302,8 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
             m_item = n_judg[keep]
             sizes = np.flatnonzero(np.bincount(m_item))
             expected = np.zeros(sizes[-1] + 1)
-            expected[sizes] = [np.sum(p**m) for m in sizes]
+            # exactly rounded sums (fsum): the same figures whatever order rows came in
+            expected[sizes] = [math.fsum(p**m) for m in sizes]
             expected = expected[m_item]
             rows.append(
                 {
@@ -308,8 +311,8 @@ def _perspective(bundle: Bundle, attrs: list[str], fields: list[str]) -> pd.Data
                     "field": f,
                     "n_items": int(keep.sum()),
                     "single_group_share": float(np.mean(n_groups[keep] == 1)),
-                    "mean_effective_groups": float(np.mean(eff[keep])),
-                    "expected_single_group_share": float(expected.mean()),
+                    "mean_effective_groups": math.fsum(eff[keep]) / int(keep.sum()),
+                    "expected_single_group_share": math.fsum(expected) / expected.size,
                 }
             )
     return metric_table("perspective_diversity", rows)

@@ -13,6 +13,15 @@ import numpy as np
 import pandas as pd
 
 from labelaudit.analyses.base import AnalysisOutput, analysis, audited_attributes
+from labelaudit.analyses.significance import (
+    Pending,
+    family_facts,
+    id_order,
+    strata_for,
+    shown_groups,
+    supported,
+    test_rows,
+)
 from labelaudit.analyses.tables import metric_table
 from labelaudit.bundle.inputs import PREFERENCE_KINDS
 from labelaudit.bundle.labels import map_distinct
@@ -21,18 +30,15 @@ from labelaudit.bundle.types import FieldSpec
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
 from labelaudit.rulebook.methods import render_methods
-from labelaudit.stats.contingency import benjamini_hochberg
 from labelaudit.stats.preference import (
     first_shown_wins,
     group_decision_shift,
     pairwise_directions,
     ranking_to_pairs,
 )
-from labelaudit.stats.preference_permutation import flip_share_permutation, prepare_judgments
+from labelaudit.stats.preference_flips import FlipShareStatistic, prepare_judgments
 from labelaudit.stats.proportions import wilson_interval
-
-#: Besag-Clifford early stopping of the divergence test (with ``early_stop``)
-STOP_AFTER = 10
+from labelaudit.stats.significance import Contrast
 
 
 # ----------------------------------------------------------------- grouping
@@ -204,15 +210,15 @@ def _tie_skip_row(rows: pd.DataFrame, rest: pd.DataFrame | None, **keys: Any) ->
 
 
 def _field_tables(
-    bundle: Bundle, cfg: AuditConfig, spec: FieldSpec, attributes: list[str]
-) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook, spec: FieldSpec, attributes: list[str]
+) -> tuple[list[dict], list[dict], list[dict], list[Pending]]:
     comp = comparisons(bundle, spec)
     pos: list[dict] = []
     # position bias always reads the item-level comparisons; divergence may pool them
     decided = by_model_pair(bundle, comp) if _unit(cfg) == "model_pair" else comp
     div: list[dict] = []
     ts: list[dict] = []
-    draws: list[dict] = []  # random groups drawn per divergence test
+    pending: list[Pending] = []
     f = spec.name
     if spec.kind == "pairwise" and len(comp):
         pos.append(_position_row(comp, cfg.ci_level, field=f, attribute=None, group=None))
@@ -232,15 +238,19 @@ def _field_tables(
     )
     n_comp = int(codes_c.max()) + 1 if len(decided) else 0
     who, raters = pd.factorize(decided["annotator_id"]) if len(decided) else (codes_c, pd.Index([]))
-    rng = np.random.default_rng(cfg.seed)
+    # relabellings shuffle the field's raters listed by id, whatever order rows came in
+    order = id_order(np.asarray(raters, dtype=object))
     at_comp = annotator_positions(bundle, comp["annotator_id"].to_numpy())
     at_rater = annotator_positions(bundle, raters.to_numpy())
     at_all = annotator_positions(bundle, all_rows["annotator_id"].to_numpy())
     prepared = None  # the field's judgments arranged once for every divergence test
+    dirs = decided["direction"].to_numpy() if len(decided) else np.zeros(0)
     for attr in attributes:
         g_comp, labels = groups_at(bundle, attr, at_comp)
         g_rater, _ = groups_at(bundle, attr, at_rater)
         g_all, _ = groups_at(bundle, attr, at_all)
+        out: list[dict | None] = []
+        tested = np.zeros(len(labels), dtype=bool)
         for gi, label in enumerate(labels):
             in_all = g_all == gi
             if in_all.any():
@@ -256,37 +266,37 @@ def _field_tables(
                 )
             in_d = g_rater[who] == gi if len(decided) else np.zeros(0, dtype=bool)
             if not in_d.any():
+                out.append(None)
                 continue
-            dirs = decided["direction"].to_numpy()
             shift = group_decision_shift(codes_c, dirs, in_d, n_comp)
             m = shift["n_items_compared"]
-            null, p = np.nan, np.nan
-            if m and cfg.n_permutations > 0:
-                if prepared is None:
-                    prepared = prepare_judgments(codes_c, dirs, who, len(raters), n_comp)
-                _, null, p, used = flip_share_permutation(
-                    codes_c, dirs, who, g_rater == gi, n_comp, cfg.n_permutations, rng,
-                    eligible=g_rater >= 0, stop_after=STOP_AFTER if cfg.early_stop else None,
-                    kernel=cfg.kernel, prepared=prepared,
-                )  # fmt: skip
-                draws.append({"field": f, "attribute": attr, "group": label, "n_draws": used})
-            div.append(
-                {
-                    "field": f,
-                    "attribute": attr,
-                    "group": label,
-                    "n_items_compared": m,
-                    "n_flipped": shift["n_flipped"],
-                    "flip_share": shift["n_flipped"] / m if m else np.nan,
-                    "agrees_with_pooled_share": shift["n_agree"] / m if m else np.nan,
-                    "decisive_share": shift["n_decisive"] / m if m else np.nan,
-                    "null_flip_share": null,
-                    "p_value": p,
-                    "n_annotators": int(np.unique(who[in_d]).size),
-                    "suppressed": False,
-                }
+            n_raters = int(np.unique(who[in_d]).size)
+            tested[gi] = (
+                bool(m)
+                and n_raters >= cfg.min_group_size
+                and supported(rulebook, "LA602", n_annotators=n_raters, n_items=m)
             )
-    return pos, div, ts, draws
+            row = {
+                "field": f, "attribute": attr, "group": label, "n_items_compared": m,
+                "n_flipped": shift["n_flipped"],
+                "flip_share": shift["n_flipped"] / m if m else np.nan,
+                "agrees_with_pooled_share": shift["n_agree"] / m if m else np.nan,
+                "decisive_share": shift["n_decisive"] / m if m else np.nan,
+                "null_flip_share": np.nan, "n_annotators": n_raters, "suppressed": False,
+            }  # fmt: skip
+            div.append(row)
+            out.append(row)
+        if len(decided):
+            if prepared is None:
+                prepared = prepare_judgments(codes_c, dirs, who, len(raters), n_comp)
+            stat = FlipShareStatistic(prepared, len(labels), kernel=cfg.kernel)
+            n = len(labels)
+            tested &= shown_groups(bundle, attr, labels)
+            pending.append((Contrast(f"preference|{f}|{attr}", g_rater, order, stat,
+                                     ["LA602"] * n, ["greater"] * n, tested,
+                                     _rater_strata(bundle, cfg, attr, at_rater),
+                                     stat.block), out))  # fmt: skip
+    return pos, div, ts, pending
 
 
 @analysis("rlhf", order=35)
@@ -299,18 +309,20 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analy
     pos: list[dict] = []
     div: list[dict] = []
     ts: list[dict] = []
-    draws: list[dict] = []
+    pending: list = []
     errors: dict[str, str] = {}
     for spec in specs:
         try:
-            p, d, t, n = _field_tables(bundle, cfg, spec, attributes)
+            p, d, t, n = _field_tables(bundle, cfg, rulebook, spec, attributes)
         except ValueError as exc:
             errors[spec.name] = str(exc)
             continue
         pos += p
         div += d
         ts += t
-        draws += n
+        pending += n
+    families = test_rows(pending, {"LA602": float(rulebook.param("LA602", "alpha"))}, cfg,
+                         null_column="null_flip_share")  # fmt: skip
     shown = bundle.items is not None and "shown_first" in bundle.items.columns
     facts = {
         "rlhf": {
@@ -318,13 +330,10 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analy
             "first_shown_source": "items.shown_first" if shown else "assumed: response A",
             "comparison_unit": _unit(cfg),
             "errors": errors,
-            "divergence_stop_after": STOP_AFTER if cfg.early_stop else None,
-            "divergence_draws": draws,
+            "families": family_facts(families),
         }
     }
     divergence = metric_table("preference_divergence", div)
-    # every group of every attribute is tested: control the false discovery rate over all
-    divergence["p_adjusted"] = benjamini_hochberg(divergence["p_value"].to_numpy(dtype=float))
     return AnalysisOutput(
         tables={
             "position_bias": metric_table("position_bias", pos),
@@ -332,18 +341,30 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analy
             "tie_skip_usage": metric_table("tie_skip_usage", ts),
         },
         facts=facts,
-        methods=_methods(shown, errors, cfg.ci_level, _unit(cfg)),
+        methods=_methods(shown, errors, cfg.ci_level, _unit(cfg), families),
     )
 
 
-def _methods(shown: bool, errors: dict[str, str], level: float, unit: str) -> list[dict[str, str]]:
+def _rater_strata(
+    bundle: Bundle, cfg: AuditConfig, attr: str, positions: np.ndarray
+) -> np.ndarray | None:
+    """Stratum code per rater of the field (positions into the bundle's annotators)."""
+    strata = strata_for(bundle, cfg, attr)
+    if strata is None:
+        return None
+    return np.where(positions >= 0, strata[np.clip(positions, 0, None)], -1)
+
+
+def _methods(
+    shown: bool, errors: dict[str, str], level: float, unit: str, families: dict
+) -> list[dict[str, str]]:
     return render_methods(
         "rlhf",
         {
             "ci": f"{level:.0%}",
             "shown_first": shown,
             "model_pair": unit == "model_pair",
-            "stop_after": STOP_AFTER,
+            "la602_family": families["LA602"].size if "LA602" in families else 0,
             "field_errors": [
                 {"quoted_field": repr(name), "message": msg} for name, msg in errors.items()
             ],

@@ -51,32 +51,34 @@ TABLES: dict[str, tuple[str, ...]] = {
         "field", "scope", "attribute", "group", "level", "alpha", "ci_low", "ci_high", "n_items",
         "n_judgments", "n_annotators", "suppressed",
     ),
-    # GRASP IRR, XRR, GAI and permutation p-values
+    # GRASP IRR, XRR, GAI and permutation of the raters p-values (family LA103)
     "group_association": (
         "field", "attribute", "group", "irr", "xrr", "gai", "p_value", "p_adjusted", "suppressed",
-        "n_annotators", "n_permutations",
+        "n_annotators", "n_permutations", "family_size", "n_items", "n_judgments",
     ),
-    # within-group alpha minus the rest's, with a paired interval
+    # within-group alpha minus the rest's, permutation test that relabels raters (family LA102)
     "agreement_difference": (
-        "field", "attribute", "group", "alpha_group", "alpha_rest", "difference", "ci_low",
-        "ci_high", "n_annotators", "suppressed", "n_annotators_rest",
+        "field", "attribute", "group", "alpha_group", "alpha_rest", "difference", "p_value",
+        "p_adjusted", "n_permutations", "family_size", "n_annotators", "suppressed",
+        "n_annotators_rest", "n_items", "n_judgments",
     ),
     # each label's share of a group's judgments
     "label_shares": (
         "field", "attribute", "group", "value", "n_judgments", "share", "n_annotators",
         "suppressed", "group_judgments", "ci_low", "ci_high", "pooled_share",
     ),
-    # are labels independent of the group? (per field and attribute)
+    # are labels independent of the group? (per field and attribute; family LA110)
     "label_shift": (
         "field", "attribute", "test", "statistic", "dof", "p_value", "p_adjusted", "cramers_v",
-        "n_judgments", "n_groups_tested", "n_groups_excluded", "p_value_annotators",
-        "p_adjusted_annotators", "n_resamples", "min_expected", "n_annotators_tested",
+        "n_judgments", "n_groups_tested", "n_groups_excluded", "p_value_judgments",
+        "n_permutations", "family_size", "min_expected", "n_annotators_tested",
+        "max_share_gap",
     ),
-    # items whose group majority differs from the pooled one
+    # items whose group majority differs from the pooled one (family LA111)
     "contested_items": (
         "field", "attribute", "group", "n_items_compared", "n_contested", "share_contested",
         "n_annotators", "suppressed", "ci_low", "ci_high", "expected_share", "p_value",
-        "p_adjusted", "n_resamples",
+        "p_adjusted", "n_permutations", "family_size",
     ),
     # the most contested items of each group (bounded sample)
     "contested_examples": (
@@ -87,21 +89,22 @@ TABLES: dict[str, tuple[str, ...]] = {
     "annotator_agreement": (
         "annotator_id", "field", "n_items", "agreement", "flagged", "evaluated",
     ),
-    # groups over-represented among raters a QC cut would drop
+    # groups over-represented among raters a QC cut would drop (family LA112)
     "qc_by_group": (
         "field", "attribute", "group", "n_annotators", "n_flagged", "flagged_share", "pool_share",
-        "share_of_flagged", "ratio", "p_value", "p_adjusted", "suppressed",
+        "share_of_flagged", "ratio", "p_value", "p_adjusted", "suppressed", "n_permutations",
+        "family_size",
     ),
     # RLHF: how often the first-shown response wins
     "position_bias": (
         "field", "attribute", "group", "n_judgments", "first_wins", "rate", "ci_low", "ci_high",
         "tie_rate", "n_annotators", "suppressed",
     ),
-    # RLHF: items whose group preference differs from the pooled one
+    # RLHF: items whose group preference differs from the pooled one (family LA602)
     "preference_divergence": (
         "field", "attribute", "group", "n_items_compared", "n_flipped", "flip_share",
         "agrees_with_pooled_share", "decisive_share", "null_flip_share", "p_value", "p_adjusted",
-        "n_annotators", "suppressed",
+        "n_annotators", "suppressed", "n_permutations", "family_size",
     ),
     # RLHF: tie and skip rates by group
     "tie_skip_usage": (
@@ -119,10 +122,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "escape_options": (
         "field", "level", "kind", "n_values", "escape_values", "escape_inferred", "has_escape",
     ),
-    # escape-option use by group
+    # escape-option use by group (family LA206)
     "escape_usage": (
         "field", "attribute", "group", "n_judgments", "escape_rate", "rest_rate", "ratio",
-        "p_value", "p_adjusted", "p_value_z", "n_annotators", "suppressed",
+        "p_value", "p_adjusted", "n_permutations", "family_size", "p_value_z", "n_annotators",
+        "suppressed",
     ),
     # length, readability and language of each guideline
     "guideline_stats": (
@@ -141,15 +145,16 @@ TABLES: dict[str, tuple[str, ...]] = {
     "guideline_unknown_labels": ("guideline", "line", "term", "excerpt"),
     # worked examples per field
     "guideline_examples": ("field", "n_examples", "first_line"),
-    # time per judgment by group
+    # time per judgment by group (family LA505)
     "timing_by_group": (
         "field", "attribute", "group", "n_judgments", "median_s", "q1_s", "q3_s", "iqr_s",
-        "n_annotators", "suppressed",
+        "n_annotators", "suppressed", "p_value", "p_adjusted", "n_permutations", "family_size",
     ),
-    # judgments faster than the floor, and their agreement
+    # judgments faster than the floor, and their agreement (family LA502)
     "fast_judgments": (
         "field", "attribute", "group", "n_judgments", "n_fast", "fast_share", "fast_agreement",
-        "other_agreement", "rest_fast_share", "n_annotators", "suppressed",
+        "other_agreement", "rest_fast_share", "n_annotators", "suppressed", "p_value",
+        "p_adjusted", "n_permutations", "family_size",
     ),
     # agreement by position in a session
     "session_fatigue": ("field", "position_bucket", "bucket_start_min", "n_judgments", "agreement"),

@@ -1,5 +1,5 @@
-"""Checks on agreement: low alpha (LA101), group vs rest (LA102), GRASP (LA103), LA009, LA010,
-alpha undefined (LA018).
+"""Checks on agreement: low alpha (LA101), group vs rest (LA102), GRASP (LA103), LA009,
+LA010, permutation resolution (LA104), alpha undefined (LA018).
 
 They read the ``agreement``, ``agreement_difference`` and ``group_association`` tables
 and ``facts["agreement"]``. Rows the privacy step suppressed never produce findings.
@@ -14,6 +14,8 @@ from typing import Any
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import finite as _num
+from labelaudit.checks.rows import visible_rows
+from labelaudit.checks.significance import support_note, test_evidence, test_text
 
 
 def _rows(ctx: CheckContext, table: str, needed: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -89,18 +91,18 @@ def low_overall_alpha(ctx: CheckContext) -> Iterator[Finding]:
 @check("LA102")
 def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
     min_diff = float(ctx.param("min_difference"))
-    min_ann = int(ctx.param("min_annotators"))
-    needed = ("field", "alpha_group", "alpha_rest", "difference", "ci_low", "ci_high")
-    rows = list(_rows(ctx, "agreement_difference", needed))
+    max_p = float(ctx.param("max_p_adjusted"))
+    visible = list(visible_rows(ctx.metric("agreement_difference"), ("field", "difference")))
     groups: dict[tuple, set] = {}
-    for row in rows:
+    for row in visible:
         groups.setdefault((row["field"], row.get("attribute")), set()).add(row.get("group"))
-    for row in rows:
-        lo, hi, diff = float(row["ci_low"]), float(row["ci_high"]), float(row["difference"])
-        ctx.judged("groups")
-        if not (lo > 0 or hi < 0) or abs(diff) < min_diff:
+    for row in visible:
+        test = test_evidence(row)
+        diff = _num(row.get("difference"))
+        if test is None or diff is None:
             continue
-        if (_int(row.get("n_annotators")) or 0) < min_ann:
+        ctx.judged("groups")
+        if test["p_adjusted"] >= max_p or abs(diff) < min_diff:
             continue
         if len(groups[(row["field"], row.get("attribute"))]) == 2 and diff < 0:
             continue  # two groups: the other row says the same thing the other way round
@@ -108,9 +110,10 @@ def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.hit(
             f"{_who(row)} agrees {direction} among themselves on '{row['field']}' than the "
             f"other annotators do: alpha {row['alpha_group']:.3f} within the group vs "
-            f"{row['alpha_rest']:.3f} among everyone else (difference {diff:+.3f}, "
-            f"{_ci_text(ctx)} paired bootstrap interval {lo:+.3f} to {hi:+.3f}, which excludes 0; "
-            f"{_int(row.get('n_annotators'))} annotators in the group).",
+            f"{row['alpha_rest']:.3f} among everyone else (difference {diff:+.3f}, at least "
+            f"{min_diff:g}; {test_text(test, 'LA102')} < {max_p:g}; "
+            f"{_int(row.get('n_annotators'))} annotators in the group, "
+            f"{_int(row.get('n_annotators_rest'))} outside it).",
             subject={
                 "field": row["field"],
                 "attribute": row.get("attribute"),
@@ -120,32 +123,34 @@ def group_alpha_differs(ctx: CheckContext) -> Iterator[Finding]:
                 "alpha_group": float(row["alpha_group"]),
                 "alpha_rest": float(row["alpha_rest"]),
                 "difference": diff,
-                "ci_low": lo,
-                "ci_high": hi,
+                **test,
                 "n_annotators": _int(row.get("n_annotators")),
+                "n_annotators_rest": _int(row.get("n_annotators_rest")),
                 "min_difference": min_diff,
             },
             measure="difference",
             threshold=math.copysign(min_diff, diff),  # past the cut on the side it lies
         )
+    yield from support_note(ctx, visible, "group")
 
 
 @check("LA103")
 def group_association(ctx: CheckContext) -> Iterator[Finding]:
     max_p = float(ctx.param("max_p_adjusted"))
     min_gai = float(ctx.param("min_gai"))
-    for row in _rows(ctx, "group_association", ("field", "irr", "xrr", "gai", "p_adjusted")):
-        gai, p_adj = float(row["gai"]), float(row["p_adjusted"])
-        ctx.judged("groups")
-        if not (p_adj < max_p and gai > min_gai):
+    visible = list(visible_rows(ctx.metric("group_association"), ("field", "gai")))
+    for row in visible:
+        test, gai = test_evidence(row), _num(row.get("gai"))
+        if test is None or gai is None:
             continue
-        p = _num(row.get("p_value"))
+        ctx.judged("groups")
+        if not (test["p_adjusted"] < max_p and gai > min_gai):
+            continue
         yield ctx.hit(
             f"{_who(row)} reads '{row['field']}' items its own way: agreement within the group "
             f"(IRR {row['irr']:.3f}) is {gai:.2f} times its agreement with everyone else "
-            f"(XRR {row['xrr']:.3f}); GAI {gai:.2f} > {min_gai:g} with permutation p = "
-            f"{p if p is not None else float('nan'):.3g}, Benjamini-Hochberg adjusted "
-            f"p = {p_adj:.3g} < {max_p:g} (GRASP, Prabhakaran et al. 2024; "
+            f"(XRR {row['xrr']:.3f}); GAI {gai:.2f} > {min_gai:g} with a "
+            f"{test_text(test, 'LA103')} < {max_p:g} (GRASP, Prabhakaran et al. 2024; "
             f"{_int(row.get('n_annotators'))} annotators in the group).",
             subject={
                 "field": row["field"],
@@ -156,13 +161,15 @@ def group_association(ctx: CheckContext) -> Iterator[Finding]:
                 "irr": float(row["irr"]),
                 "xrr": float(row["xrr"]),
                 "gai": gai,
-                "p_value": p,
-                "p_adjusted": p_adj,
+                **test,
                 "n_annotators": _int(row.get("n_annotators")),
+                "min_gai": min_gai,
             },
             measure="gai",
             threshold=min_gai,
         )
+    # an undefined GAI is LA009's; the rest lacked support
+    yield from support_note(ctx, [r for r in visible if _num(r.get("gai")) is not None], "group")
 
 
 @check("LA009")
@@ -240,49 +247,50 @@ def alpha_undefined(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("LA104")
 def permutation_resolution(ctx: CheckContext) -> Iterator[Finding]:
-    """Say when the permutation count can't let any single group reach significance."""
+    """Say when tests still sat at the resolution floor after max_permutations."""
     df = ctx.metric("group_association")
-    if df.empty or "p_value" not in df.columns:
-        return
-    tested = int(df["p_value"].notna().sum())
-    n_perm = (ctx.facts.get("agreement") or {}).get("n_permutations")
-    if not tested or not n_perm:
-        return
-    ctx.judged("tested groups", tested)
+    families = [
+        (analysis, name, fam)
+        for analysis, facts in sorted(ctx.facts.items())
+        if isinstance(facts, dict)
+        for name, fam in sorted((facts.get("families") or {}).items())
+    ]
+    ctx.judged("test families", len(families))
     level = float(ctx.param("alpha"))
-    yield from _few_relabellings(ctx, df, level)
-    floor = min(1.0, 2.0 / (int(n_perm) + 1))  # smallest two-sided permutation p
-    adjusted_floor = min(1.0, floor * tested)  # BH for one group alone at the floor
-    if adjusted_floor < level:
-        return
-    needed = math.ceil(2 * tested / level) * 2  # margin: twice the bare minimum
-    yield ctx.hit(
-        f"{tested} groups were tested with {n_perm} permutations: the smallest possible "
-        f"p-value is {floor:.4f}, so after the Benjamini-Hochberg correction a single group "
-        f"can reach at best p_adjusted = {adjusted_floor:.3f}, not below {level}. Group "
-        f"association can only be detected when several groups are extreme together. "
-        f"Use n_permutations = {needed} or more to let one group reach significance.",
-        evidence={
-            "groups_tested": tested,
-            "n_permutations": int(n_perm),
-            "min_p_value": floor,
-            "min_p_adjusted_single": adjusted_floor,
-            "suggested_n_permutations": needed,
-        },
-    )
+    if not df.empty and "n_annotators" in df.columns:
+        yield from _few_relabellings(ctx, df, level)
+    for analysis, name, fam in families:
+        n = int(fam.get("unresolved") or 0)
+        if not n:
+            continue
+        used = int(fam.get("max_permutations_used") or 0)
+        yield ctx.hit(
+            f"{n} of the {fam['size']} tests of family {name} ({analysis}) still had their "
+            f"p-value at the resolution floor after {used:,} permutations, the most "
+            "max_permutations allows: the +1 correction, not the data, keeps them above "
+            f"the Benjamini-Hochberg threshold at {fam['alpha']:g}, so a real effect "
+            f"there would go unreported. Raise max_permutations (e.g. to {2 * used:,}) "
+            "or test fewer attributes.",
+            subject={"value": name},
+            evidence={"family": name, "family_size": int(fam["size"]), "unresolved": n,
+                      "max_permutations_used": used, "alpha": float(fam["alpha"])},
+        )  # fmt: skip
 
 
 def _few_relabellings(ctx: CheckContext, df, level: float) -> Iterator[Finding]:
-    """With few raters there are few distinct relabellings, whatever the permutation count."""
-    # how many disclosed each attribute (released: a total, never a hidden group's size)
+    """With few raters there are few distinct relabellings, whatever the permutation count.
+
+    Every group the table shows counts, tested or not (a group below LA103's support is
+    not tested, and would not be decidable either). The pool is the number of raters who
+    disclosed the attribute, as released (a total, never a hidden group's size).
+    """
     disclosed = (ctx.facts.get("privacy") or {}).get("disclosed") or {}
     seen: set[str] = set()
     for row in df.to_dict(orient="records"):
         attr, n = row.get("attribute"), _int(row.get("n_annotators"))
-        if attr in seen or disclosed.get(attr) is None or n is None:
+        if attr in seen or disclosed.get(attr) is None or n is None or bool(row.get("suppressed")):
             continue
-        if _num(row.get("p_value")) is None or bool(row.get("suppressed")):
-            continue
+        ctx.judged("groups")
         pool = int(disclosed[attr])
         if not 0 < n < pool or _log_comb(pool, n) > math.log(2.0 / level):
             continue  # enough distinct relabellings (this also avoids huge integers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pandas as pd
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import finite as num
+from labelaudit.checks.significance import support_note, test_evidence, test_text
 
 
 def table_rows(table: pd.DataFrame, needed: Iterable[str]) -> Iterator[dict]:
@@ -46,16 +48,23 @@ def language_nobody_speaks(ctx: CheckContext) -> Iterator[Finding]:
 @check("LA202")
 def language_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     limit = ctx.param("max_mismatch_rate")
+    min_items, min_pairs = ctx.param("min_items"), ctx.param("min_judgments")
+    thin: list[str] = []
     for r in table_rows(
         ctx.metric("languages"), ["language", "mismatch_rate", "n_annotators_speaking"]
     ):
         rate, speakers = num(r["mismatch_rate"]), num(r["n_annotators_speaking"])
-        n_known = num(r.get("n_judgments_known"))
+        n_known, n_items = num(r.get("n_judgments_known")), num(r.get("n_items"))
         # the release hides speaker counts below min_group_size (reason "small")
         few = speakers is None and r.get("suppressed_reason") == "small"
         if rate is None or (speakers in (None, 0.0) and not few) or r["language"] == "und":
             continue  # nobody speaks it: LA201 already reports the language
-        if n_known is not None and n_known < ctx.param("min_judgments"):
+        if (n_known is not None and n_known < min_pairs) or (
+            n_items is not None and n_items < min_items
+        ):
+            if rate > limit:
+                thin.append(str(r["language"]))
+                ctx.judged("languages")  # looked at: too little evidence to judge its rate
             continue
         ctx.judged("languages")
         if rate > limit:
@@ -67,14 +76,26 @@ def language_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                 else f"although {int(speakers)} annotators declare it"
             )
             yield ctx.hit(
-                f"{pct(rate)}{n_txt} on '{r['language']}' items were made by annotators who do not "
-                f"declare '{r['language']}' (threshold {pct(limit)}, a labelaudit convention), "
-                f"{declare}.",
+                f"{pct(rate)}{n_txt} on '{r['language']}' items ({int(n_items or 0)} items) were "
+                f"made by annotators who do not declare '{r['language']}' (threshold "
+                f"{pct(limit)}, a labelaudit convention), {declare}.",
                 subject={"language": str(r["language"])},
                 evidence={"mismatch_rate": rate, "n_judgments_known": n_known,
+                          "n_items": n_items,
                           "n_annotators_speaking": None if few else int(speakers)},
                 measure="mismatch_rate", threshold=limit,
             )  # fmt: skip
+    if thin:
+        finding = ctx.hit(
+            f"{len(thin)} language(s) ({', '.join(sorted(thin))}) have a mismatch rate above "
+            f"{pct(limit)} on too little evidence to judge: a rate needs at least {min_items} "
+            f"items and {min_pairs} annotator-item pairs with known languages (rule parameters "
+            "min_items, min_judgments). Check whether these items are in that language at all "
+            "(language detection misreads short texts).",
+            evidence={"languages": sorted(thin), "min_items": min_items,
+                      "min_judgments": min_pairs},
+        )  # fmt: skip
+        yield dataclasses.replace(finding, severity="info")
 
 
 @check("LA203")
@@ -176,27 +197,26 @@ def missing_escape(ctx: CheckContext) -> Iterator[Finding]:
 @check("LA206")
 def escape_overuse(ctx: CheckContext) -> Iterator[Finding]:
     min_ratio, alpha = ctx.param("min_ratio"), ctx.param("alpha")
-    needed = ["field", "attribute", "group", "escape_rate", "rest_rate", "ratio", "p_adjusted"]
-    for r in table_rows(ctx.metric("escape_usage"), needed):
-        if is_suppressed(r):
-            continue
-        ratio, p_adj = num(r["ratio"]), num(r["p_adjusted"])
+    needed = ["field", "attribute", "group", "escape_rate", "rest_rate", "ratio"]
+    visible = [r for r in table_rows(ctx.metric("escape_usage"), needed) if not is_suppressed(r)]
+    for r in visible:
+        ratio, test = num(r["ratio"]), test_evidence(r)
         rate, rest = num(r["escape_rate"]), num(r["rest_rate"])
-        if None in (ratio, p_adj, rate, rest):
+        if None in (ratio, rate, rest) or test is None:
             continue
         ctx.judged("groups")
-        if ratio < min_ratio or p_adj >= alpha:
+        if ratio < min_ratio or test["p_adjusted"] >= alpha:
             continue
         n = num(r.get("n_judgments"))
         n_txt = f" of {int(n)} judgments" if n is not None else ""
         yield ctx.hit(
             f"{r['attribute']}={r['group']} chose the escape option on field {r['field']} in "
             f"{pct(rate)}{n_txt}, against {pct(rest)} for everyone else (ratio {ratio:.2f} >= "
-            f"{min_ratio}, adjusted p = {p_adj:.3g} < {alpha}; thresholds are labelaudit "
-            "conventions): the options may not fit this group's reading of the items.",
+            f"{min_ratio}, a labelaudit convention; {test_text(test, 'LA206', 'one-sided')} "
+            f"< {alpha}): the options may not fit this group's reading of the items.",
             subject={"field": str(r["field"]), "attribute": str(r["attribute"]), "group": str(r["group"])},
-            evidence={"escape_rate": rate, "rest_rate": rest, "ratio": ratio, "p_adjusted": p_adj,
-                      "p_value": num(r.get("p_value")), "n_judgments": n,
-                      "n_annotators": num(r.get("n_annotators"))},
+            evidence={"escape_rate": rate, "rest_rate": rest, "ratio": ratio, **test,
+                      "n_judgments": n, "n_annotators": num(r.get("n_annotators"))},
             measure="ratio", threshold=min_ratio,
         )  # fmt: skip
+    yield from support_note(ctx, visible, "group")

@@ -14,6 +14,7 @@ from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rlhf import label, pct, who
 from labelaudit.checks.rows import figure, visible_rows
+from labelaudit.checks.significance import support_note, test_evidence, test_text
 
 
 def _subject(row: dict) -> dict:
@@ -63,13 +64,18 @@ def fast_judgments(ctx: CheckContext) -> Iterable[Finding]:
 def group_rushes(ctx: CheckContext) -> Iterable[Finding]:
     ratio_limit = float(ctx.param("ratio"))
     min_diff = float(ctx.param("min_difference"))
+    max_p = float(ctx.param("max_p_adjusted"))
     need = ("field", "attribute", "group", "fast_share", "rest_fast_share")
-    for row in visible_rows(ctx.metric("fast_judgments"), need):
-        share, rest = figure(row, "fast_share"), figure(row, "rest_fast_share")
-        if label(row, "attribute") is None or share is None or rest is None:
+    visible = [r for r in visible_rows(ctx.metric("fast_judgments"), need)
+               if label(r, "attribute") is not None]  # fmt: skip
+    for row in visible:
+        share, rest, test = figure(row, "fast_share"), figure(row, "rest_fast_share"), None
+        if share is None or rest is None or (test := test_evidence(row)) is None:
             continue
         ctx.judged("groups")
         if share - rest < min_diff or (rest > 0 and share / rest < ratio_limit):
+            continue
+        if test["p_adjusted"] >= max_p:
             continue
         ratio = share / rest if rest > 0 else None
         times = f"{ratio:.2g} times" if ratio is not None else "far more than"
@@ -78,18 +84,20 @@ def group_rushes(ctx: CheckContext) -> Iterable[Finding]:
             f"were fast, {times} the {pct(rest)} of the other raters (n = "
             f"{int(figure(row, 'n_judgments') or 0)} judgments; threshold ratio "
             f"{ratio_limit:g}, the inverse of the four-fifths rule, and a difference of at "
-            f"least {pct(min_diff)}).",
+            f"least {pct(min_diff)}; {test_text(test, 'LA502', 'one-sided')} < {max_p:g}).",
             subject=_subject(row),
             evidence={
                 "fast_share": share,
                 "rest_fast_share": rest,
                 "ratio": ratio,
                 "n_judgments": figure(row, "n_judgments"),
+                **test,
             },
             # no rest-of-pool fast judgments: ranked by the difference in points instead
             measure="ratio" if ratio is not None else "fast_share",
             threshold=ratio_limit if ratio is not None else rest + min_diff,
         )
+    yield from support_note(ctx, visible, "group")
 
 
 @check("LA503")
@@ -226,26 +234,28 @@ def _relative_pay(ctx: CheckContext, row: dict) -> Iterable[Finding]:
 @check("LA505")
 def time_differs_by_group(ctx: CheckContext) -> Iterable[Finding]:
     tau = float(ctx.param("tau"))
-    min_n = int(ctx.param("min_judgments"))
+    max_p = float(ctx.param("max_p_adjusted"))
     table = ctx.metric("timing_by_group")
     need = ("field", "attribute", "group", "n_judgments", "median_s")
     rows = list(visible_rows(table, need))
     overall = {r["field"]: figure(r, "median_s") for r in rows if label(r, "attribute") is None}
-    for row in rows:
-        if label(row, "attribute") is None:
-            continue
+    grouped = [r for r in rows if label(r, "attribute") is not None]
+    for row in grouped:
         n, med, ref = figure(row, "n_judgments"), figure(row, "median_s"), overall.get(row["field"])
-        if n is None or med is None or not ref or n < min_n:
+        test = test_evidence(row)
+        if n is None or med is None or not ref or test is None:
             continue
         ctx.judged("groups")
         ratio = med / ref
-        if tau <= ratio <= 1 / tau:
+        if tau <= ratio <= 1 / tau or test["p_adjusted"] >= max_p:
             continue
         speed = "faster" if ratio < 1 else "slower"
         yield ctx.hit(
             f"In {row['field']!r}, raters with {who(row)} take a median {med:.3g} s per "
             f"judgment against {ref:.3g} s overall (ratio {ratio:.2f}, {speed}; n = {int(n)} "
-            f"judgments), outside the {tau:g}-{1 / tau:.3g} band of the four-fifths rule.",
+            f"judgments), outside the {tau:g}-{1 / tau:.3g} band of the four-fifths rule; "
+            f"their share of judgments faster than the field's median differs from the other "
+            f"raters' ({test_text(test, 'LA505')} < {max_p:g}).",
             subject=_subject(row),
             evidence={
                 "median_s": med,
@@ -253,7 +263,9 @@ def time_differs_by_group(ctx: CheckContext) -> Iterable[Finding]:
                 "ratio": ratio,
                 "n_judgments": int(n),
                 "tau": tau,
+                **test,
             },
             measure="ratio",
             threshold=tau if ratio < 1 else 1 / tau,
         )
+    yield from support_note(ctx, grouped, "group")

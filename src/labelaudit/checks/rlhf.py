@@ -12,6 +12,7 @@ from typing import Any
 from labelaudit.checks.finding import Finding
 from labelaudit.checks.registry import CheckContext, check
 from labelaudit.checks.rows import figure, visible_rows
+from labelaudit.checks.significance import support_note, test_evidence, test_text
 
 
 def label(row: dict, col: str) -> Any:
@@ -90,31 +91,18 @@ def position_bias(ctx: CheckContext) -> Iterable[Finding]:
 
 @check("LA602")
 def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
-    max_share = float(ctx.param("max_flip_share"))
-    min_items = int(ctx.param("min_items"))
     alpha = float(ctx.param("alpha"))
     min_ratio = float(ctx.param("min_ratio_to_null"))
     need = ("field", "attribute", "group", "n_items_compared", "flip_share")
-    for row in visible_rows(ctx.metric("preference_divergence"), need):
+    visible = list(visible_rows(ctx.metric("preference_divergence"), need))
+    for row in visible:
         m, share = figure(row, "n_items_compared"), figure(row, "flip_share")
-        if m is None or share is None or m < min_items:
+        null, test = figure(row, "null_flip_share"), test_evidence(row)
+        if m is None or share is None or null is None or test is None:
             continue
         ctx.judged("groups")
-        p = figure(row, "p_adjusted") if "p_adjusted" in row else figure(row, "p_value")
-        null = figure(row, "null_flip_share")
-        beyond_chance = (
-            p is not None and null is not None and p <= alpha and share >= min_ratio * null
-        )
-        if share <= max_share and not beyond_chance:
+        if test["p_adjusted"] >= alpha or share < min_ratio * null:
             continue
-        if share > max_share:
-            why = f"threshold {pct(max_share)}, rule parameter max_flip_share, a labelaudit convention"
-        else:
-            why = (
-                f"random groups of as many raters flip {pct(null)} on average; permutation "  # type: ignore[arg-type]
-                f"Benjamini-Hochberg adjusted permutation p = {p:.3g} <= alpha {alpha:g}, rule "
-                "parameters alpha and min_ratio_to_null"
-            )
         decisive = figure(row, "decisive_share")
         extra = (
             f" Leaving the group out changes the pooled decision on {pct(decisive)} of them."
@@ -124,7 +112,9 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
         yield ctx.hit(
             f"In {row['field']!r}, raters with {who(row)} prefer the other response than the "
             f"pooled majority on {pct(share)} of the {int(m)} comparisons they share with "
-            f"other raters ({why}).{extra}",
+            f"other raters, against {pct(null)} for random groups of as many raters (at "
+            f"least {min_ratio:g} times that, rule parameter min_ratio_to_null; "
+            f"{test_text(test, 'LA602', 'one-sided')} < {alpha:g}).{extra}",
             subject={"field": row["field"], "attribute": row["attribute"], "group": row["group"]},
             evidence={
                 "flip_share": share,
@@ -133,14 +123,13 @@ def group_preference_flips(ctx: CheckContext) -> Iterable[Finding]:
                 "agrees_with_pooled_share": figure(row, "agrees_with_pooled_share"),
                 "decisive_share": decisive,
                 "null_flip_share": null,
-                "p_value": p,
-                "max_flip_share": max_share,
+                **test,
                 "alpha": alpha,
             },
             measure="flip_share",
-            # judged against the fixed share, or (below it) against chance
-            threshold=max_share if share > max_share else min_ratio * null,  # type: ignore[operator]
+            threshold=min_ratio * null,  # judged against chance (random groups of its size)
         )
+    yield from support_note(ctx, visible, "group", {"min_items": "n_items_compared"})
 
 
 def _disparity(rate: float, rest: float, tau: float, min_diff: float) -> bool:

@@ -11,7 +11,7 @@ For each group G of an annotator attribute:
 
 This module holds the statistic: closed forms that give IRR and XRR of K annotator
 sets at once from per-set (item, value) counts, and the same from the coincidence sums
-of the numba kernel. Its permutation test is :mod:`labelaudit.stats.grasp_permutation`.
+of the numba kernel. Its statistic under relabellings is :mod:`labelaudit.stats.grasp_statistic`.
 No dense annotator x item matrix is ever built.
 """
 

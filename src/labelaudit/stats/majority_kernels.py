@@ -1,106 +1,92 @@
-"""numba kernel for the contested-items permutation baseline (optional accelerator).
+"""numba kernel of the contested-items statistic under relabellings (optional accelerator).
 
-Importing this module imports numba;
-:func:`labelaudit.stats.majority_permutation.flips_permutation_baseline` imports it
-lazily and falls back to numpy when numba is missing. The kernel draws from the
-caller's ``numpy.random.Generator`` exactly as ``Generator.permuted(rows, axis=1)``
-does (Fisher-Yates from the last position down, ``random_interval`` on the same bit
-generator), so both paths shuffle identically and give identical counts.
+Importing this module imports numba; :class:`labelaudit.stats.contested.ContestedStatistic`
+imports it lazily and falls back to numpy when numba is missing. Both count the same
+integers, so both give identical results.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-from numba.np.random.random_methods import random_interval
+from numba import njit, prange
 
-__all__ = ["permuted_flip_counts"]
+__all__ = ["contested_counts"]
 
 
-@njit(cache=True, nogil=True)
-def permuted_flip_counts(
-    rng: np.random.Generator,
-    n_perm: int,
-    active: np.ndarray,
-    base: np.ndarray,
-    row_start: np.ndarray,
-    row_len: np.ndarray,
-    row_cell_lo: np.ndarray,
-    row_cell_hi: np.ndarray,
-    pos_cell: np.ndarray,
-    cell_group: np.ndarray,
-    cell_pooled: np.ndarray,
+@njit(cache=True, nogil=True, parallel=True)
+def contested_counts(
+    offsets: np.ndarray,
+    ann: np.ndarray,
+    val: np.ndarray,
+    pooled: np.ndarray,
+    perm_codes: np.ndarray,
     n_groups: int,
     n_values: int,
+    min_group_judgments: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Items compared and flipped per (permutation, group) for ``n_perm`` shuffles.
+    """Items compared and flipped per (relabelling, group).
 
-    Rows (items) are shuffled in the given order, each from ``base`` (not from the
-    previous permutation). A cell (group, item) is compared when its values have a
-    unique plurality, and flipped when that differs from ``cell_pooled``; only groups
-    with ``active`` set are counted (the others read 0; every row is still shuffled, so
-    the random stream does not depend on ``active``). Array layout:
-    :class:`labelaudit.stats.majority._Layout`.
+    Items are ``offsets[u]:offsets[u + 1]`` of ``ann``/``val`` with pooled unique
+    plurality ``pooled[u]``. A group's item is compared when the group gave it at least
+    ``min_group_judgments`` judgments and its values have a unique plurality, and
+    flipped when that differs from the pooled one. Group codes -1 count for no group.
 
     Examples
     --------
-    One item, four judgments all saying 1, two judgments per group; the pooled majority
-    is 0, so whatever the shuffle both groups compare and flip the item:
+    One item judged 1, 1, 0, 0 (pooled majority 0 given by the caller); groups of two:
 
-    >>> ones, two = np.ones(4, dtype=np.int64), np.array([0, 0, 1, 1])
-    >>> yes = np.ones(2, dtype=np.bool_)
-    >>> c, f = permuted_flip_counts(np.random.default_rng(0), 2, yes, ones, np.array([0]),
-    ...                             np.array([4]), np.array([0]), np.array([2]), two,
-    ...                             np.array([0, 1]), np.array([0, 0]), 2, 2)
+    >>> c, f = contested_counts(np.array([0, 4]), np.arange(4), np.array([1, 1, 0, 0]),
+    ...                         np.array([0]), np.array([[0, 0, 1, 1], [0, 1, 0, 1]]), 2, 2, 2)
     >>> c.tolist(), f.tolist()
-    ([[1, 1], [1, 1]], [[1, 1], [1, 1]])
+    ([[1, 1], [0, 0]], [[1, 0], [0, 0]])
     """
+    n_perm = perm_codes.shape[0]
+    n_items = offsets.size - 1
     compared = np.zeros((n_perm, n_groups), dtype=np.int64)
     flipped = np.zeros((n_perm, n_groups), dtype=np.int64)
-    width = 1
-    cells = 1
-    for r in range(row_len.size):
-        width = max(width, row_len[r])
-        cells = max(cells, row_cell_hi[r] - row_cell_lo[r])
-    buf = np.empty(width, dtype=base.dtype)
-    local = np.zeros(cells * n_values, dtype=np.int64)
-    bitgen = rng.bit_generator
-    for b in range(n_perm):
-        for r in range(row_len.size):
-            s = row_start[r]
-            m = row_len[r]
-            for t in range(m):
-                buf[t] = base[s + t]
-            for i in range(m - 1, 0, -1):
-                j = np.int64(random_interval(bitgen, i))
-                x = buf[i]
-                buf[i] = buf[j]
-                buf[j] = x
-            lo = row_cell_lo[r]
-            hi = row_cell_hi[r]
-            if lo == hi:
-                continue
-            for t in range(m):
-                c = pos_cell[s + t]
-                if c >= 0 and active[cell_group[c]]:
-                    local[(c - lo) * n_values + buf[t]] += 1
-            for c in range(hi - lo):
-                # unique plurality: the first maximum, and no other value as frequent
+    need = max(min_group_judgments, 1)
+    for p in prange(n_perm):
+        codes = perm_codes[p]
+        local = np.zeros(n_groups * n_values, dtype=np.int64)
+        size = np.zeros(n_groups, dtype=np.int64)
+        # per-thread totals, written once: threads writing neighbouring rows of the
+        # shared arrays item by item would share cache lines
+        n_cmp = np.zeros(n_groups, dtype=np.int64)
+        n_flip = np.zeros(n_groups, dtype=np.int64)
+        for u in range(n_items):
+            lo, hi = offsets[u], offsets[u + 1]
+            for j in range(lo, hi):
+                g = codes[ann[j]]
+                if g >= 0:
+                    size[g] += 1
+                    local[g * n_values + val[j]] += 1
+            # most groups hold 0 or 1 of an item's judgments: only the others need a
+            # plurality; a group is settled at its first judgment (size reset to 0)
+            for j in range(lo, hi):
+                g = codes[ann[j]]
+                if g < 0 or size[g] < need:
+                    continue
+                base = g * n_values
                 top = -1
                 arg = -1
                 unique = False
                 for v in range(n_values):
-                    x = local[c * n_values + v]
-                    local[c * n_values + v] = 0
+                    x = local[base + v]
                     if x > top:
-                        top = x
-                        arg = v
-                        unique = True
+                        top, arg, unique = x, v, True
                     elif x == top:
                         unique = False
-                if unique and top > 0:
-                    g = cell_group[lo + c]
-                    compared[b, g] += 1
-                    if arg != cell_pooled[lo + c]:
-                        flipped[b, g] += 1
+                if unique:
+                    n_cmp[g] += 1
+                    if arg != pooled[u]:
+                        n_flip[g] += 1
+                size[g] = 0
+            for j in range(lo, hi):
+                g = codes[ann[j]]
+                if g >= 0:
+                    size[g] = 0
+                    local[g * n_values + val[j]] = 0
+        for g in range(n_groups):
+            compared[p, g] = n_cmp[g]
+            flipped[p, g] = n_flip[g]
     return compared, flipped

@@ -5,7 +5,7 @@ response A (the first, the left one) wins, ``0`` for a tie, ``+1`` when response
 Graded scales keep a *strength* as well (``a_much_better`` is a stronger win than
 ``a_better``), but every decision below counts one vote per judgment: a rater who says
 "much better" does not outvote two raters who say "better". How often a group's
-decision flips by chance is :mod:`labelaudit.stats.preference_permutation`.
+decision flips under relabellings of the raters is :mod:`labelaudit.stats.preference_flips`.
 """
 
 from __future__ import annotations

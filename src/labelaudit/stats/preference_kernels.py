@@ -1,7 +1,7 @@
 """numba kernel for the preference-divergence permutation test (optional accelerator).
 
 Importing this module imports numba;
-:func:`labelaudit.stats.preference_permutation.flip_share_permutation` imports it lazily
+:class:`labelaudit.stats.preference_flips.FlipShareStatistic` imports it lazily
 and falls back to numpy when numba is missing. Both compute the same integer counts, so
 the flip shares are identical.
 """
