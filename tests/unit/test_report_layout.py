@@ -52,11 +52,16 @@ def test_findings_without_fingerprint_get_a_rule_numbered_anchor():
 def test_checks_table_lists_failed_passed_not_applicable_and_skipped(html):
     checks = _section(html, "checks")
     assert "10 rules, 7 failed, 1 passed, 1 not applicable, 1 skipped." in checks
-    failed, rest = checks.split("<details", 1)
-    # failed rules first, the worst first, each linking to its first finding
-    codes = re.findall(r'<tr class="status-failed"><td><span class="mono">(LA\d+)', failed)
-    assert codes[:2] == ["LA301", "LA401"] and len(codes) == 7
+    failed, noted, rest = checks.split("<details", 2)
+    # failed rules first, the worst first, each linking to its first finding; a rule
+    # whose findings are all info is one click away
+    row = r'<tr class="status-failed"><td><span class="mono">(LA\d+)'
+    codes = re.findall(row, failed)
+    assert codes[:2] == ["LA301", "LA401"] and len(codes) == 6
     assert '<a href="#finding-00' in failed
+    assert "1 rule with notes only (info)" in noted
+    (info_rule,) = re.findall(row, noted)
+    assert info_rule not in codes
     assert re.search(r"status-passed.*?LA101.*?1 field</td>", rest, re.S)
     assert "not applicable</span>: no target population was given" in rest
     assert "skipped</span>: ignored (LA603 in ignore)" in rest
@@ -141,3 +146,18 @@ def test_every_chart_has_a_phone_layout_with_labels_above_the_bars():
     # a long label and its figures don't fit one line: the figures go on a second
     assert ">α 0.60, n=10 raters, 67 items</text>" in narrow
     assert narrow.count('font-size="12"') >= 4  # no shrunken text: 12 units on 360
+
+
+def test_rules_with_only_info_findings_are_folded_as_notes_in_their_section(html):
+    result = make_result()
+    by_rule: dict[str, set[str]] = {}
+    for f in result.findings:
+        by_rule.setdefault(f.rule, set()).add(f.severity)
+    info_only = {r for r, sev in by_rule.items() if sev == {"info"}}
+    assert info_only  # the fixture has one, or this test would prove nothing
+    notes = re.findall(r'<details class="notes">(.*?)</details>', html, re.S)
+    assert notes
+    for f in result.findings:
+        anchor = f'id="finding-{f.fingerprint}"'
+        folded = any(anchor in n for n in notes)
+        assert folded == (f.rule in info_only), f.rule

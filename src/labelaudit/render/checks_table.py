@@ -67,7 +67,14 @@ class ChecksTable:
 
     @property
     def failed(self) -> list[CheckRow]:
-        return [r for r in self.rows if r.status == "failed"]
+        """Rules with a finding above info: open at the top of the table."""
+        return [r for r in self.rows if r.status == "failed" and r.worst != "info"]
+
+    @property
+    def noted(self) -> list[CheckRow]:
+        """Rules whose findings are all info (a test that could not run, a setting
+        inferred): one click away, as in the sections."""
+        return [r for r in self.rows if r.status == "failed" and r.worst == "info"]
 
     @property
     def rest(self) -> list[CheckRow]:

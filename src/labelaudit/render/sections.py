@@ -138,8 +138,15 @@ class SectionView:
 
     @property
     def finding_groups(self) -> list[FindingGroup]:
-        """The section's findings by rule, most important rule first."""
-        return group_findings(self.findings)
+        """The section's findings by rule, most important rule first (info-only rules
+        are :attr:`note_groups`)."""
+        return [g for g in group_findings(self.findings) if g.severity != "info"]
+
+    @property
+    def note_groups(self) -> list[FindingGroup]:
+        """Rules whose findings here are all info (a test that could not run, a setting
+        inferred): folded under one line, so the findings that need action come first."""
+        return [g for g in group_findings(self.findings) if g.severity == "info"]
 
 
 # ------------------------------------------------------------------ audience
