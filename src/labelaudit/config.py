@@ -84,8 +84,6 @@ class AuditConfig:
     # privacy: the HMAC key of annotator pseudonyms (never written to any output); else
     # LABELAUDIT_PSEUDONYM_KEY, else a key kept in the user's data directory
     pseudonym_key: str | None = None
-    # label studio
-    labelstudio: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
     # inputs: read files in the bundle folder that are links to elsewhere
     follow_symlinks: bool = False
@@ -116,7 +114,7 @@ class AuditConfig:
         """JSON-friendly view recorded in findings.json ``run.config`` (no secrets)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("quiet", "labelstudio", "config_path", "bundle", "out", "pseudonym_key"):
+            if f.name in ("quiet", "config_path", "bundle", "out", "pseudonym_key"):
                 continue
             v = getattr(self, f.name)
             if isinstance(v, Path):
@@ -132,6 +130,11 @@ _FIELD_NAMES = {f.name for f in fields(AuditConfig)}
 _LIST_OF_NAMES = ("group_by", "select", "ignore", "guidelines", "lexicons", "rules_dir")
 _LIST_OF_PATHS = ("guidelines", "lexicons", "rules_dir")
 _TOML_KEYS = (_FIELD_NAMES - {"config_path", "quiet"}) | {"bundle"}
+#: keys people put in an audit config that belong to another command
+_NOT_AUDIT_KEYS = {
+    "labelstudio": "the audit reads a bundle: get one with labelaudit pull labelstudio --url URL "
+    "--project ID --out BUNDLE (API key in LABEL_STUDIO_API_KEY), then audit that folder",
+}
 _PATH_KEYS = ("bundle", "judgments", "annotators", "items", "schema", "out", "config_path")
 _PATH_LISTS = ("guidelines", "lexicons", "rules_dir")
 
@@ -178,16 +181,13 @@ def read_config(path: Path, base_dir: Path | None = None) -> tuple[AuditConfig, 
     for key in raw:
         if key not in _TOML_KEYS:
             hint = difflib.get_close_matches(key, sorted(_TOML_KEYS), n=1)
-            problems.append(
-                Problem(
-                    where,
-                    f"unknown config key {key!r}",
-                    setting=key,
-                    fix=f"did you mean {hint[0]!r}?"
-                    if hint
-                    else "remove it; see the README for the keys",
-                )
-            )
+            if key in _NOT_AUDIT_KEYS:
+                fix = _NOT_AUDIT_KEYS[key]
+            elif hint:
+                fix = f"did you mean {hint[0]!r}?"
+            else:
+                fix = "remove it; see the README for the keys"
+            problems.append(Problem(where, f"unknown config key {key!r}", setting=key, fix=fix))
     known = {k: v for k, v in raw.items() if k in _TOML_KEYS}
     bad = problems_of(known, where)
     problems += bad

@@ -237,7 +237,6 @@ SETTINGS: dict[str, Setting] = {
     "engine": Setting(one_of(ENGINES), '"local"', optional=False),
     "scheduler": Setting(name, '"tcp://scheduler:8786"'),
     "kernel": Setting(one_of(KERNELS), '"auto"', optional=False),
-    "labelstudio": Setting(table, '{ url = "http://localhost:8080" }', optional=False),
     "config_path": Setting(path, '"labelaudit.toml"'),
     "follow_symlinks": Setting(flag, "true", optional=False),
     "undisclosed_values": Setting(

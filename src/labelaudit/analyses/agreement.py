@@ -35,8 +35,8 @@ from labelaudit.analyses.significance import (
     family_facts,
     id_order,
     run_tests,
-    strata_for,
     shown_groups,
+    strata_for,
     supported,
     test_columns,
 )

@@ -28,8 +28,8 @@ from labelaudit.analyses.significance import (
     family_facts,
     id_order,
     rate_gap_contrast,
-    strata_for,
     shown_groups,
+    strata_for,
     supported,
     test_rows,
 )

@@ -17,8 +17,8 @@ from labelaudit.analyses.significance import (
     Pending,
     family_facts,
     id_order,
-    strata_for,
     shown_groups,
+    strata_for,
     supported,
     test_rows,
 )
