@@ -36,7 +36,8 @@ import pandas as pd
 
 from labelaudit.errors import Problem
 from labelaudit.populations.joint import SHARE_TOLERANCE, joint_table
-from labelaudit.yamlio import YamlError, describe, load_yaml_file, load_yaml_text
+from labelaudit.yamlfiles import read_mapping
+from labelaudit.yamlio import load_yaml_text
 
 _KNOWN_KEYS = {"name", "source", "year", "attributes", "counts", "joint", "notes"}
 
@@ -94,7 +95,9 @@ def parse_target(
             return _preset(text[len("preset:") :].strip(), where, problems)
         path = Path(text).expanduser()
         if path.is_file():
-            loaded = _read_yaml(path, problems)
+            loaded = read_mapping(
+                path, "the target", "see CONTRACT section 1 for the target.yaml layout", problems
+            )
             if loaded is None:
                 return None
             return parse_target(loaded, str(path), problems, base_dir=path.parent)
@@ -185,24 +188,6 @@ def _preset(name: str, where: str, problems: list[Problem]) -> Target | None:
     res = resources.files("labelaudit.populations").joinpath("presets", f"{name}.yaml")
     raw = load_yaml_text(res.read_text(encoding="utf-8"))
     return parse_target(raw, f"preset:{name}", problems, base_dir=Path(str(res)).parent)
-
-
-def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
-    try:
-        raw = load_yaml_file(path)
-    except YamlError as exc:
-        problems.append(Problem(str(path), f"cannot read the target: {describe(exc)}", fix=exc.fix))
-        return None
-    if not isinstance(raw, dict):
-        problems.append(
-            Problem(
-                str(path),
-                "target.yaml must be a mapping",
-                fix="see CONTRACT section 1 for the layout",
-            )
-        )
-        return None
-    return raw
 
 
 def _mapping(raw: dict, key: str, where: str, problems: list[Problem]) -> dict:

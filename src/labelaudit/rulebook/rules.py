@@ -24,7 +24,7 @@ from labelaudit.rulebook.declarative import KINDS, Spec, compile_spec
 from labelaudit.rulebook.standards import framework_keys
 from labelaudit.shipped import rules_dir
 from labelaudit.vocabulary import CATEGORIES, SEVERITIES
-from labelaudit.yamlio import YamlError, describe, load_yaml_file
+from labelaudit.yamlfiles import read_mapping
 
 #: parameter types a rule may declare (``type:``); otherwise the default's type rules
 PARAM_TYPES = ("number", "integer", "text", "boolean", "list", "table")
@@ -133,16 +133,10 @@ def parse_rule(path: Path, *, user: bool = False) -> Rule:
     def bad(message: str, fix: str) -> None:
         problems.append(Problem(where, message, fix=fix))
 
-    try:
-        raw = load_yaml_file(path)
-    except YamlError as exc:
-        raise RuleFileError([Problem(where, f"cannot read the rule: {describe(exc)}",
-                                     fix=exc.fix)]) from None  # fmt: skip
-    if not isinstance(raw, dict):
-        raise RuleFileError(
-            [Problem(where, "a rule file must be a YAML mapping",
-                     fix=f"write the keys {', '.join(_REQUIRED)} (see rules/LA101.yaml)")]
-        )  # fmt: skip
+    raw = read_mapping(path, "the rule", f"write the keys {', '.join(_REQUIRED)} "
+                       "(see rules/LA101.yaml)", problems)  # fmt: skip
+    if raw is None:
+        raise RuleFileError(problems)
     for key in raw:
         if key not in _KEYS:
             hint = difflib.get_close_matches(str(key), _KEYS, n=1)

@@ -18,7 +18,7 @@ from labelaudit.errors import Problem
 from labelaudit.sources.base import RawGuideline, RawTables
 from labelaudit.sources.tables import TABLE_EXTS, read_table
 from labelaudit.text.guideline_text import FORMATS as GUIDELINE_FORMATS
-from labelaudit.yamlio import YamlError, describe, load_yaml_file
+from labelaudit.yamlfiles import read_mapping
 
 ROLES = ("judgments", "annotators", "items")
 __all__ = ["ROLES", "TABLE_EXTS", "locate", "read_files", "read_guidelines", "read_table"]
@@ -159,21 +159,9 @@ def _drop_links_out(found: dict, folder: Path, problems: list[Problem]) -> None:
 
 def read_yaml(path: Path, role: str, problems: list[Problem]) -> dict | None:
     """Read a bundle's ``schema.yaml`` or ``target.yaml`` with the bounded YAML reader."""
-    try:
-        raw = load_yaml_file(path)
-    except YamlError as exc:
-        problems.append(Problem(str(path), f"cannot read the {role}: {describe(exc)}", fix=exc.fix))
-        return None
-    if not isinstance(raw, dict):
-        problems.append(
-            Problem(
-                str(path),
-                f"{role} file must be a YAML mapping",
-                fix=f"see CONTRACT section 1 for the {role}.yaml layout",
-            )
-        )
-        return None
-    return raw
+    return read_mapping(
+        path, f"the {role}", f"see CONTRACT section 1 for the {role}.yaml layout", problems
+    )
 
 
 def read_guidelines(paths: list[Path], problems: list[Problem]) -> list[RawGuideline]:
