@@ -97,6 +97,18 @@ def total_variation_distance(
     return float(0.5 * np.abs(a - b).sum())
 
 
+def _positive_total(x: np.ndarray, undefined: str) -> float:
+    """The sum of contributions ``x``, which must be non-empty, non-negative, not all zero."""
+    if x.size == 0:
+        raise ValueError("values is empty")
+    if np.any(x < 0):
+        raise ValueError("values must be non-negative")
+    total = float(x.sum())
+    if total <= 0:
+        raise ValueError(f"values sum to zero: {undefined}")
+    return total
+
+
 def gini(values: np.ndarray | list[float]) -> float:
     """Gini coefficient of non-negative values (e.g. judgments per annotator).
 
@@ -128,13 +140,7 @@ def gini(values: np.ndarray | list[float]) -> float:
     0.25
     """
     x = np.sort(np.asarray(values, dtype=float))
-    if x.size == 0:
-        raise ValueError("values is empty")
-    if np.any(x < 0):
-        raise ValueError("values must be non-negative")
-    total = x.sum()
-    if total <= 0:
-        raise ValueError("values sum to zero: the Gini coefficient is undefined")
+    total = _positive_total(x, "the Gini coefficient is undefined")
     n = x.size
     ranks = np.arange(1, n + 1)
     # sorted-rank form of the pairwise definition: O(n log n) instead of O(n^2)
@@ -174,13 +180,7 @@ def top_share(values: np.ndarray | list[float], fraction: float = 0.1) -> tuple[
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
     x = np.sort(np.asarray(values, dtype=float))[::-1]
-    if x.size == 0:
-        raise ValueError("values is empty")
-    if np.any(x < 0):
-        raise ValueError("values must be non-negative")
-    total = x.sum()
-    if total <= 0:
-        raise ValueError("values sum to zero")
+    total = _positive_total(x, "the share is undefined")
     # the small epsilon keeps 0.1 * 30 from rounding up to 4 in floating point
     k = max(1, int(np.ceil(fraction * x.size - 1e-9)))
     return float(x[:k].sum() / total), k
