@@ -136,15 +136,6 @@ def by_model_pair(bundle: Bundle, comp: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _unit(cfg: AuditConfig) -> str:
-    """What a comparison is for divergence: "item" (default) or "model_pair".
-
-    Read with getattr because ``preference_unit`` is not (yet) an AuditConfig field.
-    """
-    unit = str(getattr(cfg, "preference_unit", "item") or "item")
-    return unit if unit in ("item", "model_pair") else "item"
-
-
 def _num_key(v: object) -> object:
     try:
         return float(v)  # type: ignore[arg-type]
@@ -215,7 +206,7 @@ def _field_tables(
     comp = comparisons(bundle, spec)
     pos: list[dict] = []
     # position bias always reads the item-level comparisons; divergence may pool them
-    decided = by_model_pair(bundle, comp) if _unit(cfg) == "model_pair" else comp
+    decided = by_model_pair(bundle, comp) if cfg.preference_unit == "model_pair" else comp
     div: list[dict] = []
     ts: list[dict] = []
     pending: list[Pending] = []
@@ -328,7 +319,7 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analy
         "rlhf": {
             "fields": [s.name for s in specs],
             "first_shown_source": "items.shown_first" if shown else "assumed: response A",
-            "comparison_unit": _unit(cfg),
+            "comparison_unit": cfg.preference_unit,
             "errors": errors,
             "families": family_facts(families),
         }
@@ -341,7 +332,7 @@ def rlhf_analysis(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analy
             "tie_skip_usage": metric_table("tie_skip_usage", ts),
         },
         facts=facts,
-        methods=_methods(shown, errors, cfg.ci_level, _unit(cfg), families),
+        methods=_methods(shown, errors, cfg.ci_level, cfg.preference_unit, families),
     )
 
 
