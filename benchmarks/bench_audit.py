@@ -48,6 +48,7 @@ def child(argv: list[str]) -> None:
     ap.add_argument("out")
     ap.add_argument("--dask-workers", type=int, default=0)
     ap.add_argument("--config")
+    ap.add_argument("--scheduler", help="an existing cluster's scheduler (--engine dask)")
     args = ap.parse_args(argv)
 
     from labelaudit.cli import main
@@ -67,12 +68,12 @@ def child(argv: list[str]) -> None:
 
         return wrapper
 
-    def write(report, out):  # noqa: ANN001, ANN202
+    def write(report, out, *more, **options):  # noqa: ANN001, ANN002, ANN003, ANN202
         if "timings" not in seen:  # the whole run's (split reports are written after it)
             seen["timings"] = dict(report.context.get("timings", {}))
             seen["peaks"] = dict(report.context.get("peak_rss_mib", {}))
             seen["summary"] = report.summary
-        return original_write(report, out)
+        return original_write(report, out, *more, **options)
 
     AuditReport.write = write
     AuditReport.to_json = timed("render:json", AuditReport.to_json)
@@ -81,7 +82,9 @@ def child(argv: list[str]) -> None:
     if args.config:
         cli += ["-c", args.config]
     cluster = None
-    if args.dask_workers:
+    if args.scheduler:
+        cli += ["--engine", "dask", "--scheduler", args.scheduler]
+    elif args.dask_workers:
         from distributed import LocalCluster
 
         cluster = LocalCluster(
@@ -118,9 +121,12 @@ def run_child(
     dask_workers: int = 0,
     settings: dict[str, Any] | None = None,
     ignore: list[str] | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", str(bundle), str(out)]
-    if dask_workers:
+    if scheduler:
+        cmd += ["--scheduler", scheduler]
+    elif dask_workers:
         cmd += ["--dask-workers", str(dask_workers)]
     if settings or ignore:
         out.mkdir(parents=True, exist_ok=True)
@@ -136,6 +142,8 @@ def run_child(
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"audit failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     report = json.loads(proc.stdout.strip().splitlines()[-1])
+    if report["rc"] not in (0, 1):
+        raise RuntimeError(f"audit failed ({report['rc']}):\n{proc.stderr[-3000:]}")
     report["wall_s"] = wall
     return report
 

@@ -81,6 +81,26 @@ def test_partition_normalisation_matches_the_whole_table() -> None:
     pd.testing.assert_frame_equal(merged, whole.reset_index(drop=True))
 
 
+def test_merged_rows_share_one_object_per_distinct_value() -> None:
+    """Decoding a partition makes one object per category, not one per row (as the local
+    loader's normalisation does), so the client does not hold a string per judgment."""
+    raw = pd.DataFrame(
+        {
+            "item_id": ["i1", "i2", "i1", "i1"],
+            "annotator_id": ["a", "a", "b", None],
+            "label": ["x", "y", "x", None],
+        }
+    )
+    part = normalise_partition(raw, {}, normalise_judgment_columns)
+    assert isinstance(part["item_id"].dtype, pd.CategoricalDtype)
+    merged = merge_partitions([part, part])
+    items = merged["item_id"].tolist()
+    assert items == ["i1", "i2", "i1", "i1"] * 2
+    assert len({id(v) for v in items[:4]}) == 2  # within a partition
+    assert merged["annotator_id"].tolist()[3] is None and merged["label"].tolist()[3] is None
+    assert len({id(v) for v in merged["label"].tolist()[:4] if v is not None}) == 2
+
+
 def test_partition_missing_a_required_column_comes_back_only_renamed() -> None:
     raw = pd.DataFrame({"item": ["1"], "label": ["x"]})
     out = normalise_partition(raw, {"item": "item_id"}, normalise_judgment_columns)
