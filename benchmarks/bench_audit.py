@@ -67,12 +67,12 @@ def child(argv: list[str]) -> None:
 
         return wrapper
 
-    def write(report, out):  # noqa: ANN001, ANN202
+    def write(report, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         if "timings" not in seen:  # the whole run's (split reports are written after it)
             seen["timings"] = dict(report.context.get("timings", {}))
             seen["peaks"] = dict(report.context.get("peak_rss_mib", {}))
             seen["summary"] = report.summary
-        return original_write(report, out)
+        return original_write(report, *args, **kwargs)
 
     AuditReport.write = write
     AuditReport.to_json = timed("render:json", AuditReport.to_json)
