@@ -81,6 +81,9 @@ class AuditConfig:
     engine: str = "local"
     scheduler: str | None = None
     kernel: str = "auto"  # hot loops: numba when installed ("auto"), or force numba/numpy
+    # threads that run permutation tests side by side (0: one per CPU); results are the
+    # same for any number, so it is not recorded with the run
+    workers: int = 0
     # privacy: the HMAC key of annotator pseudonyms (never written to any output); else
     # LABELAUDIT_PSEUDONYM_KEY, else a key kept in the user's data directory
     pseudonym_key: str | None = None
@@ -114,7 +117,7 @@ class AuditConfig:
         """JSON-friendly view recorded in findings.json ``run.config`` (no secrets)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("quiet", "config_path", "bundle", "out", "pseudonym_key"):
+            if f.name in ("quiet", "config_path", "bundle", "out", "pseudonym_key", "workers"):
                 continue
             v = getattr(self, f.name)
             if isinstance(v, Path):

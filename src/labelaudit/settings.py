@@ -237,6 +237,7 @@ SETTINGS: dict[str, Setting] = {
     "engine": Setting(one_of(ENGINES), '"local"', optional=False),
     "scheduler": Setting(name, '"tcp://scheduler:8786"'),
     "kernel": Setting(one_of(KERNELS), '"auto"', optional=False),
+    "workers": Setting(whole(0, 256), "2 (0: one per CPU)", optional=False),
     "config_path": Setting(path, '"labelaudit.toml"'),
     "follow_symlinks": Setting(flag, "true", optional=False),
     "undisclosed_values": Setting(
@@ -249,7 +250,7 @@ SETTINGS: dict[str, Setting] = {
 LISTS = ("group_by", "select", "ignore", "guidelines", "lexicons", "rules_dir")
 #: settings that are also command-line flags (a fix then shows the flag)
 FLAGS = ("out", "group_by", "target", "fail_on", "audience", "split_by", "seed",
-         "min_group_size", "engine", "scheduler", "kernel")  # fmt: skip
+         "min_group_size", "engine", "scheduler", "kernel", "workers")  # fmt: skip
 
 
 def problems_of(values: Mapping[str, Any], where: str) -> list[Problem]:

@@ -9,6 +9,7 @@ module turns the engine's results into the columns of a metric table row (``p_va
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from labelaudit.bundle.model import Bundle
 from labelaudit.config import AuditConfig
 from labelaudit.rulebook import Rulebook
+from labelaudit.stats.kernel import concurrent_kernels
 from labelaudit.stats.rater_sums import RateGap
 from labelaudit.stats.significance import Contrast, ContrastResult, Family, run_contrasts
 
@@ -105,7 +107,21 @@ def run_tests(
         contrasts, alphas, n_permutations=max(cfg.n_permutations, 1),
         max_permutations=cfg.max_permutations,
         stop_after=STOP_AFTER if cfg.early_stop else None, seed=cfg.seed,
+        workers=test_workers(cfg),
     )  # fmt: skip
+
+
+def test_workers(cfg: AuditConfig) -> int:
+    """Threads for the contrasts: ``workers`` (0: one per CPU this process may use), one
+    when the kernels cannot run in several threads at once (numba's workqueue layer)."""
+    if not concurrent_kernels(cfg.kernel):
+        return 1
+    if cfg.workers > 0:
+        return cfg.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 #: a contrast and, per column, the row its result goes into (None: no row)

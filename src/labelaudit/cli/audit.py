@@ -32,6 +32,7 @@ OVERRIDES = (
     "engine",
     "scheduler",
     "kernel",
+    "workers",
     "quiet",
 )
 

@@ -243,6 +243,11 @@ def _audit_flags(a: argparse.ArgumentParser) -> None:
         help="permutation/bootstrap kernels: auto (numba when installed), numba or numpy",
     )
     a.add_argument(
+        "--workers",
+        type=int,
+        help="threads running permutation tests side by side (0: one per CPU; same results)",
+    )
+    a.add_argument(
         "--quiet",
         action="store_true",
         default=None,

@@ -45,6 +45,9 @@ def contested_counts(
     compared = np.zeros((n_perm, n_groups), dtype=np.int64)
     flipped = np.zeros((n_perm, n_groups), dtype=np.int64)
     need = max(min_group_judgments, 1)
+    max_m = 1
+    for u in range(n_items):
+        max_m = max(max_m, offsets[u + 1] - offsets[u])
     for p in prange(n_perm):
         codes = perm_codes[p]
         local = np.zeros(n_groups * n_values, dtype=np.int64)
@@ -53,39 +56,48 @@ def contested_counts(
         # shared arrays item by item would share cache lines
         n_cmp = np.zeros(n_groups, dtype=np.int64)
         n_flip = np.zeros(n_groups, dtype=np.int64)
+        cell = np.empty(max_m, dtype=np.int64)  # group * n_values + value
+        grp = np.empty(max_m, dtype=np.int64)  # group, -1: none
         for u in range(n_items):
-            lo, hi = offsets[u], offsets[u + 1]
-            for j in range(lo, hi):
-                g = codes[ann[j]]
+            lo = offsets[u]
+            m = offsets[u + 1] - lo
+            # the item's groups once: one gather per judgment instead of three
+            top_size = 0
+            for i in range(m):
+                g = codes[ann[lo + i]]
+                grp[i] = g
                 if g >= 0:
+                    c = g * n_values + val[lo + i]
+                    cell[i] = c
                     size[g] += 1
-                    local[g * n_values + val[j]] += 1
-            # most groups hold 0 or 1 of an item's judgments: only the others need a
-            # plurality; a group is settled at its first judgment (size reset to 0)
-            for j in range(lo, hi):
-                g = codes[ann[j]]
-                if g < 0 or size[g] < need:
-                    continue
-                base = g * n_values
-                top = -1
-                arg = -1
-                unique = False
-                for v in range(n_values):
-                    x = local[base + v]
-                    if x > top:
-                        top, arg, unique = x, v, True
-                    elif x == top:
-                        unique = False
-                if unique:
-                    n_cmp[g] += 1
-                    if arg != pooled[u]:
-                        n_flip[g] += 1
-                size[g] = 0
-            for j in range(lo, hi):
-                g = codes[ann[j]]
+                    local[c] += 1
+                    top_size = max(top_size, size[g])
+            # most items have no group with enough judgments for a majority
+            if top_size >= need:
+                for i in range(m):
+                    g = grp[i]
+                    if g < 0 or size[g] < need:
+                        continue
+                    base = g * n_values
+                    top = -1
+                    arg = -1
+                    unique = False
+                    for v in range(n_values):
+                        x = local[base + v]
+                        if x > top:
+                            top, arg, unique = x, v, True
+                        elif x == top:
+                            unique = False
+                    if unique:
+                        n_cmp[g] += 1
+                        if arg != pooled[u]:
+                            n_flip[g] += 1
+                    size[g] = 0  # settled at its first judgment
+            for i in range(m):
+                g = grp[i]
                 if g >= 0:
                     size[g] = 0
-                    local[g * n_values + val[j]] = 0
+                    local[cell[i]] = 0
         for g in range(n_groups):
             compared[p, g] = n_cmp[g]
             flipped[p, g] = n_flip[g]

@@ -32,13 +32,16 @@ Conventions (CONTRACT section 4):
 Each contrast draws from its own generator, seeded by the run's seed and the contrast's
 key, over annotators in a canonical order (the caller's: sorted ids), one permutation
 after another: the results depend neither on the input row order, nor on block sizes,
-nor on which other contrasts ran.
+nor on which other contrasts ran. Within a round the contrasts are independent, so
+``workers`` threads advance them side by side (each contrast's own draws and counts stay
+in one thread, in order): the results do not depend on the number of workers either.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,6 +208,12 @@ class _State:
                          s * (1 + self.tail()) / (1 + self.valid))  # fmt: skip
         return np.where(self.live & (self.valid > 0), np.minimum(p, 1.0), np.nan)
 
+    def catch_up(self, goal: np.ndarray, stop_after: int | None) -> None:
+        """Advance every column to ``goal`` permutations (fewer if it stops)."""
+        need = np.flatnonzero(goal > self.used)
+        if need.size:
+            self.advance(need, goal[need] - self.used[need], stop_after)
+
     def advance(self, cols: np.ndarray, counts: np.ndarray, stop_after: int | None) -> None:
         """Count the next ``counts[j]`` permutations of the stream for column ``cols[j]``
         (Besag-Clifford stops a column at the permutation that reached ``stop_after``).
@@ -261,12 +270,15 @@ def run_contrasts(
     max_permutations: int,
     stop_after: int | None,
     seed: int,
+    workers: int = 1,
 ) -> tuple[list[ContrastResult], dict[str, Family]]:
     """Test every column of ``contrasts``; BH within each family of ``alphas``.
 
     ``stop_after`` None turns early stopping off (no Besag-Clifford, no early stop for
     significance): every test then runs ``n_permutations``, and more only while it sits
     at the resolution floor (``max_permutations = n_permutations`` turns that off too).
+    ``workers`` > 1 advances that many contrasts at a time in threads (statistics that
+    release the GIL, e.g. numba kernels, then share the cores); same results.
 
     Examples
     --------
@@ -290,25 +302,44 @@ def run_contrasts(
     first = 2 * stop_after if stop_after is not None else n_permutations
     cap = max(max_permutations, n_permutations)
     points = _schedule(n_permutations, cap, max(first, 1))
-    states = [_State(c, seed) for c in contrasts]
-    goal = [np.where(s.live, points[0], 0) for s in states]
-    while True:
-        for s, g in zip(states, goal, strict=True):
-            need = np.flatnonzero(g > s.used)
-            if need.size:
-                s.advance(need, g[need] - s.used[need], stop_after)
-        verdicts = _judge(states, alphas, n_permutations, cap, stop_after is not None)
-        more = False
-        for s, g, (needy, _, target) in zip(states, goal, verdicts, strict=True):
-            nxt = np.array([next((q for q in points if q > u), cap) for u in s.used])
-            # a test at the floor goes straight to the count its threshold asks for
-            # when that comes before the next round's
-            nxt = np.where(target > s.used, np.minimum(nxt, target), nxt)
-            g[:] = np.where(needy, nxt, s.used)
-            more |= bool(needy.any())
-        if not more:
-            break
+    with ThreadPoolExecutor(max(1, workers)) if workers > 1 else _Serial() as pool:
+        states = list(pool.map(lambda c: _State(c, seed), contrasts))
+        goal = [np.where(s.live, points[0], 0) for s in states]
+        while True:
+            # a contrast's draws and counts stay in one task, in order; list() waits for
+            # the round and raises the first error
+            list(pool.map(lambda s, g: s.catch_up(g, stop_after), states, goal))
+            verdicts = _judge(states, alphas, n_permutations, cap, stop_after is not None)
+            if not _next_goals(states, goal, verdicts, points, cap):
+                break
     return _results(states, alphas, verdicts)
+
+
+class _Serial:
+    """The executor interface, in this thread (``workers = 1``)."""
+
+    def __enter__(self) -> _Serial:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    @staticmethod
+    def map(fn, *items):
+        return map(fn, *items)
+
+
+def _next_goals(states, goal, verdicts, points, cap) -> bool:
+    """Set each contrast's next permutation counts; whether any test needs more."""
+    more = False
+    for s, g, (needy, _, target) in zip(states, goal, verdicts, strict=True):
+        nxt = np.array([next((q for q in points if q > u), cap) for u in s.used])
+        # a test at the floor goes straight to the count its threshold asks for
+        # when that comes before the next round's
+        nxt = np.where(target > s.used, np.minimum(nxt, target), nxt)
+        g[:] = np.where(needy, nxt, s.used)
+        more |= bool(needy.any())
+    return more
 
 
 def _judge(states: list[_State], alphas: Mapping[str, float], base: int, cap: int, early: bool):
