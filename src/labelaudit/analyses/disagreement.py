@@ -32,6 +32,7 @@ from labelaudit.analyses.significance import (
     Pending,
     family_facts,
     id_order,
+    shown_groups,
     strata_for,
     supported,
     test_rows,
@@ -121,8 +122,7 @@ def disagreement(bundle: Bundle, cfg: AuditConfig, rulebook: Rulebook) -> Analys
         for attr in attributes:
             codes, labels = bundle.group_codes(attr)
             unit = _Unit(coded, pooled, order, strata_for(bundle, cfg, attr), per_rater, contested)
-            hidden = bundle.hidden_groups(attr)
-            shown = np.array([name not in hidden for name in labels], dtype=bool)
+            shown = shown_groups(bundle, attr, labels)
             pending.append(_shares_and_shift(unit, codes, labels, attr, cfg, rulebook, rows, shown))
             contested_test = _contested(unit, codes, labels, attr, cfg, rulebook,
                                         bundle.item_ids, texts, rows)  # fmt: skip
